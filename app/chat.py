@@ -1,0 +1,183 @@
+"""Answer a question: retrieve, build a short numbered context, let the local LLM answer, map [n] to sources."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.lexical import fold
+from index.search import Hit, ranked_files, search
+from index.store import Document, Index
+from models.base import LLM, Embedder
+
+PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+_MARK = re.compile(r"\[(\d{1,2})\]")
+_WORD = re.compile(r"\w+")
+_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"]
+
+
+def prompt(name: str) -> str:
+    return (PROMPTS / f"{name}.fr.md").read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    file: str
+    page: int
+    act: str | None
+    seance_date: str | None
+    objet: str | None
+    excerpt: str
+    url: str
+
+
+@dataclass
+class Answer:
+    text: str
+    found: bool
+    citations: list[Citation]
+    extracts: list[Citation]  # every extract the model was given, numbered as in the answer
+    retrieved_files: list[str]
+    notice: str
+    timings: dict[str, float | None] = field(default_factory=dict)
+
+
+def french_date(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    year, month, day = iso.split("-")
+    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
+
+
+def source_label(doc: Document, page: int) -> str:
+    """Say where an extract comes from, in the words a reader uses."""
+    parts = [doc.kind.capitalize()]
+    if doc.act_number:
+        parts.append(f"n° {doc.act_number}")
+    if doc.seance_date:
+        parts.append(f"séance du {french_date(doc.seance_date)}")
+    if doc.objet:
+        parts.append(f"« {doc.objet[:160]} »")
+    parts.append(f"page {page}")
+    return ", ".join(parts)
+
+
+def retrieval_query(question: str, history: list[dict[str, str]]) -> str:
+    """Follow-ups lean on earlier turns: search with the user's previous questions too."""
+    earlier = [m["content"] for m in history if m.get("role") == "user"][-2:]
+    return " ".join([*earlier, question])
+
+
+def best_window(text: str, query: str, words: int) -> str:
+    """Keep the `words`-word stretch of the text that shares most words with the query."""
+    tokens = text.split()
+    if len(tokens) <= words:
+        return text
+    wanted = {w[:6] for w in _WORD.findall(fold(query)) if len(w) > 2 or w.isdigit()}
+    hits = [1 if {w[:6] for w in _WORD.findall(fold(t))} & wanted else 0 for t in tokens]
+    window = sum(hits[:words])
+    best, best_at = window, 0
+    for start in range(1, len(tokens) - words + 1):
+        window += hits[start + words - 1] - hits[start - 1]
+        if window > best:
+            best, best_at = window, start
+    return " ".join(tokens[best_at : best_at + words])
+
+
+class Assistant:
+    """The one code path behind the API, the CLI and the evaluation."""
+
+    def __init__(self, index: Index, embedder: Embedder | None, llm: LLM | None, top_k: int = 4,
+                 extract_words: int = 110, max_tokens: int = 256, human_contact: str = ""):
+        self.index, self.embedder, self.llm = index, embedder, llm
+        self.top_k, self.extract_words, self.max_tokens = top_k, extract_words, max_tokens
+        self.human_contact = human_contact
+        self._llm_lock = threading.Lock()  # llama.cpp contexts are not thread-safe
+        self._system = prompt("system")
+        self._not_found = prompt("not_found")
+
+    def retrieve(self, question: str, history: list[dict[str, str]], k: int = 10) -> list[Hit]:
+        return search(self.index, self.embedder, retrieval_query(question, history), k=k)
+
+    def extracts(self, hits: list[Hit], query: str) -> list[Citation]:
+        out = []
+        for n, hit in enumerate(hits[: self.top_k], start=1):
+            doc = hit.document
+            out.append(Citation(n, doc.id, doc.path, hit.chunk.page, doc.act_number, doc.seance_date, doc.objet,
+                                best_window(hit.chunk.text, query, self.extract_words),
+                                f"/documents/{doc.id}.pdf#page={hit.chunk.page}"))
+        return out
+
+    def messages(self, question: str, history: list[dict[str, str]], extracts: list[Citation]) -> list[dict[str, str]]:
+        template = prompt("extract")
+        block = "\n\n".join(
+            template.format(n=e.n, source=source_label(self.index.documents[e.doc_id], e.page), text=e.excerpt)
+            for e in extracts
+        )
+        turns = [{"role": m["role"], "content": m["content"][:600]} for m in history[-4:]
+                 if m.get("role") in ("user", "assistant")]
+        final = prompt("answer").format(extracts=block, question=question)
+        return [{"role": "system", "content": self._system}, *turns, {"role": "user", "content": final}]
+
+    def stream(self, question: str, history: list[dict[str, str]] | None = None) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they come, then the finished Answer."""
+        history = history or []
+        t0 = time.perf_counter()
+        query = retrieval_query(question, history)
+        hits = self.retrieve(question, history)
+        t_retrieval = time.perf_counter() - t0
+        files = [d.path for d in ranked_files(hits)]
+        extracts = self.extracts(hits, query)
+        notice = prompt("notice").format(model=getattr(self.llm, "name", "aucun"))
+        timings: dict[str, float | None] = {"retrieval_s": t_retrieval, "first_token_s": None}
+        if not extracts or self.llm is None:
+            text = self._not_found if not extracts else ""
+            timings["total_s"] = time.perf_counter() - t0
+            yield Answer(text, False, [], extracts, files, notice, timings)
+            return
+        pieces: list[str] = []
+        with self._llm_lock:
+            for piece in self.llm.stream(self.messages(question, history, extracts), self.max_tokens):
+                if timings["first_token_s"] is None:
+                    timings["first_token_s"] = time.perf_counter() - t0
+                pieces.append(piece)
+                yield piece
+        text = "".join(pieces).strip()
+        found = not _is_refusal(text)
+        citations = cite(text, extracts) if found else []
+        timings["total_s"] = time.perf_counter() - t0
+        yield Answer(text if found else self._not_found, found, citations, extracts, files, notice, timings)
+
+    def answer(self, question: str, history: list[dict[str, str]] | None = None,
+               on_piece: Callable[[str], None] | None = None) -> Answer:
+        """Return the finished answer (pieces go to on_piece as they come)."""
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                return item
+            if on_piece:
+                on_piece(item)
+        raise RuntimeError("the answer stream ended without an answer")
+
+
+def _is_refusal(text: str) -> bool:
+    folded = fold(text)
+    return not folded.strip() or "je ne trouve pas" in folded or "ne contiennent pas" in folded[:200]
+
+
+def cite(text: str, extracts: list[Citation]) -> list[Citation]:
+    """Map the answer's [n] marks to extracts; without marks, credit the extract that shares most with it."""
+    by_n = {e.n: e for e in extracts}
+    marked = [by_n[int(n)] for n in dict.fromkeys(_MARK.findall(text)) if int(n) in by_n]
+    if marked:
+        return marked
+    said = {w for w in _WORD.findall(fold(_MARK.sub("", text))) if len(w) > 3 or w.isdigit()}
+    overlap = [(len(said & set(_WORD.findall(fold(e.excerpt)))), -e.n, e) for e in extracts]
+    score, _, best = max(overlap, key=lambda t: (t[0], t[1]))
+    return [best] if score > 0 else []

@@ -1,0 +1,140 @@
+"""The `registre` command: ingest, ask, serve, status, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app import runtime
+from app.settings import Settings
+from index.store import IndexError_, current, open_index
+from models.fetch import ModelError
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.pipeline import ingest
+
+    report = ingest(Path(args.dir), settings.index_dir, runtime.embedder(settings), rebuild=args.rebuild)
+    _print_report(report)
+    return 0
+
+
+def _print_report(report) -> None:
+    state = "index published" if report.published else "index already up to date"
+    print(f"{state}: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.removed)} removed, "
+          f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.chunks} chunks")
+    for s in report.skipped:
+        print(f"  skipped {s.path}: {s.reason}")
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    assistant = runtime.assistant(settings)
+    answer = assistant.answer(args.question, on_piece=None if args.json else lambda p: print(p, end="", flush=True))
+    if args.json:
+        from app.schemas import ChatResponse
+
+        print(ChatResponse.of(answer, settings.human_contact).model_dump_json(indent=2))
+        return 0
+    print() if answer.found else print(answer.text)
+    for c in answer.citations:
+        print(f"[{c.n}] {c.file}, page {c.page}" + (f", n° {c.act}" if c.act else "")
+              + (f", séance du {c.seance_date}" if c.seance_date else ""))
+    print(f"\n{answer.notice}\n{settings.human_contact}")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    if current(settings.index_dir) is None:
+        status = {"indexed": False, "index_dir": str(settings.index_dir), "documents": [], "skipped": []}
+    else:
+        index = open_index(settings.index_dir)
+        status = {
+            "indexed": True, "index_dir": str(index.folder), "corpus": str(index.corpus), "embedder": index.embedder,
+            "chunking": index.meta.get("chunking"), "n_documents": len(index.documents),
+            "n_chunks": len(index.chunks),
+            "documents": [{"path": d.path, "kind": d.kind, "pages": d.pages, "act": d.act_number,
+                           "seance_date": d.seance_date} for d in index.documents.values()],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in index.skipped],
+        }
+    if args.json:
+        print(json.dumps(status, indent=2, ensure_ascii=False))
+    elif not status["indexed"]:
+        print(f"No index in {settings.index_dir}. Run `registre ingest DIR`.")
+    else:
+        print(f"{status['n_documents']} documents, {status['n_chunks']} chunks, embedder {status['embedder']}, "
+              f"corpus {status['corpus']}")
+        for s in status["skipped"]:
+            print(f"  skipped {s['path']}: {s['reason']}")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from app.evaluate import load_questions, run
+    from ingest.pipeline import ingest
+
+    corpus, root = Path(args.corpus), runtime.eval_root(settings, Path(args.corpus))
+    emb = runtime.embedder(settings)
+    _print_report(ingest(corpus, root, emb))
+    assistant = runtime.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
+    questions = load_questions(Path(args.questions), args.limit)
+    models = {"embedder": emb.name, "llm": None if args.retrieval_only else assistant.llm.name}  # type: ignore[union-attr]
+
+    def progress(row):
+        print(f"{row['id']}: rank {row['gold_rank']}" + (f", correct {row.get('correct')}" if "correct" in row else ""),
+              file=sys.stderr)
+
+    metrics = run(assistant, questions, Path(args.out), args.retrieval_only, models, progress)
+    print(json.dumps(metrics, indent=2, ensure_ascii=False))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="registre", description="Questions en français sur les délibérations d'un conseil.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("ingest", help="index every PDF under DIR (incremental)")
+    s.add_argument("dir")
+    s.add_argument("--rebuild", action="store_true", help="ignore the existing index and build a new one")
+    s.set_defaults(func=cmd_ingest)
+    s = sub.add_parser("ask", help="answer one question, with its sources")
+    s.add_argument("question")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ask)
+    s = sub.add_parser("serve", help="start the HTTP API and the chat page")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("status", help="what is indexed, what was skipped and why")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    s = sub.add_parser("eval", help="score the pipeline on a question set")
+    s.add_argument("--corpus", required=True)
+    s.add_argument("--questions", required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("--retrieval-only", action="store_true")
+    s.add_argument("--limit", type=int)
+    s.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args, Settings())
+    except (IndexError_, ModelError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

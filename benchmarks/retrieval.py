@@ -1,0 +1,62 @@
+"""Retrieval on the dev questions: BM25 alone, dense alone and the hybrid, measured in one run.
+
+    python benchmarks/retrieval.py [--corpus ../shared/corpus] [--questions ../shared/eval/dev-questions.jsonl]
+
+Indexes the corpus (or reuses the up-to-date evaluation index), then prints file-level recall@1/5/10 and MRR@10
+for each retriever, with ratios against BM25 alone, the baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from app import runtime
+from app.chat import retrieval_query
+from app.evaluate import gold_rank, load_questions, retrieval_metrics
+from app.settings import Settings
+from index.search import MODES, ranked_files, search
+from ingest.pipeline import ingest, open_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    p.add_argument("--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "dev-questions.jsonl")
+    p.add_argument("--embedder", help="override REGISTRE_EMBEDDER for this run")
+    p.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = p.parse_args()
+    settings = Settings(**({"embedder": args.embedder} if args.embedder else {}))
+    emb = runtime.embedder(settings)
+    root = runtime.eval_root(settings, args.corpus)
+    if emb.name != "use-multilingual":
+        root = root.with_name(root.name + "-" + emb.name.replace("/", "_").replace(":", "_"))
+    t = time.perf_counter()
+    report = ingest(args.corpus, root, emb, progress=False)
+    print(f"index: {report.chunks} chunks, {len(report.skipped)} skipped ({time.perf_counter() - t:.1f} s)")
+    index = open_for(root, emb.name)
+    questions = [q for q in load_questions(args.questions) if q.get("answerable")]
+    figures = {}
+    for mode in MODES:
+        ranks, t = [], time.perf_counter()
+        for q in questions:
+            hits = search(index, emb, retrieval_query(q["question"], q.get("history") or []), k=10, mode=mode)
+            ranks.append(gold_rank([d.path for d in ranked_files(hits)], q["gold_files"]))
+        figures[mode] = retrieval_metrics(ranks) | {"ms_per_query": 1000 * (time.perf_counter() - t) / len(questions)}
+    base = figures["bm25"]
+    print(f"\n{len(questions)} answerable questions, embedder {emb.name}\n")
+    print(f"{'retriever':<10}" + "".join(f"{k:>14}" for k in base))
+    for mode, f in figures.items():
+        print(f"{mode:<10}" + "".join(f"{v:>14.3f}" for v in f.values()))
+    print(f"{'ratio':<10}" + "".join(
+        f"{(figures['hybrid'][k] / base[k] if base[k] else float('nan')):>14.3f}" for k in base) + "  (hybrid / bm25)")
+    if args.json:
+        args.json.write_text(json.dumps({"embedder": emb.name, "figures": figures}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

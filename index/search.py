@@ -1,0 +1,76 @@
+"""Hybrid retrieval, built on what was measured on council acts: BM25 leads, vectors break its ties.
+
+Naive rank fusion (RRF) gives the weaker dense ranking as much say as BM25 and loses recall. Here each
+candidate's BM25 score, scaled by the best one, is the main signal; the cosine similarity of its vector
+adds a bounded correction that reorders close BM25 scores and lets a strong semantic match through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re
+
+import numpy as np
+
+from index.store import Document, Index, StoredChunk
+from models.base import Embedder
+
+DENSE_WEIGHT = 0.15
+YEAR_WEIGHT = 0.1
+CANDIDATES = 50
+MODES = ("hybrid", "bm25", "dense")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: StoredChunk
+    document: Document
+    score: float
+
+
+def search(index: Index, embedder: Embedder | None, query: str, k: int = 10, mode: str = "hybrid",
+           dense_weight: float = DENSE_WEIGHT, year_weight: float = YEAR_WEIGHT) -> list[Hit]:
+    """Return the k best chunks for the query, best first."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    if mode == "bm25" or embedder is None:
+        rows, scores = index.lexical.search(query, k)
+    else:
+        qv = embedder.embed([query])[0]
+        if mode == "dense":
+            rows, scores = index.dense.search(qv, k)
+        else:
+            rows, scores = _hybrid(index, qv, query, k, dense_weight, year_weight)
+    return [Hit(index.chunks[r], index.documents[index.chunks[r].doc_id], float(s)) for r, s in zip(rows, scores)]
+
+
+def _hybrid(index: Index, qv: np.ndarray, query: str, k: int, weight: float,
+            year_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    lexical = index.lexical.scores(query)
+    best = float(lexical.max()) if lexical.size else 0.0
+    lex_rows = np.argsort(-lexical)[:CANDIDATES] if best > 0 else np.zeros(0, dtype=np.int64)
+    dense_rows, _ = index.dense.search(qv, CANDIDATES // 2)
+    rows = np.unique(np.concatenate([lex_rows, dense_rows]).astype(np.int64))
+    if rows.size == 0:
+        return rows, np.zeros(0, dtype=np.float32)
+    fused = (lexical[rows] / best if best > 0 else 0.0) + weight * index.dense.similarities(qv, rows)
+    years = set(_YEAR.findall(query))
+    if years:  # "en 2014": the séance's year is a fact of the document, not a word its text must repeat
+        fused = fused + year_weight * np.array([_seance_year(index, r) in years for r in rows], dtype=np.float32)
+    order = np.argsort(-fused, kind="stable")[:k]
+    return rows[order], fused[order]
+
+
+def _seance_year(index: Index, row: int) -> str | None:
+    date = index.documents[index.chunks[row].doc_id].seance_date
+    return date[:4] if date else None
+
+
+def ranked_files(hits: list[Hit]) -> list[Document]:
+    """Return the documents of the hits, best first, each once."""
+    seen: dict[str, Document] = {}
+    for hit in hits:
+        seen.setdefault(hit.document.id, hit.document)
+    return list(seen.values())

@@ -1,0 +1,169 @@
+"""The index on disk: SQLite for documents and chunks, FAISS for vectors, BM25 for words.
+
+Each build goes to a fresh version folder; the `current` symlink is switched to it only once every file is
+written, so a reader never sees a half-written index and a crash leaves the previous one in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from index.dense import Dense
+from index.lexical import Lexical
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
+  kind TEXT NOT NULL, act_number TEXT, seance_date TEXT, objet TEXT, rapporteur TEXT, receipt_id TEXT);
+CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), text TEXT NOT NULL,
+  context TEXT NOT NULL, page INTEGER NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE skipped (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, reason TEXT NOT NULL);
+"""
+
+
+class IndexError_(RuntimeError):
+    """The index is missing or was built differently; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    path: str  # relative to the corpus folder
+    sha256: str
+    pages: int
+    kind: str
+    act_number: str | None
+    seance_date: str | None
+    objet: str | None
+    rapporteur: str | None
+    receipt_id: str | None
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    row: int  # row in FAISS and BM25
+    doc_id: str
+    text: str
+    context: str  # what the document says about itself, indexed with every chunk
+    page: int
+    page_start: int
+    page_end: int
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    sha256: str
+    reason: str
+
+
+def _columns(cls) -> str:
+    return ", ".join(f.name for f in fields(cls))
+
+
+class Index:
+    """A built index, opened read-only."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._db = sqlite3.connect(f"file:{folder / 'registre.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        self.documents = {
+            d.id: d for d in (Document(*r) for r in self._db.execute(f"SELECT {_columns(Document)} FROM documents"))
+        }
+        self.chunks = [StoredChunk(*r) for r in self._db.execute(f"SELECT {_columns(StoredChunk)} FROM chunks ORDER BY row")]
+        self.skipped = [Skipped(*r) for r in self._db.execute(f"SELECT {_columns(Skipped)} FROM skipped ORDER BY path")]
+        self.dense = Dense.load(folder / "dense.faiss")
+        self.lexical = Lexical.load(folder / "bm25", len(self.chunks))
+
+    @property
+    def embedder(self) -> str:
+        return self.meta["embedder"]
+
+    @property
+    def corpus(self) -> Path:
+        return Path(self.meta["corpus"])
+
+    def check_embedder(self, name: str) -> None:
+        """Refuse to search with an embedder other than the one that built the index."""
+        if name != self.embedder:
+            raise IndexError_(
+                f"The index at {self.folder} was built with the embedder {self.embedder!r}, not {name!r}. "
+                f"Set REGISTRE_EMBEDDER={self.embedder} or rebuild with `registre ingest DIR --rebuild`."
+            )
+
+    def document_chunks(self, doc_id: str) -> list[StoredChunk]:
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
+
+def current(root: Path) -> Path | None:
+    """Return the folder of the published index under root, or None."""
+    link = root / "current"
+    return link.resolve() if link.exists() else None
+
+
+def open_index(root: Path) -> Index:
+    folder = current(root)
+    if folder is None:
+        raise IndexError_(f"No index in {root}. Build one with `registre ingest DIR`.")
+    meta_version = int(json.loads((folder / "manifest.json").read_text())["schema"])
+    if meta_version != SCHEMA_VERSION:
+        raise IndexError_(f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`.")
+    return Index(folder)
+
+
+def write_index(root: Path, meta: dict[str, str], documents: list[Document], chunks: list[StoredChunk],
+                skipped: list[Skipped], vectors: np.ndarray, dim: int) -> Path:
+    """Write a complete new version under root, then publish it atomically; return its folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / f"v{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    tmp = folder.with_name(folder.name + ".building")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        db = sqlite3.connect(tmp / "registre.sqlite")
+        db.executescript(_SCHEMA)
+        db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        db.executemany(f"INSERT INTO documents VALUES ({','.join('?' * len(fields(Document)))})", map(astuple, documents))
+        db.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(fields(StoredChunk)))})", map(astuple, chunks))
+        db.executemany("INSERT INTO skipped VALUES (?, ?, ?)", map(astuple, skipped))
+        db.commit()
+        db.close()
+        Dense.build(vectors, dim).save(tmp / "dense.faiss")
+        Lexical.build([c.indexed_text for c in chunks]).save(tmp / "bm25")
+        (tmp / "manifest.json").write_text(json.dumps({"schema": SCHEMA_VERSION, **meta}, indent=2))
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _publish(root, folder)
+    return folder
+
+
+def _publish(root: Path, folder: Path) -> None:
+    link, staged = root / "current", root / "current.new"
+    previous = current(root)
+    if staged.is_symlink() or staged.exists():
+        staged.unlink()
+    staged.symlink_to(folder.name)
+    os.replace(staged, link)  # atomic on POSIX: readers see the old index or the new one, never a mix
+    for old in root.iterdir():
+        if old.is_dir() and not old.is_symlink() and old not in (folder, previous) and old.name.startswith("v"):
+            shutil.rmtree(old, ignore_errors=True)
+    if previous and previous != folder:
+        shutil.rmtree(previous, ignore_errors=True)

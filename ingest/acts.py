@@ -1,0 +1,84 @@
+"""Read what a council document says about itself: kind, act number, séance date, objet, rapporteur."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.pdf import Page
+
+MONTHS = {
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+}
+_DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})"
+_SEANCE = re.compile(r"s[ée]ance\s+(?:publique\s+|ordinaire\s+|extraordinaire\s+)?du\s+(?:\w+\s+)?" + _DATE, re.I)
+_ACT_NUMBER = re.compile(r"\bn°\s*([A-Z]?\d{4}\s*[/-]\s*\d+)", re.I)
+_RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-[\w]+-[A-Z]{2}\b")
+_RAPPORTEUR = re.compile(r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.I | re.M)
+_RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.S)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    kind: str  # "délibération", "procès-verbal", "compte rendu" or "document"
+    act_number: str | None
+    seance_date: str | None  # ISO date
+    objet: str | None
+    rapporteur: str | None
+    receipt_id: str | None  # the préfecture's id: unique, unlike the printed number
+
+
+def describe(pages: list[Page]) -> DocumentInfo:
+    """Return what the first pages state about the document; None where they don't say."""
+    head = "\n".join(page.text for page in pages[:2])
+    start = head[:1500].lower()
+    if "procès-verbal" in start or "proces-verbal" in start:
+        kind = "procès-verbal"
+    elif "compte-rendu" in start or "compte rendu" in start:
+        kind = "compte rendu"
+    elif "délibération" in start or "deliberation" in start:
+        kind = "délibération"
+    else:
+        kind = "document"
+    number = _ACT_NUMBER.search(head) if kind == "délibération" else None
+    seance = _SEANCE.search(head)
+    receipt = _RECEIPT.search("\n".join(page.text for page in pages))
+    rapporteur = _RAPPORTEUR.search(head) if kind == "délibération" else None
+    return DocumentInfo(
+        kind=kind,
+        act_number=re.sub(r"\s+", "", number.group(1)).replace("/", " / ") if number else None,
+        seance_date=_iso(seance) if seance else None,
+        objet=_objet(head, rapporteur.start()) if rapporteur else None,
+        rapporteur=_name(rapporteur.group(1)) if rapporteur else None,
+        receipt_id=receipt.group(0) if receipt else None,
+    )
+
+
+def strip_receipt(text: str) -> str:
+    """Drop the préfecture's receipt stamp, which is metadata, not content."""
+    return _RECEIPT_BLOCK.sub("", text)
+
+
+def _iso(match: re.Match[str]) -> str:
+    day, month, year = match.groups()
+    return f"{int(year):04d}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
+
+
+def _name(raw: str) -> str:
+    return raw.split(",")[0].strip()
+
+
+def _objet(head: str, rapporteur_at: int) -> str | None:
+    """The objet is the block of lines just above "X rapporte :", after the list of those present."""
+    before = head[:rapporteur_at].rstrip().splitlines()
+    block: list[str] = []
+    for line in reversed(before):
+        label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:|\.\s*$", line, re.I)
+        if block and (label or line.count(",") >= 2):  # a label or a list of names: the objet starts below
+            break
+        block.insert(0, line.strip())
+        if len(block) >= 4:
+            break
+    text = " ".join(block).strip()
+    return text or None

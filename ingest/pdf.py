@@ -1,0 +1,111 @@
+"""Read a PDF into clean pages: text per physical page, running headers and footers removed."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based physical page
+    text: str
+
+
+class UnreadablePDF(Exception):
+    """The file cannot be used; the message says why, in words a user understands."""
+
+
+_EDGE_LINES = 3  # lines at the top and bottom of a page where running headers and footers live
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|sur)\s*\d{1,4})?$", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+
+
+def read_pages(path: Path) -> list[Page]:
+    """Return the cleaned text of every page, or raise UnreadablePDF."""
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless xref quirks
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise UnreadablePDF("encrypted PDF: it needs a password") from None
+        raw = [page.extract_text() or "" for page in reader.pages]
+    except UnreadablePDF:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as e:
+        raise UnreadablePDF(f"not a readable PDF ({type(e).__name__}: {e})") from None
+    if not raw:
+        raise UnreadablePDF("the PDF has no pages")
+    lines = [[_clean_line(line) for line in text.splitlines()] for text in raw]
+    lines = [[line for line in page if line] for page in lines]
+    if sum(len(" ".join(page)) for page in lines) < 20 * len(lines):
+        raise UnreadablePDF("no text layer (an image-only scan); OCR it first")
+    lines = _rejoin_split_words(lines)
+    running = _running_lines(lines)
+    pages = []
+    for number, page in enumerate(lines, start=1):
+        kept = [line for i, line in enumerate(page) if not _is_running(line, i, len(page), running)]
+        pages.append(Page(number, "\n".join(kept)))
+    return pages
+
+
+def _clean_line(line: str) -> str:
+    line = unicodedata.normalize("NFC", line).replace("\u2010", "-").replace("\u2011", "-").replace("\u00ad", "")
+    return _SPACES.sub(" ", line).strip()
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_WORD_HEAD = re.compile(r"^([^\W\d_]+)\W*$")
+
+
+def _rejoin_split_words(pages: list[list[str]]) -> list[list[str]]:
+    """Mend words the text layer split with a space ("te rritoire"), using the document's own vocabulary.
+
+    Two neighbours are joined when the joined word occurs in the document more often than one of the halves
+    does on its own; real word pairs ("de la") never join because "dela" does not occur.
+    """
+    vocab = Counter(t.lower() for page in pages for line in page for t in _TOKEN.findall(line))
+
+    def mend(line: str) -> str:
+        out: list[str] = []
+        for word in line.split(" "):
+            head = _WORD_HEAD.match(word)
+            if out and head and out[-1].isalpha():
+                left, right = out[-1].lower(), head.group(1).lower()
+                if min(vocab[left], vocab[right]) < vocab[left + right]:
+                    out[-1] += word
+                    continue
+            out.append(word)
+        return " ".join(out)
+
+    return [[mend(line) for line in page] for page in pages]
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Find line shapes repeated at the edges of many pages: running headers and footers."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
+        counts.update({_shape(line) for line in edges})
+    threshold = max(3, len(pages) // 3)
+    return {shape for shape, n in counts.items() if n >= threshold}
+
+
+def _is_running(line: str, index: int, length: int, running: set[str]) -> bool:
+    at_edge = index < _EDGE_LINES or index >= length - _EDGE_LINES
+    return at_edge and (_PAGE_NUMBER.match(line) is not None or _shape(line) in running)

@@ -1,0 +1,144 @@
+"""Incremental ingestion: scan a folder, parse what changed, reuse what did not, publish a complete new index."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from index.store import Document, Index, IndexError_, Skipped, StoredChunk, current, open_index, write_index
+from ingest.acts import describe, strip_receipt
+from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS, chunk_pages
+from ingest.pdf import Page, UnreadablePDF, read_pages
+from models.base import Embedder
+
+
+@dataclass
+class Report:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks: int = 0
+    published: Path | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.replaced or self.removed) or self.published is not None
+
+
+def find_pdfs(corpus: Path) -> list[Path]:
+    """Every PDF under corpus, recursively, in a stable order."""
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"{corpus} is not a folder of PDFs.")
+    return sorted(p for p in corpus.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ingest(corpus: Path, root: Path, embedder: Embedder, rebuild: bool = False, progress: bool = True,
+           log: Callable[[str], None] = print) -> Report:
+    """Bring the index under root up to date with the PDFs under corpus."""
+    corpus = corpus.resolve()
+    old = None if rebuild or current(root) is None else open_index(root)
+    if old is not None:
+        if old.corpus != corpus:
+            raise IndexError_(f"The index in {root} holds {old.corpus}, not {corpus}. "
+                              "Use another REGISTRE_DATA_DIR, or --rebuild to replace it.")
+        old.check_embedder(embedder.name)
+    known = {d.path: d for d in old.documents.values()} if old else {}
+    known_skips = {s.path: s for s in old.skipped} if old else {}
+
+    report = Report()
+    documents: list[Document] = []
+    reused: list[tuple[Document, list[StoredChunk]]] = []
+    fresh: list[tuple[Document, list[StoredChunk]]] = []
+    files = find_pdfs(corpus)
+    for path in tqdm(files, desc="Lecture des PDF", unit="pdf", disable=not progress):
+        rel = path.relative_to(corpus).as_posix()
+        digest = sha256_file(path)
+        if rel in known and known[rel].sha256 == digest:
+            reused.append((known[rel], old.document_chunks(known[rel].id)))  # type: ignore[union-attr]
+            report.unchanged.append(rel)
+            continue
+        if rel in known_skips and known_skips[rel].sha256 == digest:
+            report.skipped.append(known_skips[rel])
+            continue
+        try:
+            pages = read_pages(path)
+        except UnreadablePDF as e:
+            report.skipped.append(Skipped(rel, digest, str(e)))
+            log(f"skipped {rel}: {e}")
+            continue
+        doc, chunks = _parse(rel, digest, pages)
+        (report.replaced if rel in known else report.added).append(rel)
+        fresh.append((doc, chunks))
+    seen = {Path(f).relative_to(corpus).as_posix() for f in files}
+    report.removed = sorted(set(known) - seen)
+    skips_changed = {s.path: s.sha256 for s in report.skipped} != {p: s.sha256 for p, s in known_skips.items()}
+    if old is not None and not (report.added or report.replaced or report.removed or skips_changed):
+        report.chunks = len(old.chunks)
+        return report
+
+    # Vectors: reuse what the old index holds for unchanged documents, embed only the new chunks.
+    old_vectors = old.dense.vectors() if old is not None and reused else None
+    rows: list[StoredChunk] = []
+    parts: list[np.ndarray] = []
+    for doc, chunks in reused:
+        documents.append(doc)
+        parts.append(old_vectors[[c.row for c in chunks]] if chunks else np.zeros((0, embedder.dim), np.float32))  # type: ignore[index]
+        rows.extend(chunks)
+    new_chunks = [c for _, chunks in fresh for c in chunks]
+    parts.append(_embed(embedder, [c.indexed_text for c in new_chunks], progress))
+    for doc, chunks in fresh:
+        documents.append(doc)
+        rows.extend(chunks)
+    renumbered = [StoredChunk(i, *_fields_after_row(c)) for i, c in enumerate(rows)]
+    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+    meta = {"embedder": embedder.name, "dim": str(embedder.dim), "corpus": str(corpus),
+            "chunking": f"{WINDOW_WORDS} words, stride {STRIDE_WORDS}"}
+    report.published = write_index(root, meta, documents, renumbered, report.skipped, vectors, embedder.dim)
+    report.chunks = len(renumbered)
+    return report
+
+
+def _fields_after_row(chunk: StoredChunk) -> tuple:
+    return (chunk.doc_id, chunk.text, chunk.context, chunk.page, chunk.page_start, chunk.page_end)
+
+
+def _parse(rel: str, digest: str, pages: list[Page]) -> tuple[Document, list[StoredChunk]]:
+    info = describe(pages)
+    doc = Document(id=hashlib.sha256(rel.encode()).hexdigest()[:16], path=rel, sha256=digest, pages=len(pages), kind=info.kind,
+                   act_number=info.act_number, seance_date=info.seance_date, objet=info.objet,
+                   rapporteur=info.rapporteur, receipt_id=info.receipt_id)
+    context = " — ".join(x for x in (info.objet, f"n° {info.act_number}" if info.act_number else None) if x)
+    clean = [Page(p.number, strip_receipt(p.text)) for p in pages]
+    chunks = [StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end) for c in chunk_pages(clean)]
+    return doc, chunks
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: bool, batch: int = 64) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32)
+    out = []
+    for i in tqdm(range(0, len(texts), batch), desc="Vectorisation", unit="lot", disable=not progress):
+        out.append(embedder.embed(texts[i : i + batch]))
+    return np.concatenate(out)
+
+
+def open_for(root: Path, embedder_name: str) -> Index:
+    """Open the published index and check it was built by this embedder."""
+    index = open_index(root)
+    index.check_embedder(embedder_name)
+    return index

