@@ -17,8 +17,20 @@ from models.base import LLM, Embedder
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 _MARK = re.compile(r"\[(\d{1,2})\]")
 _WORD = re.compile(r"\w+")
-_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"]
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 def prompt(name: str) -> str:
@@ -88,14 +100,27 @@ def best_window(text: str, query: str, words: int) -> str:
         window += hits[start + words - 1] - hits[start - 1]
         if window > best:
             best, best_at = window, start
+    # Centre the window on the matched words: the answer usually stands right after them.
+    matched = [i for i in range(best_at, best_at + words) if hits[i]]
+    if matched:
+        centre = (matched[0] + matched[-1]) // 2
+        best_at = max(0, min(len(tokens) - words, centre - words // 2))
     return " ".join(tokens[best_at : best_at + words])
 
 
 class Assistant:
     """The one code path behind the API, the CLI and the evaluation."""
 
-    def __init__(self, index: Index, embedder: Embedder | None, llm: LLM | None, top_k: int = 4,
-                 extract_words: int = 110, max_tokens: int = 256, human_contact: str = ""):
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder | None,
+        llm: LLM | None,
+        top_k: int = 4,
+        extract_words: int = 110,
+        max_tokens: int = 256,
+        human_contact: str = "",
+    ):
         self.index, self.embedder, self.llm = index, embedder, llm
         self.top_k, self.extract_words, self.max_tokens = top_k, extract_words, max_tokens
         self.human_contact = human_contact
@@ -110,19 +135,36 @@ class Assistant:
         out = []
         for n, hit in enumerate(hits[: self.top_k], start=1):
             doc = hit.document
-            out.append(Citation(n, doc.id, doc.path, hit.chunk.page, doc.act_number, doc.seance_date, doc.objet,
-                                best_window(hit.chunk.text, query, self.extract_words),
-                                f"/documents/{doc.id}.pdf#page={hit.chunk.page}"))
+            out.append(
+                Citation(
+                    n,
+                    doc.id,
+                    doc.path,
+                    hit.chunk.page,
+                    doc.act_number,
+                    doc.seance_date,
+                    doc.objet,
+                    best_window(hit.chunk.text, query, self.extract_words),
+                    f"/documents/{doc.id}.pdf#page={hit.chunk.page}",
+                )
+            )
         return out
 
-    def messages(self, question: str, history: list[dict[str, str]], extracts: list[Citation]) -> list[dict[str, str]]:
+    def messages(
+        self, question: str, history: list[dict[str, str]], extracts: list[Citation]
+    ) -> list[dict[str, str]]:
         template = prompt("extract")
         block = "\n\n".join(
-            template.format(n=e.n, source=source_label(self.index.documents[e.doc_id], e.page), text=e.excerpt)
+            template.format(
+                n=e.n, source=source_label(self.index.documents[e.doc_id], e.page), text=e.excerpt
+            )
             for e in extracts
         )
-        turns = [{"role": m["role"], "content": m["content"][:600]} for m in history[-4:]
-                 if m.get("role") in ("user", "assistant")]
+        turns = [
+            {"role": m["role"], "content": m["content"][:600]}
+            for m in history[-4:]
+            if m.get("role") in ("user", "assistant")
+        ]
         final = prompt("answer").format(extracts=block, question=question)
         return [{"role": "system", "content": self._system}, *turns, {"role": "user", "content": final}]
 
@@ -155,8 +197,12 @@ class Assistant:
         timings["total_s"] = time.perf_counter() - t0
         yield Answer(text if found else self._not_found, found, citations, extracts, files, notice, timings)
 
-    def answer(self, question: str, history: list[dict[str, str]] | None = None,
-               on_piece: Callable[[str], None] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+    ) -> Answer:
         """Return the finished answer (pieces go to on_piece as they come)."""
         for item in self.stream(question, history):
             if isinstance(item, Answer):

@@ -23,15 +23,19 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def _print_report(report) -> None:
     state = "index published" if report.published else "index already up to date"
-    print(f"{state}: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.removed)} removed, "
-          f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.chunks} chunks")
+    print(
+        f"{state}: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.chunks} chunks"
+    )
     for s in report.skipped:
         print(f"  skipped {s.path}: {s.reason}")
 
 
 def cmd_ask(args, settings: Settings) -> int:
     assistant = runtime.assistant(settings)
-    answer = assistant.answer(args.question, on_piece=None if args.json else lambda p: print(p, end="", flush=True))
+    answer = assistant.answer(
+        args.question, on_piece=None if args.json else lambda p: print(p, end="", flush=True)
+    )
     if args.json:
         from app.schemas import ChatResponse
 
@@ -39,8 +43,11 @@ def cmd_ask(args, settings: Settings) -> int:
         return 0
     print() if answer.found else print(answer.text)
     for c in answer.citations:
-        print(f"[{c.n}] {c.file}, page {c.page}" + (f", n° {c.act}" if c.act else "")
-              + (f", séance du {c.seance_date}" if c.seance_date else ""))
+        print(
+            f"[{c.n}] {c.file}, page {c.page}"
+            + (f", n° {c.act}" if c.act else "")
+            + (f", séance du {c.seance_date}" if c.seance_date else "")
+        )
     print(f"\n{answer.notice}\n{settings.human_contact}")
     return 0
 
@@ -60,11 +67,23 @@ def cmd_status(args, settings: Settings) -> int:
     else:
         index = open_index(settings.index_dir)
         status = {
-            "indexed": True, "index_dir": str(index.folder), "corpus": str(index.corpus), "embedder": index.embedder,
-            "chunking": index.meta.get("chunking"), "n_documents": len(index.documents),
+            "indexed": True,
+            "index_dir": str(index.folder),
+            "corpus": str(index.corpus),
+            "embedder": index.embedder,
+            "chunking": index.meta.get("chunking"),
+            "n_documents": len(index.documents),
             "n_chunks": len(index.chunks),
-            "documents": [{"path": d.path, "kind": d.kind, "pages": d.pages, "act": d.act_number,
-                           "seance_date": d.seance_date} for d in index.documents.values()],
+            "documents": [
+                {
+                    "path": d.path,
+                    "kind": d.kind,
+                    "pages": d.pages,
+                    "act": d.act_number,
+                    "seance_date": d.seance_date,
+                }
+                for d in index.documents.values()
+            ],
             "skipped": [{"path": s.path, "reason": s.reason} for s in index.skipped],
         }
     if args.json:
@@ -72,8 +91,10 @@ def cmd_status(args, settings: Settings) -> int:
     elif not status["indexed"]:
         print(f"No index in {settings.index_dir}. Run `registre ingest DIR`.")
     else:
-        print(f"{status['n_documents']} documents, {status['n_chunks']} chunks, embedder {status['embedder']}, "
-              f"corpus {status['corpus']}")
+        print(
+            f"{status['n_documents']} documents, {status['n_chunks']} chunks, embedder {status['embedder']}, "
+            f"corpus {status['corpus']}"
+        )
         for s in status["skipped"]:
             print(f"  skipped {s['path']}: {s['reason']}")
     return 0
@@ -91,8 +112,11 @@ def cmd_eval(args, settings: Settings) -> int:
     models = {"embedder": emb.name, "llm": None if args.retrieval_only else assistant.llm.name}  # type: ignore[union-attr]
 
     def progress(row):
-        print(f"{row['id']}: rank {row['gold_rank']}" + (f", correct {row.get('correct')}" if "correct" in row else ""),
-              file=sys.stderr)
+        print(
+            f"{row['id']}: rank {row['gold_rank']}"
+            + (f", correct {row.get('correct')}" if "correct" in row else ""),
+            file=sys.stderr,
+        )
 
     metrics = run(assistant, questions, Path(args.out), args.retrieval_only, models, progress)
     print(json.dumps(metrics, indent=2, ensure_ascii=False))
@@ -100,7 +124,9 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="registre", description="Questions en français sur les délibérations d'un conseil.")
+    p = argparse.ArgumentParser(
+        prog="registre", description="Questions en français sur les délibérations d'un conseil."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("ingest", help="index every PDF under DIR (incremental)")
     s.add_argument("dir")

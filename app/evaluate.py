@@ -58,8 +58,14 @@ def retrieval_metrics(ranks: list[int | None]) -> dict[str, float | None]:
     }
 
 
-def run(assistant: Assistant, questions: list[dict], out: Path, retrieval_only: bool, models: dict[str, str],
-        progress=None) -> dict:
+def run(
+    assistant: Assistant,
+    questions: list[dict],
+    out: Path,
+    retrieval_only: bool,
+    models: dict[str, str],
+    progress=None,
+) -> dict:
     """Answer every question, write results.jsonl, metrics.json and report.html under out; return the metrics."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -70,13 +76,24 @@ def run(assistant: Assistant, questions: list[dict], out: Path, retrieval_only: 
             hits = assistant.retrieve(q["question"], history)
             elapsed = time.perf_counter() - t0
             files = list(dict.fromkeys(h.document.path for h in hits))
-            row = {"id": q["id"], "answer": None, "found": None, "citations": None, "retrieved_files": files,
-                   "timings": {"retrieval_s": elapsed, "first_token_s": None, "total_s": elapsed}}
+            row = {
+                "id": q["id"],
+                "answer": None,
+                "found": None,
+                "citations": None,
+                "retrieved_files": files,
+                "timings": {"retrieval_s": elapsed, "first_token_s": None, "total_s": elapsed},
+            }
         else:
             answer: Answer = assistant.answer(q["question"], history)
-            row = {"id": q["id"], "answer": answer.text, "found": answer.found,
-                   "citations": [{"file": c.file, "page": c.page, "act": c.act} for c in answer.citations],
-                   "retrieved_files": answer.retrieved_files, "timings": answer.timings}
+            row = {
+                "id": q["id"],
+                "answer": answer.text,
+                "found": answer.found,
+                "citations": [{"file": c.file, "page": c.page, "act": c.act} for c in answer.citations],
+                "retrieved_files": answer.retrieved_files,
+                "timings": answer.timings,
+            }
         row.update(_score(q, row))
         rows.append(row)
         if progress:
@@ -97,11 +114,15 @@ def _score(q: dict, row: dict) -> dict:
     scored: dict = {"gold_rank": rank}
     if row["answer"] is not None and q.get("answerable"):
         text = normalise(row["answer"])
-        scored["correct"] = bool(row["found"]) and all(normalise(m) in text for m in q.get("must_include") or [])
+        scored["correct"] = bool(row["found"]) and all(
+            normalise(m) in text for m in q.get("must_include") or []
+        )
     return scored
 
 
-def compute_metrics(questions: list[dict], rows: list[dict], retrieval_only: bool, models: dict[str, str]) -> dict:
+def compute_metrics(
+    questions: list[dict], rows: list[dict], retrieval_only: bool, models: dict[str, str]
+) -> dict:
     answerable = [(q, r) for q, r in zip(questions, rows) if q.get("answerable")]
     unanswerable = [(q, r) for q, r in zip(questions, rows) if not q.get("answerable")]
     metrics: dict = {
@@ -121,15 +142,21 @@ def compute_metrics(questions: list[dict], rows: list[dict], retrieval_only: boo
         }
         metrics["citations"] = {
             "precision": _ratio(sum(Path(c["file"]).name in q["gold_files"] for q, c in cited), len(cited)),
-            "recall": _ratio(sum(any(Path(c["file"]).name in q["gold_files"] for c in r["citations"])
-                                 for q, r in answerable), len(answerable)),
+            "recall": _ratio(
+                sum(
+                    any(Path(c["file"]).name in q["gold_files"] for c in r["citations"])
+                    for q, r in answerable
+                ),
+                len(answerable),
+            ),
         }
     timings = [r["timings"] for r in rows]
     retrieval = [t["retrieval_s"] for t in timings if t.get("retrieval_s") is not None]
     first = [t["first_token_s"] for t in timings if t.get("first_token_s") is not None]
     total = [t["total_s"] for t in timings if t.get("total_s") is not None]
     metrics["latency_s"] = {
-        "retrieval_p50": _percentile(retrieval, 0.5), "retrieval_p95": _percentile(retrieval, 0.95),
+        "retrieval_p50": _percentile(retrieval, 0.5),
+        "retrieval_p95": _percentile(retrieval, 0.95),
         "first_token_p50": None if retrieval_only else _percentile(first, 0.5),
         "first_token_p95": None if retrieval_only else _percentile(first, 0.95),
         "total_p50": _percentile(total, 0.5),

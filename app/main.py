@@ -29,8 +29,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.state.assistant = assistant or await run_in_threadpool(runtime.assistant, settings)
         yield
 
-    app = FastAPI(title="registre", version="0.1.0", lifespan=lifespan,
-                  description="Questions en français sur les délibérations d'un conseil municipal, avec sources.")
+    app = FastAPI(
+        title="registre",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Questions en français sur les délibérations d'un conseil municipal, avec sources.",
+    )
 
     @app.exception_handler(IndexError_)
     @app.exception_handler(ModelError)
@@ -55,16 +59,25 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         path = a.index.corpus / doc.path
         if not path.is_file():
             raise HTTPException(410, "Ce document n'est plus dans le dossier indexé ; relancez l'indexation.")
-        return FileResponse(path, media_type="application/pdf", filename=Path(doc.path).name,
-                            content_disposition_type="inline")
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            filename=Path(doc.path).name,
+            content_disposition_type="inline",
+        )
 
     @app.get("/health")
     async def health(request: Request) -> dict:
         """Say whether the service is ready and what it runs on."""
         a: Assistant = request.app.state.assistant
-        return {"status": "ok", "documents": len(a.index.documents), "chunks": len(a.index.chunks),
-                "embedder": a.index.embedder, "llm": getattr(a.llm, "name", None),
-                "human_contact": settings.human_contact}
+        return {
+            "status": "ok",
+            "documents": len(a.index.documents),
+            "chunks": len(a.index.chunks),
+            "embedder": a.index.embedder,
+            "llm": getattr(a.llm, "name", None),
+            "human_contact": settings.human_contact,
+        }
 
     @app.get("/", include_in_schema=False)
     async def home() -> FileResponse:

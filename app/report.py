@@ -20,19 +20,26 @@ def _table(title: str, values: dict) -> str:
 
 def _rank_plot(rows: list[dict]) -> str:
     """A bar chart (inline SVG) of where the first gold file was ranked."""
-    counts = Counter(str(r["gold_rank"]) if r["gold_rank"] and r["gold_rank"] <= 10 else "absent"
-                     for r in rows if "gold_rank" in r and r.get("answerable"))
+    counts = Counter(
+        str(r["gold_rank"]) if r["gold_rank"] and r["gold_rank"] <= 10 else "absent"
+        for r in rows
+        if "gold_rank" in r and r.get("answerable")
+    )
     labels = [str(i) for i in range(1, 11)] + ["absent"]
     top = max(counts.values(), default=1)
     bars = []
     for i, label in enumerate(labels):
         h = 120 * counts.get(label, 0) / top
         x = 10 + i * 44
-        bars.append(f'<rect x="{x}" y="{140 - h:.0f}" width="34" height="{h:.0f}" fill="#3465a4"/>'
-                    f'<text x="{x + 17}" y="156" text-anchor="middle">{label}</text>'
-                    f'<text x="{x + 17}" y="{134 - h:.0f}" text-anchor="middle">{counts.get(label, 0)}</text>')
-    return ('<h2>Rang du premier document attendu</h2><svg width="500" height="165" font-size="11" role="img" '
-            f'aria-label="rangs">{"".join(bars)}</svg>')
+        bars.append(
+            f'<rect x="{x}" y="{140 - h:.0f}" width="34" height="{h:.0f}" fill="#3465a4"/>'
+            f'<text x="{x + 17}" y="156" text-anchor="middle">{label}</text>'
+            f'<text x="{x + 17}" y="{134 - h:.0f}" text-anchor="middle">{counts.get(label, 0)}</text>'
+        )
+    return (
+        '<h2>Rang du premier document attendu</h2><svg width="500" height="165" font-size="11" role="img" '
+        f'aria-label="rangs">{"".join(bars)}</svg>'
+    )
 
 
 def write_report(path: Path, questions: list[dict], rows: list[dict], metrics: dict) -> None:
@@ -53,20 +60,31 @@ def write_report(path: Path, questions: list[dict], rows: list[dict], metrics: d
                 f"<td>{escape(', '.join(r['retrieved_files'][:5]))}</td><td>{_fmt(r['gold_rank'])}</td>"
                 f"<td>{escape(r.get('answer') or '')}</td></tr>"
             )
-    body = "".join([
-        "<h1>Évaluation de registre</h1>",
-        f"<p>{metrics['n_questions']} questions, dont {metrics['n_answerable']} avec réponse. "
-        f"Modèles : {escape(str(metrics.get('models')))}</p>",
-        _table("Recherche (niveau fichier)", metrics["retrieval"]),
-        _table("Réponses", metrics["answers"]),
-        _table("Citations", metrics["citations"]),
-        _table("Latence (s)", metrics["latency_s"]),
-        _rank_plot(rows),
-        f"<h2>Questions en échec ({len(failed)})</h2>",
-        "<table><tr><th>id</th><th>question</th><th>attendu</th><th>trouvé (top 5)</th><th>rang</th>"
-        f"<th>réponse</th></tr>{''.join(failed)}</table>",
-    ])
-    style = ("body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse;"
-             "margin-bottom:1em}td,th{border:1px solid #ccc;padding:.3em;text-align:left;vertical-align:top}")
-    path.write_text(f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>Évaluation registre</title>'
-                    f"<style>{style}</style><body>{body}</body></html>", encoding="utf-8")
+    body = "".join(
+        [
+            "<h1>Évaluation de registre</h1>",
+            (
+                f"<p>{metrics['n_questions']} questions, dont {metrics['n_answerable']} avec réponse. "
+                f"Modèles : {escape(str(metrics.get('models')))}</p>"
+            ),
+            _table("Recherche (niveau fichier)", metrics["retrieval"]),
+            _table("Réponses", metrics["answers"]),
+            _table("Citations", metrics["citations"]),
+            _table("Latence (s)", metrics["latency_s"]),
+            _rank_plot(rows),
+            f"<h2>Questions en échec ({len(failed)})</h2>",
+            (
+                "<table><tr><th>id</th><th>question</th><th>attendu</th><th>trouvé (top 5)</th><th>rang</th>"
+                f"<th>réponse</th></tr>{''.join(failed)}</table>"
+            ),
+        ]
+    )
+    style = (
+        "body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}table{border-collapse:collapse;"
+        "margin-bottom:1em}td,th{border:1px solid #ccc;padding:.3em;text-align:left;vertical-align:top}"
+    )
+    path.write_text(
+        f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>Évaluation registre</title>'
+        f"<style>{style}</style><body>{body}</body></html>",
+        encoding="utf-8",
+    )

@@ -24,13 +24,20 @@ def embedder(settings: Settings):
 
 
 def llm(settings: Settings):
-    return load_llm(settings.llm, settings.models_dir, settings.llm_context, settings.llm_threads,
-                    settings.llm_gpu_layers)
+    return load_llm(
+        settings.llm, settings.models_dir, settings.llm_context, settings.llm_threads, settings.llm_gpu_layers
+    )
 
 
 def assistant(settings: Settings, root: Path | None = None, with_llm: bool = True, emb=None) -> Assistant:
     emb = emb or embedder(settings)
     index: Index = open_for(root or settings.index_dir, emb.name)
-    return Assistant(index, emb, llm(settings) if with_llm else None, top_k=settings.top_k,
-                     extract_words=settings.extract_words, max_tokens=settings.llm_max_tokens,
-                     human_contact=settings.human_contact)
+    return Assistant(
+        index,
+        emb,
+        llm(settings) if with_llm else None,
+        top_k=settings.top_k,
+        extract_words=settings.extract_words,
+        max_tokens=settings.llm_max_tokens,
+        human_contact=settings.human_contact,
+    )

@@ -12,16 +12,23 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRE_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(PROJECT_DIR / "var", description="Where the index and the model weights live.")
-    corpus_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="Folder of PDFs `registre serve` indexes when no index exists.")
+    corpus_dir: Path = Field(
+        PROJECT_DIR / "data" / "sample",
+        description="Folder of PDFs `registre serve` indexes when no index exists.",
+    )
     embedder: str = Field(
         "use-multilingual",
         description="Embedding model: `use-multilingual` (offline ONNX, default) or any sentence-transformers "
         "model given as `st:<local path or name>`.",
     )
-    llm: str = Field("qwen2.5-coder-1.5b", description="Model name from models/registry.json, or a path to a GGUF file.")
+    llm: str = Field(
+        "qwen2.5-coder-1.5b", description="Model name from models/registry.json, or a path to a GGUF file."
+    )
     llm_context: int = Field(4096, description="Context window of the LLM, in tokens.")
     llm_threads: int = Field(0, description="CPU threads for the LLM; 0 means every core.")
-    llm_gpu_layers: int = Field(-1, description="Layers offloaded to the GPU when the build supports it (-1: all; 0: CPU only).")
+    llm_gpu_layers: int = Field(
+        -1, description="Layers offloaded to the GPU when the build supports it (-1: all; 0: CPU only)."
+    )
     llm_max_tokens: int = Field(256, description="Longest answer, in tokens.")
     top_k: int = Field(4, description="Extracts given to the LLM per question.")
     extract_words: int = Field(110, description="Longest extract given to the LLM, in words.")

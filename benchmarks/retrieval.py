@@ -46,14 +46,19 @@ def main() -> None:
         for q in questions:
             hits = search(index, emb, retrieval_query(q["question"], q.get("history") or []), k=10, mode=mode)
             ranks.append(gold_rank([d.path for d in ranked_files(hits)], q["gold_files"]))
-        figures[mode] = retrieval_metrics(ranks) | {"ms_per_query": 1000 * (time.perf_counter() - t) / len(questions)}
+        figures[mode] = retrieval_metrics(ranks) | {
+            "ms_per_query": 1000 * (time.perf_counter() - t) / len(questions)
+        }
     base = figures["bm25"]
     print(f"\n{len(questions)} answerable questions, embedder {emb.name}\n")
     print(f"{'retriever':<10}" + "".join(f"{k:>14}" for k in base))
     for mode, f in figures.items():
         print(f"{mode:<10}" + "".join(f"{v:>14.3f}" for v in f.values()))
-    print(f"{'ratio':<10}" + "".join(
-        f"{(figures['hybrid'][k] / base[k] if base[k] else float('nan')):>14.3f}" for k in base) + "  (hybrid / bm25)")
+    print(
+        f"{'ratio':<10}"
+        + "".join(f"{(figures['hybrid'][k] / base[k] if base[k] else float('nan')):>14.3f}" for k in base)
+        + "  (hybrid / bm25)"
+    )
     if args.json:
         args.json.write_text(json.dumps({"embedder": emb.name, "figures": figures}, indent=2))
 

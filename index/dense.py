@@ -25,7 +25,9 @@ class Dense:
 
     def vectors(self) -> np.ndarray:
         """Return every stored vector, in row order (reused when the index is rebuilt)."""
-        return self._index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self._index.d), np.float32)
+        return (
+            self._index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self._index.d), np.float32)
+        )
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
@@ -38,8 +40,9 @@ class Dense:
         """Return (row ids, cosine similarities) of the k nearest chunks, best first."""
         if self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self._index.search(np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32),
-                                         min(k, self.size))
+        scores, ids = self._index.search(
+            np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), min(k, self.size)
+        )
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
 

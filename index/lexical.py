@@ -18,7 +18,9 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-_STOPWORDS = sorted({fold(w) for w in bm25s.stopwords.STOPWORDS_FRENCH} | {"n", "l", "d", "qu", "s", "c", "j"})
+_STOPWORDS = sorted(
+    {fold(w) for w in bm25s.stopwords.STOPWORDS_FRENCH} | {"n", "l", "d", "qu", "s", "c", "j"}
+)
 
 
 class Lexical:
@@ -30,8 +32,13 @@ class Lexical:
     @classmethod
     def build(cls, texts: list[str]) -> Lexical:
         stemmer = Stemmer.Stemmer("french")
-        tokens = bm25s.tokenize([fold(t) for t in texts], token_pattern=_TOKENS, stopwords=_STOPWORDS,
-                                stemmer=stemmer.stemWords, show_progress=False)
+        tokens = bm25s.tokenize(
+            [fold(t) for t in texts],
+            token_pattern=_TOKENS,
+            stopwords=_STOPWORDS,
+            stemmer=stemmer.stemWords,
+            show_progress=False,
+        )
         retriever = bm25s.BM25()  # Lucene's BM25, k1=1.5, b=0.75
         retriever.index(tokens, show_progress=False)
         return cls(retriever, len(texts))
@@ -45,8 +52,14 @@ class Lexical:
 
     def scores(self, query: str) -> np.ndarray:
         """Return the BM25 score of every chunk for the query (zeros when no word matches)."""
-        tokens = bm25s.tokenize([fold(query)], token_pattern=_TOKENS, stopwords=_STOPWORDS,
-                                stemmer=self._stemmer.stemWords, return_ids=False, show_progress=False)[0]
+        tokens = bm25s.tokenize(
+            [fold(query)],
+            token_pattern=_TOKENS,
+            stopwords=_STOPWORDS,
+            stemmer=self._stemmer.stemWords,
+            return_ids=False,
+            show_progress=False,
+        )[0]
         if not tokens or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)

@@ -7,9 +7,8 @@ adds a bounded correction that reorders close BM25 scores and lets a strong sema
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,8 +29,15 @@ class Hit:
     score: float
 
 
-def search(index: Index, embedder: Embedder | None, query: str, k: int = 10, mode: str = "hybrid",
-           dense_weight: float = DENSE_WEIGHT, year_weight: float = YEAR_WEIGHT) -> list[Hit]:
+def search(
+    index: Index,
+    embedder: Embedder | None,
+    query: str,
+    k: int = 10,
+    mode: str = "hybrid",
+    dense_weight: float = DENSE_WEIGHT,
+    year_weight: float = YEAR_WEIGHT,
+) -> list[Hit]:
     """Return the k best chunks for the query, best first."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
@@ -43,11 +49,14 @@ def search(index: Index, embedder: Embedder | None, query: str, k: int = 10, mod
             rows, scores = index.dense.search(qv, k)
         else:
             rows, scores = _hybrid(index, qv, query, k, dense_weight, year_weight)
-    return [Hit(index.chunks[r], index.documents[index.chunks[r].doc_id], float(s)) for r, s in zip(rows, scores)]
+    return [
+        Hit(index.chunks[r], index.documents[index.chunks[r].doc_id], float(s)) for r, s in zip(rows, scores)
+    ]
 
 
-def _hybrid(index: Index, qv: np.ndarray, query: str, k: int, weight: float,
-            year_weight: float) -> tuple[np.ndarray, np.ndarray]:
+def _hybrid(
+    index: Index, qv: np.ndarray, query: str, k: int, weight: float, year_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
     lexical = index.lexical.scores(query)
     best = float(lexical.max()) if lexical.size else 0.0
     lex_rows = np.argsort(-lexical)[:CANDIDATES] if best > 0 else np.zeros(0, dtype=np.int64)
@@ -58,7 +67,9 @@ def _hybrid(index: Index, qv: np.ndarray, query: str, k: int, weight: float,
     fused = (lexical[rows] / best if best > 0 else 0.0) + weight * index.dense.similarities(qv, rows)
     years = set(_YEAR.findall(query))
     if years:  # "en 2014": the séance's year is a fact of the document, not a word its text must repeat
-        fused = fused + year_weight * np.array([_seance_year(index, r) in years for r in rows], dtype=np.float32)
+        fused = fused + year_weight * np.array(
+            [_seance_year(index, r) in years for r in rows], dtype=np.float32
+        )
     order = np.argsort(-fused, kind="stable")[:k]
     return rows[order], fused[order]
 

@@ -80,13 +80,21 @@ class Index:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self._db = sqlite3.connect(f"file:{folder / 'registre.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self._db = sqlite3.connect(
+            f"file:{folder / 'registre.sqlite'}?mode=ro", uri=True, check_same_thread=False
+        )
         self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         self.documents = {
-            d.id: d for d in (Document(*r) for r in self._db.execute(f"SELECT {_columns(Document)} FROM documents"))
+            d.id: d
+            for d in (Document(*r) for r in self._db.execute(f"SELECT {_columns(Document)} FROM documents"))
         }
-        self.chunks = [StoredChunk(*r) for r in self._db.execute(f"SELECT {_columns(StoredChunk)} FROM chunks ORDER BY row")]
-        self.skipped = [Skipped(*r) for r in self._db.execute(f"SELECT {_columns(Skipped)} FROM skipped ORDER BY path")]
+        self.chunks = [
+            StoredChunk(*r)
+            for r in self._db.execute(f"SELECT {_columns(StoredChunk)} FROM chunks ORDER BY row")
+        ]
+        self.skipped = [
+            Skipped(*r) for r in self._db.execute(f"SELECT {_columns(Skipped)} FROM skipped ORDER BY path")
+        ]
         self.dense = Dense.load(folder / "dense.faiss")
         self.lexical = Lexical.load(folder / "bm25", len(self.chunks))
 
@@ -122,12 +130,21 @@ def open_index(root: Path) -> Index:
         raise IndexError_(f"No index in {root}. Build one with `registre ingest DIR`.")
     meta_version = int(json.loads((folder / "manifest.json").read_text())["schema"])
     if meta_version != SCHEMA_VERSION:
-        raise IndexError_(f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`.")
+        raise IndexError_(
+            f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`."
+        )
     return Index(folder)
 
 
-def write_index(root: Path, meta: dict[str, str], documents: list[Document], chunks: list[StoredChunk],
-                skipped: list[Skipped], vectors: np.ndarray, dim: int) -> Path:
+def write_index(
+    root: Path,
+    meta: dict[str, str],
+    documents: list[Document],
+    chunks: list[StoredChunk],
+    skipped: list[Skipped],
+    vectors: np.ndarray,
+    dim: int,
+) -> Path:
     """Write a complete new version under root, then publish it atomically; return its folder."""
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"v{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
@@ -139,8 +156,12 @@ def write_index(root: Path, meta: dict[str, str], documents: list[Document], chu
         db = sqlite3.connect(tmp / "registre.sqlite")
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-        db.executemany(f"INSERT INTO documents VALUES ({','.join('?' * len(fields(Document)))})", map(astuple, documents))
-        db.executemany(f"INSERT INTO chunks VALUES ({','.join('?' * len(fields(StoredChunk)))})", map(astuple, chunks))
+        db.executemany(
+            f"INSERT INTO documents VALUES ({','.join('?' * len(fields(Document)))})", map(astuple, documents)
+        )
+        db.executemany(
+            f"INSERT INTO chunks VALUES ({','.join('?' * len(fields(StoredChunk)))})", map(astuple, chunks)
+        )
         db.executemany("INSERT INTO skipped VALUES (?, ?, ?)", map(astuple, skipped))
         db.commit()
         db.close()
@@ -163,7 +184,12 @@ def _publish(root: Path, folder: Path) -> None:
     staged.symlink_to(folder.name)
     os.replace(staged, link)  # atomic on POSIX: readers see the old index or the new one, never a mix
     for old in root.iterdir():
-        if old.is_dir() and not old.is_symlink() and old not in (folder, previous) and old.name.startswith("v"):
+        if (
+            old.is_dir()
+            and not old.is_symlink()
+            and old not in (folder, previous)
+            and old.name.startswith("v")
+        ):
             shutil.rmtree(old, ignore_errors=True)
     if previous and previous != folder:
         shutil.rmtree(previous, ignore_errors=True)

@@ -8,15 +8,32 @@ from dataclasses import dataclass
 from ingest.pdf import Page
 
 MONTHS = {
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
 }
 _DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})"
-_SEANCE = re.compile(r"s[ée]ance\s+(?:publique\s+|ordinaire\s+|extraordinaire\s+)?du\s+(?:\w+\s+)?" + _DATE, re.I)
-_ACT_NUMBER = re.compile(r"\bn°\s*([A-Z]?\d{4}\s*[/-]\s*\d+)", re.I)
+_SEANCE = re.compile(
+    r"s[ée]ance\s+(?:publique\s+|ordinaire\s+|extraordinaire\s+)?du\s+(?:\w+\s+)?" + _DATE, re.IGNORECASE
+)
+_ACT_NUMBER = re.compile(r"\bn°\s*([A-Z]?\d{4}\s*[/-]\s*\d+)", re.IGNORECASE)
 _RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-[\w]+-[A-Z]{2}\b")
-_RAPPORTEUR = re.compile(r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.I | re.M)
-_RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.S)
+_RAPPORTEUR = re.compile(
+    r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
+)
+_RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,9 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
     before = head[:rapporteur_at].rstrip().splitlines()
     block: list[str] = []
     for line in reversed(before):
-        label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:|\.\s*$", line, re.I)
+        label = re.search(
+            r"(absents?|présents|excusés|procuration|territoriales)\b.*:|\.\s*$", line, re.IGNORECASE
+        )
         if block and (label or line.count(",") >= 2):  # a label or a list of names: the objet starts below
             break
         block.insert(0, line.strip())

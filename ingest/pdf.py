@@ -36,7 +36,7 @@ def read_pages(path: Path) -> list[Page]:
         if reader.is_encrypted:
             try:
                 reader.decrypt("")
-            except Exception:
+            except (PdfReadError, NotImplementedError, ValueError):
                 raise UnreadablePDF("encrypted PDF: it needs a password") from None
         raw = [page.extract_text() or "" for page in reader.pages]
     except UnreadablePDF:
@@ -59,7 +59,9 @@ def read_pages(path: Path) -> list[Page]:
 
 
 def _clean_line(line: str) -> str:
-    line = unicodedata.normalize("NFC", line).replace("\u2010", "-").replace("\u2011", "-").replace("\u00ad", "")
+    line = (
+        unicodedata.normalize("NFC", line).replace("\u2010", "-").replace("\u2011", "-").replace("\u00ad", "")
+    )
     return _SPACES.sub(" ", line).strip()
 
 

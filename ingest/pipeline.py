@@ -47,15 +47,23 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def ingest(corpus: Path, root: Path, embedder: Embedder, rebuild: bool = False, progress: bool = True,
-           log: Callable[[str], None] = print) -> Report:
+def ingest(
+    corpus: Path,
+    root: Path,
+    embedder: Embedder,
+    rebuild: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> Report:
     """Bring the index under root up to date with the PDFs under corpus."""
     corpus = corpus.resolve()
     old = None if rebuild or current(root) is None else open_index(root)
     if old is not None:
         if old.corpus != corpus:
-            raise IndexError_(f"The index in {root} holds {old.corpus}, not {corpus}. "
-                              "Use another REGISTRE_DATA_DIR, or --rebuild to replace it.")
+            raise IndexError_(
+                f"The index in {root} holds {old.corpus}, not {corpus}. "
+                "Use another REGISTRE_DATA_DIR, or --rebuild to replace it."
+            )
         old.check_embedder(embedder.name)
     known = {d.path: d for d in old.documents.values()} if old else {}
     known_skips = {s.path: s for s in old.skipped} if old else {}
@@ -86,7 +94,9 @@ def ingest(corpus: Path, root: Path, embedder: Embedder, rebuild: bool = False, 
         fresh.append((doc, chunks))
     seen = {Path(f).relative_to(corpus).as_posix() for f in files}
     report.removed = sorted(set(known) - seen)
-    skips_changed = {s.path: s.sha256 for s in report.skipped} != {p: s.sha256 for p, s in known_skips.items()}
+    skips_changed = {s.path: s.sha256 for s in report.skipped} != {
+        p: s.sha256 for p, s in known_skips.items()
+    }
     if old is not None and not (report.added or report.replaced or report.removed or skips_changed):
         report.chunks = len(old.chunks)
         return report
@@ -97,7 +107,9 @@ def ingest(corpus: Path, root: Path, embedder: Embedder, rebuild: bool = False, 
     parts: list[np.ndarray] = []
     for doc, chunks in reused:
         documents.append(doc)
-        parts.append(old_vectors[[c.row for c in chunks]] if chunks else np.zeros((0, embedder.dim), np.float32))  # type: ignore[index]
+        parts.append(
+            old_vectors[[c.row for c in chunks]] if chunks else np.zeros((0, embedder.dim), np.float32)
+        )  # type: ignore[index]
         rows.extend(chunks)
     new_chunks = [c for _, chunks in fresh for c in chunks]
     parts.append(_embed(embedder, [c.indexed_text for c in new_chunks], progress))
@@ -106,8 +118,12 @@ def ingest(corpus: Path, root: Path, embedder: Embedder, rebuild: bool = False, 
         rows.extend(chunks)
     renumbered = [StoredChunk(i, *_fields_after_row(c)) for i, c in enumerate(rows)]
     vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-    meta = {"embedder": embedder.name, "dim": str(embedder.dim), "corpus": str(corpus),
-            "chunking": f"{WINDOW_WORDS} words, stride {STRIDE_WORDS}"}
+    meta = {
+        "embedder": embedder.name,
+        "dim": str(embedder.dim),
+        "corpus": str(corpus),
+        "chunking": f"{WINDOW_WORDS} words, stride {STRIDE_WORDS}",
+    }
     report.published = write_index(root, meta, documents, renumbered, report.skipped, vectors, embedder.dim)
     report.chunks = len(renumbered)
     return report
@@ -119,12 +135,23 @@ def _fields_after_row(chunk: StoredChunk) -> tuple:
 
 def _parse(rel: str, digest: str, pages: list[Page]) -> tuple[Document, list[StoredChunk]]:
     info = describe(pages)
-    doc = Document(id=hashlib.sha256(rel.encode()).hexdigest()[:16], path=rel, sha256=digest, pages=len(pages), kind=info.kind,
-                   act_number=info.act_number, seance_date=info.seance_date, objet=info.objet,
-                   rapporteur=info.rapporteur, receipt_id=info.receipt_id)
+    doc = Document(
+        id=hashlib.sha256(rel.encode()).hexdigest()[:16],
+        path=rel,
+        sha256=digest,
+        pages=len(pages),
+        kind=info.kind,
+        act_number=info.act_number,
+        seance_date=info.seance_date,
+        objet=info.objet,
+        rapporteur=info.rapporteur,
+        receipt_id=info.receipt_id,
+    )
     context = " — ".join(x for x in (info.objet, f"n° {info.act_number}" if info.act_number else None) if x)
     clean = [Page(p.number, strip_receipt(p.text)) for p in pages]
-    chunks = [StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end) for c in chunk_pages(clean)]
+    chunks = [
+        StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end) for c in chunk_pages(clean)
+    ]
     return doc, chunks
 
 

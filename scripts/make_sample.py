@@ -19,7 +19,7 @@ Usage:  python scripts/make_sample.py [SEEDS_DIR] [OUT_DIR]
 import argparse
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 try:
@@ -30,7 +30,7 @@ except ImportError:
 REPO = Path(__file__).resolve().parents[1]
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # fpdf2's "reproducible output" date: a fixed sentinel, not the date of any act.
-FIXED_DATE = datetime(1969, 12, 31, 19, 0, 0, tzinfo=timezone.utc)
+FIXED_DATE = datetime(1969, 12, 31, 19, 0, 0, tzinfo=UTC)
 SEEDS = {  # seed file -> output file
     "deliberation-M2023-352.txt": "M2023-352.pdf",
     "deliberation-V2024-420.txt": "V2024-420.pdf",
@@ -55,7 +55,9 @@ def paragraphs(text):
             lines = []
         if not line:
             continue
-        if lines and not (ITEM.match(line) or RECORD.match(line) or lines[-1].endswith((".", ":", ";", "!", "?"))):
+        if lines and not (
+            ITEM.match(line) or RECORD.match(line) or lines[-1].endswith((".", ":", ";", "!", "?"))
+        ):
             prev = lines[-1]
             glue = "" if re.search(r"\w-$", prev) else " "  # "Roger-" + "Yannick"
             lines[-1] = prev + glue + line
@@ -75,8 +77,10 @@ class Act(FPDF):
         for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
             path = FONT_DIR / name
             if not path.exists():
-                sys.exit(f"missing font {path}: install the Debian package fonts-dejavu-core "
-                         "(apt-get install -y fonts-dejavu-core)")
+                sys.exit(
+                    f"missing font {path}: install the Debian package fonts-dejavu-core "
+                    "(apt-get install -y fonts-dejavu-core)"
+                )
             self.add_font("DejaVu", style, str(path))
         self.set_creation_date(FIXED_DATE)
         self.set_lang("fr")
@@ -104,8 +108,9 @@ class Act(FPDF):
         for line in text.split("\n"):  # numbered items ending in ":" are sub-headings
             self.set_font("DejaVu", style or ("B" if re.match(r"\d+\. .*:$", line) else ""), size)
             self.set_x(self.l_margin + (5 if line.startswith("- ") else 0))
-            self.multi_cell(0, size * 0.5, line, align=align, markdown="**" in line,
-                            new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(
+                0, size * 0.5, line, align=align, markdown="**" in line, new_x="LMARGIN", new_y="NEXT"
+            )
         self.ln(gap)
 
 
@@ -115,7 +120,7 @@ def deliberation(text):
     text = re.sub(r"(?m)^\s*Délibération n°.*$", "", text)  # the source's own running header
     rapporte = re.search(r"(?m)^(.*rapporte :)\s*$", text)
     *head, objet = paragraphs(text[: rapporte.start()])  # the objet comes right before
-    pick = lambda pat: [p for p in head if re.match(pat, p)]  # noqa: E731
+    pick = lambda pat: [p for p in head if re.match(pat, p)]
     seance = one_line(pick(r"Séance")[0])
     extrait = one_line(pick(r"Extrait")[0])
     institution = re.search(r"délibérations (?:du Conseil municipal de la |de )(.+)", extrait).group(1)
@@ -145,7 +150,7 @@ def deliberation(text):
     pdf.ln(3)
     pdf.para(one_line(objet), size=11.5, style="B", align="C", gap=4, keep=40)
     pdf.para(rapporte.group(1).strip(), size=10.5, gap=3)
-    for p in paragraphs(text[rapporte.end():]):
+    for p in paragraphs(text[rapporte.end() :]):
         if re.match(r"(A l'issue|Le Conseil adopte)", p):  # the decision, then the vote counts
             decision, _, votes = p.partition("\n")
             pdf.para(decision, style="B", gap=2)
@@ -165,7 +170,7 @@ def avis(text):
     paras = paragraphs(text)
     start = next(i for i, p in enumerate(paras) if len(p) > 200)  # end of the cover page
     cover, body = "\n".join(paras[:start]), paras[start:]
-    question = one_line(re.search(r"QUELLE.*?\?", cover, re.S).group(0)).capitalize()
+    question = one_line(re.search(r"QUELLE.*?\?", cover, re.DOTALL).group(0)).capitalize()
     period = re.search(r"(?m)^DE .*\d{4}$", cover).group(0).capitalize()
     rendu = one_line(re.search(r"Avis rendu par la\s+Convention citoyenne", cover).group(0))
     site = re.search(r"\S+\.fr/\S+", cover).group(0)
@@ -193,10 +198,20 @@ def avis(text):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("seeds", nargs="?", type=Path, default=REPO.parent / "shared" / "seeds",
-                    help="directory of the seed .txt files (default: ../shared/seeds)")
-    ap.add_argument("out", nargs="?", type=Path, default=REPO / "data" / "sample",
-                    help="output directory (default: data/sample in the repo)")
+    ap.add_argument(
+        "seeds",
+        nargs="?",
+        type=Path,
+        default=REPO.parent / "shared" / "seeds",
+        help="directory of the seed .txt files (default: ../shared/seeds)",
+    )
+    ap.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        default=REPO / "data" / "sample",
+        help="output directory (default: data/sample in the repo)",
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for seed, name in SEEDS.items():

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from ingest.acts import describe, strip_receipt
+from ingest.chunk import chunk_pages
+from ingest.pdf import Page, read_pages
+from tests.conftest import CORPUS
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_deliberation_states_number_seance_objet_rapporteur():
+    info = describe(read_pages(CORPUS / "deliberations/Delibs_2013_02_04/2013-02-04-0000061089.pdf"))
+    assert info.kind == "délibération"
+    assert info.act_number == "2013 / 3"
+    assert info.seance_date == "2013-02-04"
+    assert info.rapporteur == "Cédric SUDRES"
+    assert (
+        info.objet == "Constitution et fonctionnement du Conseil Consultatif des Résidents Etrangers (CCRE)"
+    )
+    assert info.receipt_id == "034-213401722-20130204-0000061089-DE"
+
+
+def test_proces_verbal_and_sample_act():
+    pv = describe(read_pages(CORPUS / "proces-verbaux/PV_CM_17_02_2014.pdf")[:3])
+    assert (pv.kind, pv.seance_date, pv.act_number) == ("procès-verbal", "2014-02-17", None)
+    sample = describe(read_pages(SAMPLE / "V2024-420.pdf"))
+    assert (sample.act_number, sample.seance_date, sample.rapporteur) == (
+        "V2024-420",
+        "2024-12-17",
+        "Manu REYNAUD",
+    )
+
+
+def test_receipt_stamp_is_stripped():
+    text = "Le Conseil adopte.\nAccusé de réception – Ministère de l’intérieur\n06/02/2013\n034-213401722-20130204-0000061089-DE\nSuite"
+    assert strip_receipt(text) == "Le Conseil adopte.\n\nSuite"
+
+
+def test_chunks_overlap_and_point_to_the_page_holding_them():
+    pages = [Page(1, " ".join(f"a{i}" for i in range(200))), Page(2, " ".join(f"b{i}" for i in range(200)))]
+    chunks = chunk_pages(pages, window=180, stride=135)
+    assert chunks[0].text.split()[0] == "a0" and len(chunks[0].text.split()) == 180
+    assert (chunks[0].page, chunks[0].page_start, chunks[0].page_end) == (1, 1, 1)
+    second = chunks[1]
+    assert second.text.split()[0] == "a135" and (second.page_start, second.page_end) == (1, 2)
+    assert second.page == 2  # 115 of its 180 words are on page 2
+    assert chunks[-1].text.split()[-1] == "b199"
+    assert chunk_pages([Page(1, "court")])[0].text == "court"

