@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import time
+import uuid
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def write_index(
 ) -> Path:
     """Write a complete new version under root, then publish it atomically; return its folder."""
     root.mkdir(parents=True, exist_ok=True)
-    folder = root / f"v{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    folder = root / f"v{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = folder.with_name(folder.name + ".building")
     if tmp.exists():
         shutil.rmtree(tmp)
