@@ -50,6 +50,11 @@ class Citation:
     url: str
 
 
+@dataclass(frozen=True)
+class Sources:
+    extracts: list[Citation]
+
+
 @dataclass
 class Answer:
     text: str
@@ -168,8 +173,13 @@ class Assistant:
         final = prompt("answer").format(extracts=block, question=question)
         return [{"role": "system", "content": self._system}, *turns, {"role": "user", "content": final}]
 
-    def stream(self, question: str, history: list[dict[str, str]] | None = None) -> Iterator[str | Answer]:
-        """Yield answer text pieces as they come, then the finished Answer."""
+    def stream(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Sources | str | Answer]:
+        """Yield the sources as soon as they are found, the answer's text pieces as they come, then the Answer."""
         history = history or []
         t0 = time.perf_counter()
         query = retrieval_query(question, history)
@@ -179,6 +189,7 @@ class Assistant:
         extracts = self.extracts(hits, query)
         notice = prompt("notice").format(model=getattr(self.llm, "name", "aucun"))
         timings: dict[str, float | None] = {"retrieval_s": t_retrieval, "first_token_s": None}
+        yield Sources(extracts)
         if not extracts or self.llm is None:
             text = self._not_found if not extracts else ""
             timings["total_s"] = time.perf_counter() - t0
@@ -189,6 +200,8 @@ class Assistant:
             for piece in self.llm.stream(self.messages(question, history, extracts), self.max_tokens):
                 if timings["first_token_s"] is None:
                     timings["first_token_s"] = time.perf_counter() - t0
+                if cancel is not None and cancel.is_set():
+                    break  # the reader left: free the model now
                 pieces.append(piece)
                 yield piece
         text = "".join(pieces).strip()
@@ -207,7 +220,7 @@ class Assistant:
         for item in self.stream(question, history):
             if isinstance(item, Answer):
                 return item
-            if on_piece:
+            if on_piece and isinstance(item, str):
                 on_piece(item)
         raise RuntimeError("the answer stream ended without an answer")
 

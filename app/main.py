@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from app import runtime
-from app.chat import Assistant
-from app.schemas import ChatRequest, ChatResponse
+from app.chat import Answer, Assistant, Sources
+from app.schemas import ChatRequest, ChatResponse, CitationOut
 from app.settings import Settings
 from index.store import IndexError_
 from models.fetch import ModelError
@@ -49,6 +53,24 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         answer = await run_in_threadpool(a.answer, body.question.strip(), history)
         return ChatResponse.of(answer, settings.human_contact)
 
+    @app.post(
+        "/api/chat/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."}},
+    )
+    async def chat_stream(body: ChatRequest, request: Request) -> StreamingResponse:
+        """Stream the answer as server-sent events: `sources`, then `token`s, then `done` (as /api/chat).
+
+        Closing the connection cancels the answer and frees the model at once.
+        """
+        a: Assistant = request.app.state.assistant
+        history = [t.model_dump() for t in body.history]
+        return StreamingResponse(
+            _sse(a, body.question.strip(), history, settings.human_contact),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
     @app.get("/documents/{doc_id}.pdf", response_class=FileResponse)
     async def document(doc_id: str, request: Request) -> FileResponse:
         """Serve an indexed PDF (add #page=N to the URL to open it at a page)."""
@@ -84,4 +106,49 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return FileResponse(STATIC / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if settings.cors_origins:  # the widget calls from the city's site: only the origins it names
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
     return app
+
+
+def _event(name: str, data: str) -> str:
+    return f"event: {name}\ndata: {data}\n\n"
+
+
+async def _sse(assistant: Assistant, question: str, history: list, human_contact: str):
+    """Run one answer in a worker thread and relay its events; a client that leaves cancels it at once."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    cancel = threading.Event()
+    finished = object()
+
+    def work() -> None:
+        try:
+            for item in assistant.stream(question, history, cancel):
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+        except Exception as e:  # noqa: BLE001 - relayed to the client as an error event
+            loop.call_soon_threadsafe(queue.put_nowait, e)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, finished)
+
+    worker = loop.run_in_executor(None, work)
+    try:
+        while (item := await queue.get()) is not finished:
+            if isinstance(item, Sources):
+                extracts = [CitationOut.of(c).model_dump() for c in item.extracts]
+                yield _event("sources", json.dumps({"extracts": extracts}, ensure_ascii=False))
+            elif isinstance(item, Answer):
+                yield _event("done", ChatResponse.of(item, human_contact).model_dump_json())
+            elif isinstance(item, Exception):
+                detail = str(item) if isinstance(item, IndexError_ | ModelError) else "Erreur interne."
+                yield _event("error", json.dumps({"detail": detail}, ensure_ascii=False))
+            else:
+                yield _event("token", json.dumps({"text": item}, ensure_ascii=False))
+    finally:
+        cancel.set()  # the worker stops at the next token and frees the model
+        await asyncio.shield(worker)

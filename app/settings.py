@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(256, description="Longest answer, in tokens.")
     top_k: int = Field(4, description="Extracts given to the LLM per question.")
     extract_words: int = Field(110, description="Longest extract given to the LLM, in words.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (the sites embedding the widget), as a JSON "
+        'list: ["https://www.ville.fr"]. Empty: same origin only.',
+    )
     human_contact: str = Field(
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",

@@ -1,0 +1,77 @@
+import json
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.chat import Assistant
+from app.main import create_app
+from app.settings import Settings
+
+
+def events(lines):
+    """Parse server-sent events from an iterator of lines."""
+    name = None
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            yield name, json.loads(line[6:])
+
+
+class SlowLLM:
+    """Yields one word every 50 ms and records how far it got: enough to see a cancellation land."""
+
+    name = "slow"
+
+    def __init__(self, words=200):
+        self.words, self.produced, self.stopped = words, 0, threading.Event()
+
+    def stream(self, messages, max_tokens):
+        try:
+            for i in range(self.words):
+                time.sleep(0.05)
+                self.produced += 1
+                yield f"mot{i} "
+        finally:
+            self.stopped.set()
+
+
+def test_stream_sends_sources_then_tokens_then_done(index, embedder, llm):
+    assistant = Assistant(index, embedder, llm, top_k=3, extract_words=80, max_tokens=24)
+    with TestClient(create_app(Settings(), assistant)) as client:
+        q = {"question": "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"}
+        with client.stream("POST", "/api/chat/stream", json=q) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            got = list(events(r.iter_lines()))
+    names = [n for n, _ in got]
+    assert names[0] == "sources" and names[-1] == "done"
+    assert set(names[1:-1]) <= {"token"} and len(names) > 2
+    assert got[0][1]["extracts"][0]["file"].endswith("2013-03-25-0000062224.pdf")
+    done = got[-1][1]
+    assert done["answer"] and "notice" in done and "citations" in done
+    if done["found"]:
+        assert done["answer"] == "".join(d["text"] for n, d in got if n == "token").strip()
+
+
+def test_leaving_the_stream_cancels_generation_and_frees_the_model(index, embedder):
+    slow = SlowLLM()
+    assistant = Assistant(index, embedder, slow)
+    with TestClient(create_app(Settings(), assistant)) as client:
+        with client.stream("POST", "/api/chat/stream", json={"question": "réseau radio TETRA"}) as r:
+            for name, _ in events(r.iter_lines()):
+                if name == "token":
+                    break
+        assert slow.stopped.wait(5), "generation went on after the client left"
+        assert slow.produced < slow.words
+        assert assistant._llm_lock.acquire(timeout=1)
+        assistant._llm_lock.release()
+
+
+@pytest.mark.parametrize("origin, allowed", [("https://www.montpellier.fr", True), ("https://evil.example", False)])
+def test_cors_only_for_configured_origins(index, embedder, scripted, origin, allowed):
+    settings = Settings(cors_origins=["https://www.montpellier.fr"])
+    with TestClient(create_app(settings, Assistant(index, embedder, scripted))) as client:
+        r = client.options("/api/chat", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert (r.headers.get("access-control-allow-origin") == origin) is allowed
