@@ -57,7 +57,8 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    # No access log: it would write every citizen's IP address to disk.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
     return 0
 
 

@@ -59,6 +59,11 @@ def main() -> None:
         + "".join(f"{(figures['hybrid'][k] / base[k] if base[k] else float('nan')):>14.3f}" for k in base)
         + "  (hybrid / bm25)"
     )
+    follow = [r for q, r in zip(questions, ranks_by_mode["hybrid"]) if q.get("history")]
+    alone = [r for q, r in zip(questions, ranks_by_mode["hybrid"]) if not q.get("history")]
+    for label, ranks in (("follow-ups", follow), ("standalone", alone)):
+        m = retrieval_metrics(ranks)
+        print(f"hybrid, {label} ({len(ranks)}): recall@5 {m['recall_at_5']:.3f}, MRR@10 {m['mrr_at_10']:.3f}")
     if args.json:
         args.json.write_text(json.dumps({"embedder": emb.name, "figures": figures}, indent=2))
 

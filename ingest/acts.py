@@ -33,6 +33,7 @@ _RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-[\w]+-[A-Z]{2}\b")
 _RAPPORTEUR = re.compile(
     r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
 )
+_NAMES = re.compile(r"^(?:[A-ZÀ-Ý][\w'-]+(?:-[A-ZÀ-Ý][\w'-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý' -]+[,.]?\s*)+$")
 _RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
 
 
@@ -94,7 +95,8 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
         label = re.search(
             r"(absents?|présents|excusés|procuration|territoriales)\b.*:|\.\s*$", line, re.IGNORECASE
         )
-        if block and (label or line.count(",") >= 2):  # a label or a list of names: the objet starts below
+        names = _NAMES.match(line) is not None
+        if block and (label or names or line.count(",") >= 2):  # a label or names: the objet starts below
             break
         block.insert(0, line.strip())
         if len(block) >= 4:

@@ -98,13 +98,13 @@ def _shape(line: str) -> str:
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
     """Find line shapes repeated at the edges of many pages: running headers and footers."""
-    if len(pages) < 3:
+    if len(pages) < 2:
         return set()
     counts: Counter[str] = Counter()
     for page in pages:
         edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
         counts.update({_shape(line) for line in edges})
-    threshold = max(3, len(pages) // 3)
+    threshold = max(2, len(pages) // 3)
     return {shape for shape, n in counts.items() if n >= threshold}
 
 
