@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,8 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from app import runtime
 from app.chat import Answer, Assistant, Sources
+from app.routes import openai
 from app.schemas import ChatRequest, ChatResponse, CitationOut
 from app.settings import Settings
+from app.streaming import relay
 from index.store import IndexError_
 from models.fetch import ModelError
 
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.settings = settings
         app.state.assistant = assistant or await run_in_threadpool(runtime.assistant, settings)
         yield
 
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def home() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
+    app.include_router(openai.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.cors_origins:  # the widget calls from the city's site: only the origins it names
         app.add_middleware(
@@ -121,34 +123,14 @@ def _event(name: str, data: str) -> str:
 
 
 async def _sse(assistant: Assistant, question: str, history: list, human_contact: str):
-    """Run one answer in a worker thread and relay its events; a client that leaves cancels it at once."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-    cancel = threading.Event()
-    finished = object()
-
-    def work() -> None:
-        try:
-            for item in assistant.stream(question, history, cancel):
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-        except Exception as e:  # noqa: BLE001 - relayed to the client as an error event
-            loop.call_soon_threadsafe(queue.put_nowait, e)
-        finally:
-            loop.call_soon_threadsafe(queue.put_nowait, finished)
-
-    worker = loop.run_in_executor(None, work)
     try:
-        while (item := await queue.get()) is not finished:
+        async for item in relay(assistant, question, history):
             if isinstance(item, Sources):
                 extracts = [CitationOut.of(c).model_dump() for c in item.extracts]
                 yield _event("sources", json.dumps({"extracts": extracts}, ensure_ascii=False))
             elif isinstance(item, Answer):
                 yield _event("done", ChatResponse.of(item, human_contact).model_dump_json())
-            elif isinstance(item, Exception):
-                detail = str(item) if isinstance(item, IndexError_ | ModelError) else "Erreur interne."
-                yield _event("error", json.dumps({"detail": detail}, ensure_ascii=False))
             else:
                 yield _event("token", json.dumps({"text": item}, ensure_ascii=False))
-    finally:
-        cancel.set()  # the worker stops at the next token and frees the model
-        await asyncio.shield(worker)
+    except (IndexError_, ModelError) as e:
+        yield _event("error", json.dumps({"detail": str(e)}, ensure_ascii=False))

@@ -40,7 +40,7 @@ def main() -> None:
     print(f"index: {report.chunks} chunks, {len(report.skipped)} skipped ({time.perf_counter() - t:.1f} s)")
     index = open_for(root, emb.name)
     questions = [q for q in load_questions(args.questions) if q.get("answerable")]
-    figures = {}
+    figures, ranks_by_mode = {}, {}
     for mode in MODES:
         ranks, t = [], time.perf_counter()
         for q in questions:
@@ -49,6 +49,7 @@ def main() -> None:
         figures[mode] = retrieval_metrics(ranks) | {
             "ms_per_query": 1000 * (time.perf_counter() - t) / len(questions)
         }
+        ranks_by_mode[mode] = ranks
     base = figures["bm25"]
     print(f"\n{len(questions)} answerable questions, embedder {emb.name}\n")
     print(f"{'retriever':<10}" + "".join(f"{k:>14}" for k in base))

@@ -75,3 +75,32 @@ def test_cors_only_for_configured_origins(index, embedder, scripted, origin, all
     with TestClient(create_app(settings, Assistant(index, embedder, scripted))) as client:
         r = client.options("/api/chat", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
     assert (r.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+def test_openai_compatible_completions(index, embedder, scripted):
+    assistant = Assistant(index, embedder, scripted)
+    with TestClient(create_app(Settings(), assistant)) as client:
+        scripted.enqueue("Le mandat dure 3 ans [1].")
+        messages = [
+            {"role": "system", "content": "Tu es un pirate."},
+            {"role": "user", "content": "Combien de membres compte le conseil consultatif des résidents étrangers ?"},
+        ]
+        r = client.post("/v1/chat/completions", json={"model": "registre", "messages": messages})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["object"] == "chat.completion"
+        assert body["choices"][0]["message"] == {"role": "assistant", "content": "Le mandat dure 3 ans [1]."}
+        assert body["citations"][0]["url"].startswith("/documents/") and body["registre"]["found"] is True
+        assert "pirate" not in str(scripted.history[-1])  # the caller's system prompt does not replace ours
+
+        scripted.enqueue("Le mandat dure 3 ans [1].")
+        with client.stream("POST", "/v1/chat/completions", json={"messages": messages, "stream": True}) as r:
+            lines = [line[6:] for line in r.iter_lines() if line.startswith("data: ")]
+        assert lines[-1] == "[DONE]"
+        chunks = [json.loads(line) for line in lines[:-1]]
+        text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+        assert text == "Le mandat dure 3 ans [1]."
+        assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+
+        bad = client.post("/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "x"}]})
+        assert bad.status_code == 422
