@@ -9,8 +9,8 @@ export REGISTRE_DATA_DIR ?= $(CURDIR)/var
 
 demo: setup models ingest serve  ## set up, index the shipped sample, serve the chat at http://127.0.0.1:8000
 
-system:  ## Debian packages (OCR, fonts for the sample corpus); skipped when present
-	@missing=""; for p in tesseract-ocr tesseract-ocr-fra fonts-dejavu-core; do \
+system:  ## Debian packages (OCR, fonts for the sample corpus, the browser for tests); skipped when present
+	@missing=""; for p in tesseract-ocr tesseract-ocr-fra fonts-dejavu-core chromium poppler-utils; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
 	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq $$missing; fi

@@ -16,7 +16,9 @@ from models.fetch import ModelError
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
-    report = ingest(Path(args.dir), settings.index_dir, runtime.embedder(settings), rebuild=args.rebuild)
+    report = ingest(
+        Path(args.dir), settings.index_dir, runtime.embedder(settings), rebuild=args.rebuild, ocr=settings.ocr
+    )
     _print_report(report)
     return 0
 
@@ -107,7 +109,7 @@ def cmd_eval(args, settings: Settings) -> int:
 
     corpus, root = Path(args.corpus), runtime.eval_root(settings, Path(args.corpus))
     emb = runtime.embedder(settings)
-    _print_report(ingest(corpus, root, emb))
+    _print_report(ingest(corpus, root, emb, ocr=settings.ocr))
     assistant = runtime.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
     questions = load_questions(Path(args.questions), args.limit)
     models = {"embedder": emb.name, "llm": None if args.retrieval_only else assistant.llm.name}  # type: ignore[union-attr]

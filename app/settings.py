@@ -30,6 +30,7 @@ class Settings(BaseSettings):
         -1, description="Layers offloaded to the GPU when the build supports it (-1: all; 0: CPU only)."
     )
     llm_max_tokens: int = Field(256, description="Longest answer, in tokens.")
+    ocr: bool = Field(True, description="Read image-only scans with Tesseract (French) when it is installed.")
     top_k: int = Field(4, description="Extracts given to the LLM per question.")
     extract_words: int = Field(110, description="Longest extract given to the LLM, in words.")
     cors_origins: list[str] = Field(

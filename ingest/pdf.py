@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+
+from ingest import ocr as ocr_tools
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,8 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|sur)\s*\d{1,4})?$", re.IGNO
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 
 
-def read_pages(path: Path) -> list[Page]:
-    """Return the cleaned text of every page, or raise UnreadablePDF."""
+def read_pages(path: Path, ocr: bool = False) -> list[Page]:
+    """Return the cleaned text of every page, or raise UnreadablePDF; scans are read by OCR when asked."""
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless xref quirks
     try:
         reader = PdfReader(path)
@@ -45,10 +48,19 @@ def read_pages(path: Path) -> list[Page]:
         raise UnreadablePDF(f"not a readable PDF ({type(e).__name__}: {e})") from None
     if not raw:
         raise UnreadablePDF("the PDF has no pages")
+    if _too_little(raw):
+        if not ocr:
+            raise UnreadablePDF("no text layer (an image-only scan); OCR is off")
+        if not ocr_tools.available():
+            raise UnreadablePDF(f"no text layer (an image-only scan); {ocr_tools.INSTALL_HINT}")
+        try:
+            raw = ocr_tools.ocr_pages(path, len(raw))
+        except subprocess.CalledProcessError as e:
+            raise UnreadablePDF(f"OCR failed: {e}") from None
+        if _too_little(raw):
+            raise UnreadablePDF("no text layer, and OCR found no text either")
     lines = [[_clean_line(line) for line in text.splitlines()] for text in raw]
     lines = [[line for line in page if line] for page in lines]
-    if sum(len(" ".join(page)) for page in lines) < 20 * len(lines):
-        raise UnreadablePDF("no text layer (an image-only scan); OCR it first")
     lines = _rejoin_split_words(lines)
     running = _running_lines(lines)
     pages = []
@@ -56,6 +68,10 @@ def read_pages(path: Path) -> list[Page]:
         kept = [line for i, line in enumerate(page) if not _is_running(line, i, len(page), running)]
         pages.append(Page(number, "\n".join(kept)))
     return pages
+
+
+def _too_little(texts: list[str]) -> bool:
+    return sum(len(" ".join(t.split())) for t in texts) < 20 * len(texts)
 
 
 def _clean_line(line: str) -> str:

@@ -53,6 +53,7 @@ def ingest(
     embedder: Embedder,
     rebuild: bool = False,
     progress: bool = True,
+    ocr: bool = False,
     log: Callable[[str], None] = print,
 ) -> Report:
     """Bring the index under root up to date with the PDFs under corpus."""
@@ -66,7 +67,8 @@ def ingest(
             )
         old.check_embedder(embedder.name)
     known = {d.path: d for d in old.documents.values()} if old else {}
-    known_skips = {s.path: s for s in old.skipped} if old else {}
+    # A file skipped under other OCR settings deserves another try.
+    known_skips = {s.path: s for s in old.skipped} if old and old.meta.get("ocr") == str(ocr) else {}
 
     report = Report()
     documents: list[Document] = []
@@ -84,7 +86,7 @@ def ingest(
             report.skipped.append(known_skips[rel])
             continue
         try:
-            pages = read_pages(path)
+            pages = read_pages(path, ocr=ocr)
         except UnreadablePDF as e:
             report.skipped.append(Skipped(rel, digest, str(e)))
             log(f"skipped {rel}: {e}")
@@ -123,6 +125,7 @@ def ingest(
         "dim": str(embedder.dim),
         "corpus": str(corpus),
         "chunking": f"{WINDOW_WORDS} words, stride {STRIDE_WORDS}",
+        "ocr": str(ocr),
     }
     report.published = write_index(root, meta, documents, renumbered, report.skipped, vectors, embedder.dim)
     report.chunks = len(renumbered)

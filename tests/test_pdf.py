@@ -44,3 +44,20 @@ def test_broken_file_is_refused_with_reason(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(UnreadablePDF):
         read_pages(empty)
+
+
+def test_scan_is_read_by_ocr_when_asked(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    from ingest import ocr
+
+    if not ocr.available():
+        pytest.fail("OCR tools are missing: apt-get install tesseract-ocr tesseract-ocr-fra poppler-utils")
+    writer = PdfWriter()
+    writer.add_page(PdfReader(CORPUS / "comptes-rendus/CR_CM_25_07_2011.pdf").pages[0])
+    one_page = tmp_path / "scan.pdf"
+    with one_page.open("wb") as f:
+        writer.write(f)
+    pages = read_pages(one_page, ocr=True)
+    assert "Compte-rendu du Conseil municipal" in pages[0].text
+    assert "25 juillet 2011" in pages[0].text
