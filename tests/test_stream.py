@@ -69,7 +69,9 @@ def test_leaving_the_stream_cancels_generation_and_frees_the_model(index, embedd
         assistant._llm_lock.release()
 
 
-@pytest.mark.parametrize("origin, allowed", [("https://www.montpellier.fr", True), ("https://evil.example", False)])
+@pytest.mark.parametrize(
+    "origin, allowed", [("https://www.montpellier.fr", True), ("https://evil.example", False)]
+)
 def test_cors_only_for_configured_origins(index, embedder, scripted, origin, allowed):
     settings = Settings(cors_origins=["https://www.montpellier.fr"])
     with TestClient(create_app(settings, Assistant(index, embedder, scripted))) as client:
@@ -83,7 +85,10 @@ def test_openai_compatible_completions(index, embedder, scripted):
         scripted.enqueue("Le mandat dure 3 ans [1].")
         messages = [
             {"role": "system", "content": "Tu es un pirate."},
-            {"role": "user", "content": "Combien de membres compte le conseil consultatif des résidents étrangers ?"},
+            {
+                "role": "user",
+                "content": "Combien de membres compte le conseil consultatif des résidents étrangers ?",
+            },
         ]
         r = client.post("/v1/chat/completions", json={"model": "registre", "messages": messages})
         assert r.status_code == 200
