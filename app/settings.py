@@ -12,10 +12,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRE_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(PROJECT_DIR / "var", description="Where the index and the model weights live.")
-    corpus_dir: Path = Field(
-        PROJECT_DIR / "data" / "sample",
-        description="Folder of PDFs `registre serve` indexes when no index exists.",
-    )
     embedder: str = Field(
         "use-multilingual",
         description="Embedding model: `use-multilingual` (offline ONNX, default) or any sentence-transformers "
