@@ -37,7 +37,7 @@ ingest: $(VENV)/.installed
 	$(BIN)/registre ingest data/sample
 
 serve: $(VENV)/.installed
-	@echo "registre: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
+	@echo "registre: http://127.0.0.1:$(PORT)  (API docs: /docs; the widget on a sample city page: /static/demo.html)"
 	$(BIN)/registre serve --port $(PORT)
 
 test: setup  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from index.lexical import fold
 from index.search import Hit, ranked_files, search
-from index.store import Document, Index
+from index.store import Document, Index, StoredAffaire
 from models.base import LLM, Embedder
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
@@ -48,6 +48,7 @@ class Citation:
     objet: str | None
     excerpt: str
     url: str
+    affaire: StoredAffaire | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def french_date(iso: str | None) -> str | None:
     return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
 
 
-def source_label(doc: Document, page: int) -> str:
+def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
     """Say where an extract comes from, in the words a reader uses."""
     parts = [doc.kind.capitalize()]
     if doc.act_number:
@@ -82,8 +83,17 @@ def source_label(doc: Document, page: int) -> str:
         parts.append(f"séance du {french_date(doc.seance_date)}")
     if doc.objet:
         parts.append(f"« {doc.objet[:160]} »")
+    elif affaire is not None:
+        parts.append(f"affaire {affaire.number} « {affaire.title[:160]} »")
     parts.append(f"page {page}")
     return ", ".join(parts)
+
+
+def vote_line(affaire: StoredAffaire | None) -> str:
+    """The printed vote of the extract's affaire, which often stands pages after the text that matched."""
+    if affaire is None or not affaire.vote:
+        return ""
+    return f"\nVote (page {affaire.vote_page}) : {affaire.vote}"
 
 
 def retrieval_query(question: str, history: list[dict[str, str]]) -> str:
@@ -139,7 +149,7 @@ class Assistant:
     def extracts(self, hits: list[Hit], query: str) -> list[Citation]:
         out = []
         for n, hit in enumerate(hits[: self.top_k], start=1):
-            doc = hit.document
+            doc, affaire = hit.document, self.index.affaire_of(hit.chunk)
             out.append(
                 Citation(
                     n,
@@ -148,9 +158,10 @@ class Assistant:
                     hit.chunk.page,
                     doc.act_number,
                     doc.seance_date,
-                    doc.objet,
+                    doc.objet or (affaire.title if affaire else None),
                     best_window(hit.chunk.text, query, self.extract_words),
                     f"/documents/{doc.id}.pdf#page={hit.chunk.page}",
+                    affaire,
                 )
             )
         return out
@@ -161,7 +172,9 @@ class Assistant:
         template = prompt("extract")
         block = "\n\n".join(
             template.format(
-                n=e.n, source=source_label(self.index.documents[e.doc_id], e.page), text=e.excerpt
+                n=e.n,
+                source=source_label(self.index.documents[e.doc_id], e.page, e.affaire),
+                text=e.excerpt + vote_line(e.affaire),
             )
             for e in extracts
         )

@@ -20,13 +20,16 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
   kind TEXT NOT NULL, act_number TEXT, seance_date TEXT, objet TEXT, rapporteur TEXT, receipt_id TEXT);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), text TEXT NOT NULL,
-  context TEXT NOT NULL, page INTEGER NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL);
+  context TEXT NOT NULL, page INTEGER NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL,
+  affaire INTEGER);
+CREATE TABLE affaires (doc_id TEXT NOT NULL REFERENCES documents(id), idx INTEGER NOT NULL, number INTEGER,
+  title TEXT NOT NULL, page INTEGER NOT NULL, vote TEXT, vote_page INTEGER, PRIMARY KEY (doc_id, idx));
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE TABLE skipped (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, reason TEXT NOT NULL);
 """
@@ -59,10 +62,22 @@ class StoredChunk:
     page: int
     page_start: int
     page_end: int
+    affaire: int | None  # index of the chunk's affaire in its document
 
     @property
     def indexed_text(self) -> str:
         return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+@dataclass(frozen=True)
+class StoredAffaire:
+    doc_id: str
+    idx: int
+    number: int | None
+    title: str
+    page: int
+    vote: str | None
+    vote_page: int | None
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,8 @@ class Index:
             StoredChunk(*r)
             for r in self._db.execute(f"SELECT {_columns(StoredChunk)} FROM chunks ORDER BY row")
         ]
+        rows = self._db.execute(f"SELECT {_columns(StoredAffaire)} FROM affaires")
+        self.affaires = {(a.doc_id, a.idx): a for a in (StoredAffaire(*r) for r in rows)}
         self.skipped = [
             Skipped(*r) for r in self._db.execute(f"SELECT {_columns(Skipped)} FROM skipped ORDER BY path")
         ]
@@ -118,6 +135,12 @@ class Index:
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:
         return [c for c in self.chunks if c.doc_id == doc_id]
 
+    def document_affaires(self, doc_id: str) -> list[StoredAffaire]:
+        return sorted((a for a in self.affaires.values() if a.doc_id == doc_id), key=lambda a: a.idx)
+
+    def affaire_of(self, chunk: StoredChunk) -> StoredAffaire | None:
+        return None if chunk.affaire is None else self.affaires.get((chunk.doc_id, chunk.affaire))
+
 
 def current(root: Path) -> Path | None:
     """Return the folder of the published index under root, or None."""
@@ -125,11 +148,17 @@ def current(root: Path) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
+def schema_of(root: Path) -> int | None:
+    """Return the schema version of the published index under root, or None."""
+    folder = current(root)
+    return None if folder is None else int(json.loads((folder / "manifest.json").read_text())["schema"])
+
+
 def open_index(root: Path) -> Index:
     folder = current(root)
     if folder is None:
         raise IndexError_(f"No index in {root}. Build one with `registre ingest DIR`.")
-    meta_version = int(json.loads((folder / "manifest.json").read_text())["schema"])
+    meta_version = schema_of(root)
     if meta_version != SCHEMA_VERSION:
         raise IndexError_(
             f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`."
@@ -143,6 +172,7 @@ def write_index(
     documents: list[Document],
     chunks: list[StoredChunk],
     skipped: list[Skipped],
+    affaires: list[StoredAffaire],
     vectors: np.ndarray,
     dim: int,
 ) -> Path:
@@ -164,6 +194,10 @@ def write_index(
             f"INSERT INTO chunks VALUES ({','.join('?' * len(fields(StoredChunk)))})", map(astuple, chunks)
         )
         db.executemany("INSERT INTO skipped VALUES (?, ?, ?)", map(astuple, skipped))
+        db.executemany(
+            f"INSERT INTO affaires VALUES ({','.join('?' * len(fields(StoredAffaire)))})",
+            map(astuple, affaires),
+        )
         db.commit()
         db.close()
         Dense.build(vectors, dim).save(tmp / "dense.faiss")

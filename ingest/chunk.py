@@ -17,6 +17,7 @@ class Chunk:
     page: int  # the page holding most of the chunk: where a citation points
     page_start: int
     page_end: int
+    word_start: int  # position of the first word in the document's word stream
 
 
 def chunk_pages(pages: list[Page], window: int = WINDOW_WORDS, stride: int = STRIDE_WORDS) -> list[Chunk]:
@@ -40,6 +41,7 @@ def chunk_pages(pages: list[Page], window: int = WINDOW_WORDS, stride: int = STR
                 page=Counter(pages_here).most_common(1)[0][0],
                 page_start=pages_here[0],
                 page_end=pages_here[-1],
+                word_start=start,
             )
         )
     return chunks

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from index.store import Document, Index, IndexError_, Skipped, StoredChunk, current, open_index, write_index
+from index.store import (
+    SCHEMA_VERSION,
+    Document,
+    Index,
+    IndexError_,
+    Skipped,
+    StoredAffaire,
+    StoredChunk,
+    current,
+    open_index,
+    schema_of,
+    write_index,
+)
 from ingest.acts import describe, strip_receipt
+from ingest.affaires import Affaire, affaire_at, find_affaires
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS, chunk_pages
 from ingest.pdf import Page, UnreadablePDF, read_pages
 from models.base import Embedder
+
+Parsed = tuple[Document, list[StoredChunk], list[StoredAffaire]]
 
 
 @dataclass
@@ -58,7 +73,10 @@ def ingest(
 ) -> Report:
     """Bring the index under root up to date with the PDFs under corpus."""
     corpus = corpus.resolve()
-    old = None if rebuild or current(root) is None else open_index(root)
+    stale = current(root) is not None and schema_of(root) != SCHEMA_VERSION
+    if stale:
+        log("the index was built by an older version of registre: rebuilding it")
+    old = None if rebuild or stale or current(root) is None else open_index(root)
     if old is not None:
         if old.corpus != corpus:
             raise IndexError_(
@@ -72,14 +90,15 @@ def ingest(
 
     report = Report()
     documents: list[Document] = []
-    reused: list[tuple[Document, list[StoredChunk]]] = []
-    fresh: list[tuple[Document, list[StoredChunk]]] = []
+    reused: list[Parsed] = []
+    fresh: list[Parsed] = []
     files = find_pdfs(corpus)
     for path in tqdm(files, desc="Lecture des PDF", unit="pdf", disable=not progress):
         rel = path.relative_to(corpus).as_posix()
         digest = sha256_file(path)
         if rel in known and known[rel].sha256 == digest:
-            reused.append((known[rel], old.document_chunks(known[rel].id)))  # type: ignore[union-attr]
+            doc = known[rel]
+            reused.append((doc, old.document_chunks(doc.id), old.document_affaires(doc.id)))  # type: ignore[union-attr]
             report.unchanged.append(rel)
             continue
         if rel in known_skips and known_skips[rel].sha256 == digest:
@@ -91,9 +110,8 @@ def ingest(
             report.skipped.append(Skipped(rel, digest, str(e)))
             log(f"skipped {rel}: {e}")
             continue
-        doc, chunks = _parse(rel, digest, pages)
         (report.replaced if rel in known else report.added).append(rel)
-        fresh.append((doc, chunks))
+        fresh.append(_parse(rel, digest, pages))
     seen = {Path(f).relative_to(corpus).as_posix() for f in files}
     report.removed = sorted(set(known) - seen)
     skips_changed = {s.path: s.sha256 for s in report.skipped} != {
@@ -106,20 +124,22 @@ def ingest(
     # Vectors: reuse what the old index holds for unchanged documents, embed only the new chunks.
     old_vectors = old.dense.vectors() if old is not None and reused else None
     rows: list[StoredChunk] = []
+    affaires: list[StoredAffaire] = []
     parts: list[np.ndarray] = []
-    for doc, chunks in reused:
+    for doc, chunks, doc_affaires in reused:
         documents.append(doc)
-        parts.append(
-            old_vectors[[c.row for c in chunks]] if chunks else np.zeros((0, embedder.dim), np.float32)
-        )  # type: ignore[index]
+        if chunks:
+            parts.append(old_vectors[[c.row for c in chunks]])  # type: ignore[index]
         rows.extend(chunks)
-    new_chunks = [c for _, chunks in fresh for c in chunks]
+        affaires.extend(doc_affaires)
+    new_chunks = [c for _, chunks, _ in fresh for c in chunks]
     parts.append(_embed(embedder, [c.indexed_text for c in new_chunks], progress))
-    for doc, chunks in fresh:
+    for doc, chunks, doc_affaires in fresh:
         documents.append(doc)
         rows.extend(chunks)
-    renumbered = [StoredChunk(i, *_fields_after_row(c)) for i, c in enumerate(rows)]
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+        affaires.extend(doc_affaires)
+    renumbered = [replace(c, row=i) for i, c in enumerate(rows)]
+    vectors = np.concatenate(parts)
     meta = {
         "embedder": embedder.name,
         "dim": str(embedder.dim),
@@ -127,16 +147,14 @@ def ingest(
         "chunking": f"{WINDOW_WORDS} words, stride {STRIDE_WORDS}",
         "ocr": str(ocr),
     }
-    report.published = write_index(root, meta, documents, renumbered, report.skipped, vectors, embedder.dim)
+    report.published = write_index(
+        root, meta, documents, renumbered, report.skipped, affaires, vectors, embedder.dim
+    )
     report.chunks = len(renumbered)
     return report
 
 
-def _fields_after_row(chunk: StoredChunk) -> tuple:
-    return (chunk.doc_id, chunk.text, chunk.context, chunk.page, chunk.page_start, chunk.page_end)
-
-
-def _parse(rel: str, digest: str, pages: list[Page]) -> tuple[Document, list[StoredChunk]]:
+def _parse(rel: str, digest: str, pages: list[Page]) -> Parsed:
     info = describe(pages)
     doc = Document(
         id=hashlib.sha256(rel.encode()).hexdigest()[:16],
@@ -150,12 +168,24 @@ def _parse(rel: str, digest: str, pages: list[Page]) -> tuple[Document, list[Sto
         rapporteur=info.rapporteur,
         receipt_id=info.receipt_id,
     )
-    context = " — ".join(x for x in (info.objet, f"n° {info.act_number}" if info.act_number else None) if x)
+    act = " — ".join(x for x in (info.objet, f"n° {info.act_number}" if info.act_number else None) if x)
     clean = [Page(p.number, strip_receipt(p.text)) for p in pages]
-    chunks = [
-        StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end) for c in chunk_pages(clean)
+    found = find_affaires(clean, info.kind, info.objet)
+    affaires = [
+        StoredAffaire(doc.id, i, a.number, a.title, a.page, a.vote, a.vote_page) for i, a in enumerate(found)
     ]
-    return doc, chunks
+    chunks = []
+    for c in chunk_pages(clean):
+        middle = affaire_at(found, c.word_start + len(c.text.split()) // 2)
+        idx = found.index(middle) if middle else None
+        # Each chunk is indexed with what it belongs to: the act's objet, or the affaire of a procès-verbal.
+        context = act if info.kind == "délibération" or middle is None else _affaire_label(middle)
+        chunks.append(StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end, idx))
+    return doc, chunks, affaires
+
+
+def _affaire_label(affaire: Affaire) -> str:
+    return f"Affaire {affaire.number} : {affaire.title}" if affaire.number else affaire.title
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: bool, batch: int = 64) -> np.ndarray:

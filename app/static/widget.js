@@ -66,7 +66,7 @@ a { color: var(--c); text-decoration: underline; }
 .head button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 6px; padding: 4px 10px;
   cursor: pointer; }
 .head :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #1a1a1a; }
-.body { flex: 1; overflow-y: auto; padding: 10px 12px; }
+.body { position: relative; flex: 1; overflow-y: auto; padding: 10px 12px; }
 .registre-notice { margin: 6px 0 0; font-size: 13px; color: #4b5563; }
 .intro { background: #fffbeb; border-left: 4px solid #b45309; padding: 6px 10px; margin: 0 0 6px; color: #1a1a1a; }
 .privacy { font-size: 13px; color: #4b5563; margin: 0 0 8px; }
@@ -152,22 +152,23 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   // ---- the widget ----
   const host = document.createElement("registre-widget");
   const root = host.attachShadow({ mode: "open" });
-  const SVG = "http://www.w3.org/2000/svg", icon = document.createElementNS(SVG, "svg");
-  const path = document.createElementNS(SVG, "path");
-  [["width", "22"], ["height", "22"], ["viewBox", "0 0 24 24"], ["aria-hidden", "true"], ["focusable", "false"]]
-    .forEach(function (a) { icon.setAttribute(a[0], a[1]); });
-  path.setAttribute("fill", "currentColor");
-  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
-  icon.appendChild(path);
+  function svg(tag, attrs) {
+    const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    return e;
+  }
+  const icon = svg("svg", { width: 22, height: 22, viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" });
+  icon.appendChild(svg("path", { fill: "currentColor",
+    d: "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z" }));
   const launcher = el("button", { id: "registre-launcher", type: "button", "aria-expanded": "false",
     "aria-controls": "registre-panel" }, icon, el("span", { text: TITLE }));
   const closeBtn = el("button", { type: "button", text: "Fermer", "aria-label": "Fermer la fenêtre de questions" });
   const list = el("ol", { id: "registre-messages", class: "msgs", "aria-live": "polite",
     "aria-label": "Conversation" });
   const body = el("div", { class: "body" },
-    el("p", { class: "registre-notice intro", text: "Les réponses sont générées par une intelligence artificielle " +
-      "à partir des actes publiés par le conseil municipal. Elles peuvent contenir des erreurs : vérifiez " +
-      "toujours l'acte cité." }),
+    el("p", { class: "registre-notice intro", text: "Les réponses sont générées par une intelligence " +
+      "artificielle à partir des actes publiés par le conseil municipal. Elles peuvent contenir des erreurs : " +
+      "vérifiez toujours l'acte cité." }),
     el("p", { class: "privacy", text: "Confidentialité : la conversation reste dans votre navigateur et s'efface à " +
       "la fermeture de l'onglet. Vos questions ne sont envoyées qu'au service de réponses de la mairie ; n'y " +
       "indiquez pas de données personnelles." }),
@@ -199,15 +200,20 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     try { sessionStorage.setItem(STORE, JSON.stringify(log.slice(-20))); } catch (e) { /* storage disabled */ }
   }
   function history() { return log.slice(-6).map(function (m) { return { role: m.role, content: m.content }; }); }
-  function toEnd() { body.scrollTop = body.scrollHeight; }  // not scrollIntoView: it would scroll the host page
+  // Keep the latest question at the top of the view while its answer grows below it. Not scrollIntoView: that
+  // would scroll the host page too.
+  function reveal(li) { body.scrollTop = li ? li.offsetTop - 8 : body.scrollHeight; }
   function addMsg(role) {
     const li = el("li", { class: "registre-msg registre-msg-" + role },
       el("span", { class: "who", text: role === "user" ? "Vous" : "Assistant (IA)" }));
     list.appendChild(li);
-    toEnd();
     return li;
   }
-  function userMsg(text) { addMsg("user").appendChild(el("p", { class: "registre-text", text: text })); }
+  function userMsg(text) {
+    const li = addMsg("user");
+    li.append(el("p", { class: "registre-text", text: text }));
+    return li;
+  }
   function assistantMsg() {
     const li = addMsg("assistant");
     li.dataset.state = "streaming";
@@ -306,15 +312,15 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   }
 
   function setBusy(on) {
-    send.disabled = on;
-    stop.hidden = !on;
+    send.disabled = on; stop.hidden = !on;
     status.textContent = on ? "Recherche dans les délibérations…" : "";
     list.setAttribute("aria-busy", on ? "true" : "false");  // read the answer once, not token by token
   }
   async function ask(question) {
     const hist = history(), ctrl = new AbortController();
-    userMsg(question);
+    const asked = userMsg(question);
     const li = assistantMsg();
+    reveal(asked);
     current = ctrl;
     setBusy(true);
     let finished = false;
@@ -324,7 +330,6 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       else if (name === "token") {
         textOf(li).append(String(data.text || ""));
         status.textContent = "Réponse en cours…";
-        toEnd();
       } else if (name === "done") {
         finished = true;
         renderDone(li, data);
@@ -359,7 +364,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
         setBusy(false);
         if (!panel.hidden && (!active || active === stop)) input.focus();
       }
-      toEnd();
+      reveal(asked);
     }
   }
 
@@ -376,6 +381,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
+    reveal(null);
     input.focus();
     if (CONTACT || healthAsked) return;
     healthAsked = true;  // no contact configured: show the service's own word on how to reach a person
@@ -385,8 +391,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
         if (!h || typeof h.human_contact !== "string" || !h.human_contact) return;
         humanContact = h.human_contact;
         const fresh = contactNode();
-        contactSlot.replaceWith(fresh);
-        contactSlot = fresh;
+        contactSlot.replaceWith(fresh); contactSlot = fresh;
       })
       .catch(function () { /* keep the default text */ });
   }
@@ -416,11 +421,8 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   stop.addEventListener("click", function () { if (current) current.abort(); input.focus(); });
   reset.addEventListener("click", function () {
     if (current) current.abort();
-    log = [];
-    save();
-    list.textContent = "";
-    input.value = "";
-    input.focus();
+    log = []; save();
+    list.textContent = ""; input.value = ""; input.focus();
   });
 
   function mount() { document.body.appendChild(host); restore(); }

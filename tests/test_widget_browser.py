@@ -1,0 +1,205 @@
+"""The embeddable widget in a real browser (Debian's chromium driven by Playwright) against the real server.
+
+Needs `/usr/bin/chromium` (apt-get install chromium) and the `playwright` Python package; Playwright's own browser
+download is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from pathlib import Path
+from typing import Self
+
+import pytest
+import uvicorn
+
+from app.chat import Assistant
+from app.main import create_app
+from app.settings import Settings
+from tests.test_stream import SlowLLM
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"
+PDF_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/documents/[^/]+\.pdf#page=\d+$")
+
+# A developer without the browser skips these tests; CI (CI=true) must have it and fails loudly instead.
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("needs the playwright package: pip install -e '.[dev]'", allow_module_level=True)
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
+    pytest.skip("needs Debian's chromium: apt-get install chromium", allow_module_level=True)
+
+
+class Server:
+    """The real app under uvicorn, in a background thread, on a free loopback port."""
+
+    def __init__(self, assistant: Assistant):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            create_app(Settings(), assistant), log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        for _ in range(200):
+            if self.server.started:
+                return self
+            self.thread.join(0.05)
+        raise RuntimeError("the server did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+def shadow_focus(page) -> str | None:
+    """Id of the focused element inside the widget's shadow root, None when the focus is elsewhere."""
+    return page.evaluate(
+        """() => {
+            const host = document.querySelector('registre-widget');
+            return document.activeElement === host && host.shadowRoot.activeElement
+                ? host.shadowRoot.activeElement.id || host.shadowRoot.activeElement.tagName : null;
+        }"""
+    )
+
+
+def tab_to_launcher(page) -> None:
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if shadow_focus(page) == "registre-launcher":
+            return
+    raise AssertionError("the launcher cannot be reached with Tab")
+
+
+def test_widget_answers_with_sources_from_the_keyboard(browser, index, embedder, llm):
+    assistant = Assistant(index, embedder, llm, top_k=3, extract_words=80, max_tokens=24)
+    with Server(assistant) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/static/demo.html")
+        launcher = page.locator("#registre-launcher")  # Playwright's CSS locators pierce open shadow roots
+        launcher.wait_for()
+
+        # The host page's `button { background: red !important }` and `* { font-family: Georgia !important }`
+        # stay outside; its own button does get them.
+        style = launcher.evaluate(
+            "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.color, s.fontFamily, s.borderStyle]; }"
+        )
+        assert style[0] == "rgb(0, 82, 140)" and style[1] == "rgb(255, 255, 255)", style
+        assert "Georgia" not in style[2] and style[3] != "dashed", style
+        host_button = page.locator("main button").evaluate("e => getComputedStyle(e).backgroundColor")
+        assert host_button == "rgb(255, 0, 0)"
+        assert page.locator("#registre-panel").is_hidden()
+
+        # Keyboard only: Tab to the launcher, Enter opens the dialog and puts the focus in the question box.
+        tab_to_launcher(page)
+        page.keyboard.press("Enter")
+        panel = page.locator("#registre-panel")
+        assert panel.is_visible()
+        assert panel.get_attribute("role") == "dialog" and panel.get_attribute("aria-label")
+        assert page.locator("#registre-messages").get_attribute("aria-live") == "polite"
+        assert shadow_focus(page) == "registre-input"
+        assert "intelligence artificielle" in page.locator(".registre-notice.intro").inner_text()
+        contact = page.locator("#registre-contactbar .registre-contact")
+        assert contact.get_attribute("href") == "tel:+33467000000"
+        assert "Appeler l'accueil de la mairie" in contact.inner_text()
+
+        page.keyboard.type(QUESTION)
+        page.keyboard.press("Enter")
+        answer = page.locator(".registre-msg-assistant").last
+        page.locator('.registre-msg-assistant[data-state="done"]').wait_for(timeout=120_000)
+        assert page.locator(".registre-msg-user").last.inner_text().endswith(QUESTION)
+        assert answer.locator(".registre-text").first.inner_text().strip()
+        assert page.locator("#registre-stop").is_hidden() and page.locator("#registre-send").is_enabled()
+
+        # Every source and citation opens a PDF of the index at its page.
+        hrefs = answer.locator(".registre-source a, .registre-citation a, sup a").evaluate_all(
+            "els => els.map(a => [a.href, a.target])"
+        )
+        assert hrefs and page.locator(".registre-source").count() >= 1
+        for href, target in hrefs:
+            assert PDF_LINK.match(href), href
+            assert target == "_blank"
+        pdf = page.request.get(hrefs[0][0].split("#")[0])
+        assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+
+        # Under the answer: the AI notice; in the panel: the way to a person.
+        notice = answer.locator(".registre-notice")
+        assert notice.count() == 1 and "intelligence artificielle" in notice.inner_text()
+        assert contact.is_visible()
+        if "registre-notfound" in (answer.get_attribute("class") or ""):
+            assert answer.locator(".registre-contact").count() == 1
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "widget.png"))
+
+        # Escape closes the dialog and gives the focus back to the launcher.
+        page.locator("#registre-input").focus()
+        page.keyboard.press("Escape")
+        assert panel.is_hidden()
+        assert shadow_focus(page) == "registre-launcher"
+        assert launcher.get_attribute("aria-expanded") == "false"
+        assert not errors, errors
+        page.close()
+
+
+def test_stop_button_cancels_the_answer_and_frees_the_input(browser, index, embedder):
+    slow = SlowLLM()
+    with Server(Assistant(index, embedder, slow)) as server:
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page.goto(server.url + "/static/demo.html")
+        page.locator("#registre-launcher").wait_for()
+        page.evaluate("window.registreWidget.open()")
+        panel = page.locator("#registre-panel")
+        assert panel.bounding_box()["width"] == 360  # full width on a small phone
+
+        page.locator("#registre-input").fill("réseau radio TETRA")
+        page.locator("#registre-send").click()
+        answer = page.locator(".registre-msg-assistant").last
+        answer.locator(".registre-source a").first.wait_for(timeout=60_000)  # sources come before any token
+        page.wait_for_function(
+            """() => document.querySelector('registre-widget').shadowRoot
+                 .querySelector('.registre-msg-assistant:last-child .registre-text').textContent.includes('mot0')""",
+            timeout=60_000,
+        )
+        assert page.locator("#registre-send").is_disabled()
+        page.locator("#registre-stop").click()
+
+        answer.locator(".registre-stopped").wait_for(timeout=10_000)
+        assert answer.get_attribute("data-state") == "stopped"
+        assert "arrêtée" in answer.locator(".registre-stopped").inner_text()
+        assert slow.stopped.wait(10), "the server went on generating after the stop"
+        assert slow.produced < slow.words
+        assert page.locator("#registre-stop").is_hidden()
+        assert page.locator("#registre-send").is_enabled()
+        assert shadow_focus(page) == "registre-input"
+        page.keyboard.type("Et ensuite ?")
+        assert page.locator("#registre-input").input_value() == "Et ensuite ?"
+        page.close()
