@@ -66,10 +66,24 @@ def run(
     models: dict[str, str],
     progress=None,
 ) -> dict:
-    """Answer every question, write results.jsonl, metrics.json and report.html under out; return the metrics."""
+    """Answer every question, write results.jsonl, metrics.json and report.html under out; return the metrics.
+
+    Rows are saved as they come (results.partial.jsonl): an interrupted run started again with the same models
+    and mode resumes where it stopped.
+    """
     out.mkdir(parents=True, exist_ok=True)
+    partial = out / "results.partial.jsonl"
+    signature = {"models": models, "retrieval_only": retrieval_only}
+    done = _resume(partial, signature)
     rows = []
+    log = partial.open("a", encoding="utf-8")
+    if not done:
+        log.truncate(0)
+        log.write(json.dumps({"signature": signature}) + "\n")
     for q in questions:
+        if q["id"] in done:
+            rows.append(done[q["id"]])
+            continue
         history = q.get("history") or []
         if retrieval_only:
             t0 = time.perf_counter()
@@ -96,8 +110,11 @@ def run(
             }
         row.update(_score(q, row))
         rows.append(row)
+        log.write(json.dumps(row, ensure_ascii=False) + "\n")
+        log.flush()
         if progress:
             progress(row)
+    log.close()
     metrics = compute_metrics(questions, rows, retrieval_only, models)
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
         for row in rows:
@@ -106,7 +123,18 @@ def run(
     from app.report import write_report
 
     write_report(out / "report.html", questions, rows, metrics)
+    partial.unlink()
     return metrics
+
+
+def _resume(partial: Path, signature: dict) -> dict[str, dict]:
+    """Rows of an interrupted run made with the same models and mode, by question id."""
+    if not partial.is_file():
+        return {}
+    lines = [json.loads(line) for line in partial.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines or lines[0].get("signature") != signature:
+        return {}
+    return {row["id"]: row for row in lines[1:]}
 
 
 def _score(q: dict, row: dict) -> dict:

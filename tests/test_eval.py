@@ -116,3 +116,32 @@ def test_full_run_with_the_real_llm(small_set, tmp_path, monkeypatch):
     assert metrics["answers"]["accuracy"] is not None and metrics["latency_s"]["first_token_p50"] > 0
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert all(isinstance(r["found"], bool) and isinstance(r["citations"], list) for r in rows)
+
+
+def test_interrupted_run_resumes_where_it_stopped(index, embedder, tmp_path):
+    from app.chat import Assistant
+    from app.evaluate import run
+
+    questions = [
+        q for q in map(json.loads, QUESTIONS.read_text().splitlines()) if q["id"] in ("d001", "d002")
+    ]
+    out, models = tmp_path / "out", {"embedder": embedder.name, "llm": None}
+    out.mkdir()
+    first = {
+        "id": "d001",
+        "answer": None,
+        "found": None,
+        "citations": None,
+        "retrieved_files": ["kept.pdf"],
+        "timings": {"retrieval_s": 1.0, "first_token_s": None, "total_s": 1.0},
+        "gold_rank": None,
+    }
+    signature = {"models": models, "retrieval_only": True}
+    (out / "results.partial.jsonl").write_text(
+        json.dumps({"signature": signature}) + "\n" + json.dumps(first) + "\n"
+    )
+    run(Assistant(index, embedder, None), questions, out, True, models)
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert rows[0]["retrieved_files"] == ["kept.pdf"]  # taken from the interrupted run, not recomputed
+    assert rows[1]["retrieved_files"][0].endswith("2013-02-04-0000061090.pdf")
+    assert not (out / "results.partial.jsonl").exists()
