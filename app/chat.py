@@ -76,17 +76,16 @@ def french_date(iso: str | None) -> str | None:
 
 def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
     """Say where an extract comes from, in the words a reader uses."""
-    parts = [doc.kind.capitalize()]
-    if doc.act_number:
-        parts.append(f"n° {doc.act_number}")
+    head = doc.kind.capitalize() + (f" n° {doc.act_number.replace(' ', '')}" if doc.act_number else "")
     if doc.seance_date:
-        parts.append(f"séance du {french_date(doc.seance_date)}")
+        head += f" du conseil du {french_date(doc.seance_date)}"
+    parts = [head]
     if doc.objet:
-        parts.append(f"« {doc.objet[:160]} »")
+        parts.append(f"objet : « {doc.objet[:160]} »")
     elif affaire is not None:
-        parts.append(f"affaire {affaire.number} « {affaire.title[:160]} »")
+        parts.append(f"affaire {affaire.number} : « {affaire.title[:160]} »")
     parts.append(f"page {page}")
-    return ", ".join(parts)
+    return " — ".join(parts)
 
 
 def vote_line(affaire: StoredAffaire | None) -> str:
@@ -147,20 +146,27 @@ class Assistant:
         return search(self.index, self.embedder, retrieval_query(question, history), k=k)
 
     def extracts(self, hits: list[Hit], query: str) -> list[Citation]:
+        """Number the top chunks' best stretches; chunks of the same document and affaire share one number."""
+        groups: dict[tuple[str, int | None], list[Hit]] = {}
+        for hit in hits[: self.top_k]:
+            groups.setdefault((hit.document.id, hit.chunk.affaire), []).append(hit)
         out = []
-        for n, hit in enumerate(hits[: self.top_k], start=1):
-            doc, affaire = hit.document, self.index.affaire_of(hit.chunk)
+        for n, group in enumerate(groups.values(), start=1):
+            best = group[0]
+            doc, affaire = best.document, self.index.affaire_of(best.chunk)
+            ordered = sorted(group, key=lambda h: h.chunk.row)  # in reading order
+            excerpt = " […] ".join(best_window(h.chunk.text, query, self.extract_words) for h in ordered)
             out.append(
                 Citation(
                     n,
                     doc.id,
                     doc.path,
-                    hit.chunk.page,
+                    best.chunk.page,
                     doc.act_number,
                     doc.seance_date,
                     doc.objet or (affaire.title if affaire else None),
-                    best_window(hit.chunk.text, query, self.extract_words),
-                    f"/documents/{doc.id}.pdf#page={hit.chunk.page}",
+                    excerpt,
+                    f"/documents/{doc.id}.pdf#page={best.chunk.page}",
                     affaire,
                 )
             )
