@@ -49,25 +49,26 @@ def small_set(tmp_path_factory):
     return copy_subset(folder / "corpus"), path, questions
 
 
-def test_retrieval_only_run_writes_the_contract_files(small_set, tmp_path, monkeypatch, capsys):
-    corpus, questions_file, questions = small_set
-    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("REGISTRE_EMBEDDER", "use-multilingual")
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A data dir of its own for the CLI, sharing the fetched model weights."""
     from tests.conftest import DATA_DIR
 
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REGISTRE_EMBEDDER", "use-multilingual")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "models").symlink_to(DATA_DIR / "models")
+    return tmp_path / "data"
+
+
+def eval_argv(corpus, questions_file, out, *extra):
+    return ["eval", "--corpus", str(corpus), "--questions", str(questions_file), "--out", str(out), *extra]
+
+
+def test_retrieval_only_run_writes_the_contract_files(small_set, tmp_path, data_dir, capsys):
+    corpus, questions_file, questions = small_set
     out = tmp_path / "out"
-    argv = [
-        "eval",
-        "--corpus",
-        str(corpus),
-        "--questions",
-        str(questions_file),
-        "--out",
-        str(out),
-        "--retrieval-only",
-    ]
+    argv = eval_argv(corpus, questions_file, out, "--retrieval-only")
     assert main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_questions"] == len(questions) and metrics["n_answerable"] == len(questions) - 2
@@ -85,32 +86,12 @@ def test_retrieval_only_run_writes_the_contract_files(small_set, tmp_path, monke
     assert "index already up to date" in capsys.readouterr().out
 
 
-def test_full_run_with_the_real_llm(small_set, tmp_path, monkeypatch):
+def test_full_run_with_the_real_llm(small_set, tmp_path, data_dir, monkeypatch):
     corpus, questions_file, _ = small_set
-    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("REGISTRE_LLM", "smollm2-135m")
     monkeypatch.setenv("REGISTRE_LLM_MAX_TOKENS", "32")
-    from tests.conftest import DATA_DIR
-
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "models").symlink_to(DATA_DIR / "models")
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "eval",
-                "--corpus",
-                str(corpus),
-                "--questions",
-                str(questions_file),
-                "--out",
-                str(out),
-                "--limit",
-                "2",
-            ]
-        )
-        == 0
-    )
+    assert main(eval_argv(corpus, questions_file, out, "--limit", "2")) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["models"]["llm"].startswith("SmolLM2")
     assert metrics["answers"]["accuracy"] is not None and metrics["latency_s"]["first_token_p50"] > 0
