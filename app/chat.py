@@ -223,7 +223,7 @@ class Assistant:
                     break  # the reader left: free the model now
                 pieces.append(piece)
                 yield piece
-        text = "".join(pieces).strip()
+        text = fill_act_numbers("".join(pieces).strip(), extracts)
         found = not _is_refusal(text)
         citations = cite(text, extracts) if found else []
         timings["total_s"] = time.perf_counter() - t0
@@ -242,6 +242,22 @@ class Assistant:
             if on_piece and isinstance(item, str):
                 on_piece(item)
         raise RuntimeError("the answer stream ended without an answer")
+
+
+_MARK_FOR_NUMBER = re.compile(
+    r"((?:num[ée]ro|n°)(?:[^\[\].]{0,160}?(?:\best\b|:))?\s*)\[(\d{1,2})\]", re.IGNORECASE
+)
+
+
+def fill_act_numbers(text: str, extracts: list[Citation]) -> str:
+    """Write the act number where the model put only a mark ("le numéro … est [1]"), from the act's metadata."""
+    acts = {e.n: e.act for e in extracts if e.act}
+
+    def fill(m: re.Match[str]) -> str:
+        n = int(m.group(2))
+        return f"{m.group(1)}n° {acts[n].replace(' ', '')} [{n}]" if n in acts else m.group(0)
+
+    return _MARK_FOR_NUMBER.sub(fill, text)
 
 
 def _is_refusal(text: str) -> bool:

@@ -1,7 +1,7 @@
 import json
 from dataclasses import replace
 
-from app.chat import Assistant, best_window, cite, retrieval_query
+from app.chat import Assistant, best_window, cite, fill_act_numbers, retrieval_query
 from tests.conftest import QUESTIONS
 
 Q = {q["id"]: q for q in map(json.loads, QUESTIONS.read_text().splitlines())}
@@ -73,3 +73,16 @@ def test_best_window_keeps_the_words_of_the_question():
     text = " ".join(["remplissage"] * 300 + ["le", "mandat", "dure", "3", "ans"] + ["suite"] * 300)
     window = best_window(text, "combien de temps dure le mandat ?", 20)
     assert "mandat dure 3 ans" in window and len(window.split()) == 20
+
+
+def test_act_number_is_written_where_the_model_left_only_a_mark(index, embedder):
+    assistant = Assistant(index, embedder, None, top_k=1)
+    extracts = assistant.extracts(assistant.retrieve(Q["d001"]["question"], []), Q["d001"]["question"])
+    assert extracts[0].act == "2013 / 3"
+    fixed = fill_act_numbers("Le numéro de la délibération est [1].", extracts)
+    assert fixed == "Le numéro de la délibération est n° 2013/3 [1]."
+    assert fill_act_numbers("Le vœu a été adopté sous le numéro [1].", extracts).endswith(
+        "numéro n° 2013/3 [1]."
+    )
+    kept = "La délibération n° 2013/3 [1] fixe le mandat à 3 ans [1]."
+    assert fill_act_numbers(kept, extracts) == kept
