@@ -36,7 +36,7 @@ def main() -> None:
     if emb.name != "use-multilingual":
         root = root.with_name(root.name + "-" + emb.name.replace("/", "_").replace(":", "_"))
     t = time.perf_counter()
-    report = ingest(args.corpus, root, emb, progress=False)
+    report = ingest(args.corpus, root, emb, progress=False, ocr=settings.ocr)
     print(f"index: {report.chunks} chunks, {len(report.skipped)} skipped ({time.perf_counter() - t:.1f} s)")
     index = open_for(root, emb.name)
     questions = [q for q in load_questions(args.questions) if q.get("answerable")]

@@ -66,17 +66,17 @@ def _hybrid(
         return rows, np.zeros(0, dtype=np.float32)
     fused = (lexical[rows] / best if best > 0 else 0.0) + weight * index.dense.similarities(qv, rows)
     years = set(_YEAR.findall(query))
-    if years:  # "en 2014": the séance's year is a fact of the document, not a word its text must repeat
-        fused = fused + year_weight * np.array(
-            [_seance_year(index, r) in years for r in rows], dtype=np.float32
-        )
+    if years:  # "en 2014", "Boutographies 2012": the act's séance or title names the year
+        matches = [_names_year(index, r, years) for r in rows]
+        fused = fused + year_weight * np.array(matches, dtype=np.float32)
     order = np.argsort(-fused, kind="stable")[:k]
     return rows[order], fused[order]
 
 
-def _seance_year(index: Index, row: int) -> str | None:
-    date = index.documents[index.chunks[row].doc_id].seance_date
-    return date[:4] if date else None
+def _names_year(index: Index, row: int, years: set[str]) -> bool:
+    chunk = index.chunks[row]
+    date = index.documents[chunk.doc_id].seance_date
+    return (date is not None and date[:4] in years) or any(y in chunk.context for y in years)
 
 
 def ranked_files(hits: list[Hit]) -> list[Document]:

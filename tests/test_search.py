@@ -37,3 +37,12 @@ def test_year_in_question_favours_acts_of_that_year(index, embedder):
 
 def test_query_without_any_known_word_returns_nothing_from_bm25(index, embedder):
     assert search(index, embedder, "zzzqqq", mode="bm25") == []
+
+
+def test_a_year_counts_when_the_act_title_names_it(index):
+    from index.search import _names_year
+
+    row = next(c.row for c in index.chunks if "Boutographies 2012" in c.context)
+    assert _names_year(index, row, {"2012"})  # named in the objet
+    assert _names_year(index, row, {"2013"})  # the séance's year
+    assert not _names_year(index, row, {"2010"})
