@@ -226,6 +226,9 @@ class Assistant:
         text = fill_act_numbers("".join(pieces).strip(), extracts)
         found = not _is_refusal(text)
         citations = cite(text, extracts) if found else []
+        if found and asks_for_vote(question):
+            text = add_printed_vote(text, citations or extracts[:1])
+            citations = cite(text, extracts)
         timings["total_s"] = time.perf_counter() - t0
         yield Answer(text if found else self._not_found, found, citations, extracts, files, notice, timings)
 
@@ -258,6 +261,25 @@ def fill_act_numbers(text: str, extracts: list[Citation]) -> str:
         return f"{m.group(1)}n° {acts[n].replace(' ', '')} [{n}]" if n in acts else m.group(0)
 
     return _MARK_FOR_NUMBER.sub(fill, text)
+
+
+_VOTE_QUESTION = re.compile(r"\bvot|\bvoix\b|unanimit|\bscrutin|\bcontre\b|\babstention", re.IGNORECASE)
+
+
+def asks_for_vote(question: str) -> bool:
+    return _VOTE_QUESTION.search(fold(question)) is not None
+
+
+def add_printed_vote(text: str, cited: list[Citation]) -> str:
+    """Give the tally exactly as printed, from the cited affaire: a small model tends to drop the figures."""
+    for c in cited:
+        vote = c.affaire.vote if c.affaire else None
+        if vote and "Pour :" in vote:
+            count = vote.split("Pour :")[1].split("·")[0].strip()
+            if count in text:
+                return text
+            return f"{text} Vote imprimé (page {c.affaire.vote_page}) : {vote} [{c.n}]."  # type: ignore[union-attr]
+    return text
 
 
 def _is_refusal(text: str) -> bool:

@@ -86,3 +86,21 @@ def test_act_number_is_written_where_the_model_left_only_a_mark(index, embedder)
     )
     kept = "La délibération n° 2013/3 [1] fixe le mandat à 3 ans [1]."
     assert fill_act_numbers(kept, extracts) == kept
+
+
+def test_vote_questions_get_the_tally_as_printed(index, embedder):
+    from app.chat import add_printed_vote, asks_for_vote
+    from index.store import StoredAffaire
+
+    assert asks_for_vote("Quel a été le résultat du vote du budget primitif 2012 ?")
+    assert asks_for_vote("Combien de voix pour et contre ?") and not asks_for_vote("Qui est le rapporteur ?")
+    assistant = Assistant(index, embedder, None, top_k=1)
+    extract = assistant.extracts(assistant.retrieve(Q["d001"]["question"], []), Q["d001"]["question"])[0]
+    tally = StoredAffaire(
+        extract.doc_id, 0, 1, "Budget", 5, "Pour : 46 · Contre : 7 · Adopté à la majorité", 13
+    )
+    voted = replace(extract, affaire=tally)
+    answer = add_printed_vote("Le budget a été adopté à la majorité [1].", [voted])
+    assert answer.endswith("Vote imprimé (page 13) : Pour : 46 · Contre : 7 · Adopté à la majorité [1].")
+    assert add_printed_vote("Adopté par 46 voix pour [1].", [voted]) == "Adopté par 46 voix pour [1]."
+    assert add_printed_vote("Adopté [1].", [extract]) == "Adopté [1]."  # "Le Conseil adopte": no tally to add
