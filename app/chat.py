@@ -139,8 +139,9 @@ class Assistant:
         self.top_k, self.extract_words, self.max_tokens = top_k, extract_words, max_tokens
         self.human_contact = human_contact
         self._llm_lock = threading.Lock()  # llama.cpp contexts are not thread-safe
-        self._system = prompt("system")
-        self._not_found = prompt("not_found")
+        # Prompts are read once: the hot path only formats them.
+        self._system, self._not_found = prompt("system"), prompt("not_found")
+        self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
 
     def retrieve(self, question: str, history: list[dict[str, str]], k: int = 10) -> list[Hit]:
         return search(self.index, self.embedder, retrieval_query(question, history), k=k)
@@ -175,7 +176,7 @@ class Assistant:
     def messages(
         self, question: str, history: list[dict[str, str]], extracts: list[Citation]
     ) -> list[dict[str, str]]:
-        template = prompt("extract")
+        template = self._extract
         block = "\n\n".join(
             template.format(
                 n=e.n,
@@ -189,7 +190,7 @@ class Assistant:
             for m in history[-4:]
             if m.get("role") in ("user", "assistant")
         ]
-        final = prompt("answer").format(extracts=block, question=question)
+        final = self._answer.format(extracts=block, question=question)
         return [{"role": "system", "content": self._system}, *turns, {"role": "user", "content": final}]
 
     def stream(
@@ -206,7 +207,7 @@ class Assistant:
         t_retrieval = time.perf_counter() - t0
         files = [d.path for d in ranked_files(hits)]
         extracts = self.extracts(hits, query)
-        notice = prompt("notice").format(model=getattr(self.llm, "name", "aucun"))
+        notice = self._notice.format(model=getattr(self.llm, "name", "aucun"))
         timings: dict[str, float | None] = {"retrieval_s": t_retrieval, "first_token_s": None}
         yield Sources(extracts)
         if not extracts or self.llm is None:

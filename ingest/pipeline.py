@@ -28,6 +28,7 @@ from ingest.affaires import Affaire, affaire_at, find_affaires
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS, chunk_pages
 from ingest.pdf import Page, UnreadablePDF, read_pages
 from models.base import Embedder
+from models.fetch import sha256_of
 
 Parsed = tuple[Document, list[StoredChunk], list[StoredAffaire]]
 
@@ -52,14 +53,6 @@ def find_pdfs(corpus: Path) -> list[Path]:
     if not corpus.is_dir():
         raise FileNotFoundError(f"{corpus} is not a folder of PDFs.")
     return sorted(p for p in corpus.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def ingest(
@@ -95,7 +88,7 @@ def ingest(
     files = find_pdfs(corpus)
     for path in tqdm(files, desc="Lecture des PDF", unit="pdf", disable=not progress):
         rel = path.relative_to(corpus).as_posix()
-        digest = sha256_file(path)
+        digest = sha256_of(path)
         if rel in known and known[rel].sha256 == digest:
             doc = known[rel]
             reused.append((doc, old.document_chunks(doc.id), old.document_affaires(doc.id)))  # type: ignore[union-attr]
