@@ -76,7 +76,7 @@ def french_date(iso: str | None) -> str | None:
 
 def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
     """Say where an extract comes from, in the words a reader uses."""
-    head = doc.kind.capitalize() + (f" n° {doc.act_number.replace(' ', '')}" if doc.act_number else "")
+    head = doc.kind.capitalize() + (f" n° {doc.act_number}" if doc.act_number else "")
     if doc.seance_date:
         head += f" du conseil du {french_date(doc.seance_date)}"
     parts = [head]
@@ -259,7 +259,7 @@ def fill_act_numbers(text: str, extracts: list[Citation]) -> str:
 
     def fill(m: re.Match[str]) -> str:
         n = int(m.group(2))
-        return f"{m.group(1)}n° {acts[n].replace(' ', '')} [{n}]" if n in acts else m.group(0)
+        return f"{m.group(1)}n° {acts[n]} [{n}]" if n in acts else m.group(0)
 
     return _MARK_FOR_NUMBER.sub(fill, text)
 

@@ -20,16 +20,19 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
-  kind TEXT NOT NULL, act_number TEXT, seance_date TEXT, objet TEXT, rapporteur TEXT, receipt_id TEXT);
+  kind TEXT NOT NULL, act_number TEXT, seance_date TEXT, objet TEXT, rapporteur TEXT, receipt_id TEXT,
+  council TEXT, collectivite TEXT, president TEXT, published_date TEXT, receipt_date TEXT);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), text TEXT NOT NULL,
   context TEXT NOT NULL, page INTEGER NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL,
   affaire INTEGER);
 CREATE TABLE affaires (doc_id TEXT NOT NULL REFERENCES documents(id), idx INTEGER NOT NULL, number INTEGER,
-  title TEXT NOT NULL, page INTEGER NOT NULL, vote TEXT, vote_page INTEGER, PRIMARY KEY (doc_id, idx));
+  title TEXT NOT NULL, page INTEGER NOT NULL, vote TEXT, vote_page INTEGER, pour INTEGER, contre INTEGER,
+  abstention INTEGER, ne_prend_pas_part INTEGER, outcome TEXT, dissenters TEXT, rapporteur TEXT,
+  link_doc TEXT, link_idx INTEGER, PRIMARY KEY (doc_id, idx));
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE TABLE skipped (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, reason TEXT NOT NULL);
 """
@@ -51,6 +54,11 @@ class Document:
     objet: str | None
     rapporteur: str | None
     receipt_id: str | None
+    council: str | None = None
+    collectivite: str | None = None
+    president: str | None = None
+    published_date: str | None = None  # ISO
+    receipt_date: str | None = None  # ISO, received in préfecture
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,21 @@ class StoredAffaire:
     number: int | None
     title: str
     page: int
-    vote: str | None
+    vote: str | None  # the tally as printed
     vote_page: int | None
+    pour: int | None = None
+    contre: int | None = None
+    abstention: int | None = None
+    ne_prend_pas_part: int | None = None
+    outcome: str | None = None  # "unanimité", "majorité", "adopté", "rejeté"
+    dissenters: str | None = None
+    rapporteur: str | None = None
+    link_doc: str | None = None  # the same affaire in another document: délibération <-> procès-verbal
+    link_idx: int | None = None
+
+    @property
+    def has_tally(self) -> bool:
+        return self.pour is not None
 
 
 @dataclass(frozen=True)
@@ -140,6 +161,19 @@ class Index:
 
     def affaire_of(self, chunk: StoredChunk) -> StoredAffaire | None:
         return None if chunk.affaire is None else self.affaires.get((chunk.doc_id, chunk.affaire))
+
+    def linked(self, affaire: StoredAffaire) -> StoredAffaire | None:
+        """The same affaire in another document (the procès-verbal of a délibération, or the reverse)."""
+        if affaire.link_doc is None or affaire.link_idx is None:
+            return None
+        return self.affaires.get((affaire.link_doc, affaire.link_idx))
+
+    def tally(self, affaire: StoredAffaire) -> StoredAffaire | None:
+        """The affaire that prints the vote counts: this one, or its linked procès-verbal affaire."""
+        if affaire.has_tally:
+            return affaire
+        other = self.linked(affaire)
+        return other if other is not None and other.has_tally else None
 
 
 def current(root: Path) -> Path | None:

@@ -34,6 +34,18 @@ _RAPPORTEUR = re.compile(
     r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
 )
 _NAMES = re.compile(r"^(?:[A-ZÀ-Ý][\w'-]+(?:-[A-ZÀ-Ý][\w'-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý' -]+[,.]?\s*)+$")
+_COUNCIL = re.compile(
+    r"d[ée]lib[ée]rations?\s+du\s+(Conseil\s+(?:Municipal|de\s+M[ée]tropole|M[ée]tropolitain|Communautaire|"
+    r"d['’]\s*Agglom[ée]ration))\s+de\s+(?:la\s+|l['’]\s*)?((?:Ville|Commune|M[ée]tropole|"
+    r"Communaut[ée]\s+d['’]\s*Agglom[ée]ration)\s+(?:de\s+|d['’]\s*)?[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*)",
+    re.IGNORECASE,
+)
+_PRESIDENT = re.compile(
+    r"sous\s+la\s+pr[ée]sidence\s+de\s+(?:Madame|Monsieur|M\.|Mme)?\s*(?:le\s+|la\s+)?"
+    r"(?:Maire|Pr[ée]sidente?|Adjointe?)?\s*,?\s*([A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){1,3})"
+)
+_PUBLISHED = re.compile(r"Publi[ée]e?\s+le\s*:?\s*" + _DATE, re.IGNORECASE)
+_RECEIVED = re.compile(r"R[ée]ception\s+en\s+Pr[ée]fecture\s*:\s*(\d{2})/(\d{2})/(\d{4})", re.IGNORECASE)
 _RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
 
 
@@ -45,6 +57,11 @@ class DocumentInfo:
     objet: str | None
     rapporteur: str | None
     receipt_id: str | None  # the préfecture's id: unique, unlike the printed number
+    council: str | None = None  # "conseil municipal", "conseil de métropole", …
+    collectivite: str | None = None  # "Ville de Montpellier"
+    president: str | None = None
+    published_date: str | None = None  # ISO
+    receipt_date: str | None = None  # ISO: received in préfecture
 
 
 def describe(pages: list[Page]) -> DocumentInfo:
@@ -63,14 +80,43 @@ def describe(pages: list[Page]) -> DocumentInfo:
     seance = _SEANCE.search(head)
     receipt = _RECEIPT.search("\n".join(page.text for page in pages))
     rapporteur = _RAPPORTEUR.search(head) if kind == "délibération" else None
+    council = _COUNCIL.search(head[:1500])
+    president = _PRESIDENT.search(head)
+    whole = "\n".join(page.text for page in pages)
+    published = _PUBLISHED.search(whole)
+    received = _RECEIVED.search(whole)
     return DocumentInfo(
         kind=kind,
-        act_number=re.sub(r"\s+", "", number.group(1)).replace("/", " / ") if number else None,
+        act_number=act_number(number.group(1)) if number else None,
         seance_date=_iso(seance) if seance else None,
         objet=_objet(head, rapporteur.start()) if rapporteur else None,
         rapporteur=_name(rapporteur.group(1)) if rapporteur else None,
         receipt_id=receipt.group(0) if receipt else None,
+        council=" ".join(council.group(1).lower().split()) if council else _council_in(start),
+        collectivite=" ".join(council.group(2).split()) if council else None,
+        president=president.group(1).strip() if president else None,
+        published_date=_iso(published) if published else None,
+        receipt_date="-".join(reversed(received.groups())) if received else None,
     )
+
+
+def act_number(printed: str) -> str:
+    """The printed act number as `YYYY/N`: "2013 / 138" and "2013/0138" are both "2013/138". Numbers with a
+    letter prefix ("V2024-420", a metropolis's series) keep their printed form."""
+    m = re.fullmatch(r"(\d{4})\s*[/-]\s*0*(\d+)", printed.strip())
+    return f"{m.group(1)}/{m.group(2)}" if m else re.sub(r"\s+", "", printed)
+
+
+def _council_in(start: str) -> str | None:
+    for name in (
+        "conseil municipal",
+        "conseil de métropole",
+        "conseil métropolitain",
+        "conseil communautaire",
+    ):
+        if name in start:
+            return name
+    return None
 
 
 def strip_receipt(text: str) -> str:
@@ -92,14 +138,13 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
     before = head[:rapporteur_at].rstrip().splitlines()
     block: list[str] = []
     for line in reversed(before):
-        label = re.search(
-            r"(absents?|présents|excusés|procuration|territoriales)\b.*:|\.\s*$", line, re.IGNORECASE
-        )
+        label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
+        label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
         names = _NAMES.match(line) is not None
         if block and (label or names or line.count(",") >= 2):  # a label or names: the objet starts below
             break
         block.insert(0, line.strip())
-        if len(block) >= 4:
+        if len(block) >= 6:
             break
     text = " ".join(block).strip()
     return text or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from index.lexical import fold
 from index.store import (
     SCHEMA_VERSION,
     Document,
@@ -132,6 +134,7 @@ def ingest(
         rows.extend(chunks)
         affaires.extend(doc_affaires)
     renumbered = [replace(c, row=i) for i, c in enumerate(rows)]
+    affaires = link_affaires(documents, affaires)
     vectors = np.concatenate(parts)
     meta = {
         "embedder": embedder.name,
@@ -160,13 +163,16 @@ def _parse(rel: str, digest: str, pages: list[Page]) -> Parsed:
         objet=info.objet,
         rapporteur=info.rapporteur,
         receipt_id=info.receipt_id,
+        council=info.council,
+        collectivite=info.collectivite,
+        president=info.president,
+        published_date=info.published_date,
+        receipt_date=info.receipt_date,
     )
     act = " — ".join(x for x in (info.objet, f"n° {info.act_number}" if info.act_number else None) if x)
     clean = [Page(p.number, strip_receipt(p.text)) for p in pages]
     found = find_affaires(clean, info.kind, info.objet)
-    affaires = [
-        StoredAffaire(doc.id, i, a.number, a.title, a.page, a.vote, a.vote_page) for i, a in enumerate(found)
-    ]
+    affaires = [_stored(doc, i, a) for i, a in enumerate(found)]
     chunks = []
     for c in chunk_pages(clean):
         middle = affaire_at(found, c.word_start + len(c.text.split()) // 2)
@@ -175,6 +181,62 @@ def _parse(rel: str, digest: str, pages: list[Page]) -> Parsed:
         context = act if info.kind == "délibération" or middle is None else _affaire_label(middle)
         chunks.append(StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end, idx))
     return doc, chunks, affaires
+
+
+def _stored(doc: Document, idx: int, a: Affaire) -> StoredAffaire:
+    v = a.vote
+    return StoredAffaire(
+        doc.id,
+        idx,
+        a.number,
+        a.title,
+        a.page,
+        v.text if v else None,
+        v.page if v else None,
+        *(
+            (v.pour, v.contre, v.abstention, v.ne_prend_pas_part, v.outcome, v.dissenters)
+            if v
+            else [None] * 6
+        ),
+        rapporteur=doc.rapporteur if doc.kind == "délibération" else a.rapporteur,
+    )
+
+
+_LINK_MIN = 0.6  # share of the act's objet words found in the affaire's title
+
+
+def link_affaires(documents: list[Document], affaires: list[StoredAffaire]) -> list[StoredAffaire]:
+    """Link each délibération to the affaire of a procès-verbal or compte rendu of the same séance that
+    carries the same title, both ways, so a vote printed only in the minutes answers for the act."""
+    by_id = {d.id: d for d in documents}
+    minutes: dict[str, list[StoredAffaire]] = {}
+    for a in affaires:
+        doc = by_id[a.doc_id]
+        if doc.kind in ("procès-verbal", "compte rendu") and doc.seance_date:
+            minutes.setdefault(doc.seance_date, []).append(a)
+    links: dict[tuple[str, int], tuple[str, int]] = {}
+    for a in affaires:
+        doc = by_id[a.doc_id]
+        if doc.kind != "délibération" or not doc.seance_date or not doc.objet:
+            continue
+        words = _title_words(doc.objet)
+        scored = [
+            (len(words & _title_words(m.title)) / len(words), m) for m in minutes.get(doc.seance_date, [])
+        ]
+        score, best = max(scored, key=lambda t: (t[0], t[1].has_tally), default=(0.0, None))
+        if best is not None and words and score >= _LINK_MIN:
+            links[(a.doc_id, a.idx)] = (best.doc_id, best.idx)
+            links.setdefault((best.doc_id, best.idx), (a.doc_id, a.idx))
+    return [
+        replace(a, link_doc=links[(a.doc_id, a.idx)][0], link_idx=links[(a.doc_id, a.idx)][1])
+        if (a.doc_id, a.idx) in links
+        else replace(a, link_doc=None, link_idx=None)
+        for a in affaires
+    ]
+
+
+def _title_words(title: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", fold(title)) if len(w) > 3 or w.isdigit()}
 
 
 def _affaire_label(affaire: Affaire) -> str:

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from ingest.acts import describe, strip_receipt
+from ingest.acts import act_number, describe, strip_receipt
 from ingest.chunk import chunk_pages
 from ingest.pdf import Page, read_pages
 from tests.conftest import CORPUS
@@ -11,13 +11,35 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 def test_deliberation_states_number_seance_objet_rapporteur():
     info = describe(read_pages(CORPUS / "deliberations/Delibs_2013_02_04/2013-02-04-0000061089.pdf"))
     assert info.kind == "délibération"
-    assert info.act_number == "2013 / 3"
+    assert info.act_number == "2013/3"
     assert info.seance_date == "2013-02-04"
     assert info.rapporteur == "Cédric SUDRES"
     assert (
         info.objet == "Constitution et fonctionnement du Conseil Consultatif des Résidents Etrangers (CCRE)"
     )
     assert info.receipt_id == "034-213401722-20130204-0000061089-DE"
+    assert (info.council, info.collectivite, info.president) == (
+        "conseil municipal",
+        "Ville de Montpellier",
+        "Hélène Mandroux",
+    )
+    assert (info.published_date, info.receipt_date) == ("2013-02-05", "2013-02-06")
+
+
+def test_printed_act_numbers_are_normalised():
+    assert [act_number(n) for n in ("2013 / 138", "2013/0138", "2013-138", "V2024-420")] == [
+        "2013/138",
+        "2013/138",
+        "2013/138",
+        "V2024-420",
+    ]
+
+
+def test_wrong_header_number_is_kept_as_printed_and_the_receipt_id_stays_unique():
+    # The act of 4 February 2013 prints "n° 2012 / 47" in its header: the préfecture's id is the key.
+    info = describe(read_pages(CORPUS / "deliberations/Delibs_2013_02_04/2013-02-04-0000061129.pdf"))
+    assert (info.act_number, info.seance_date) == ("2012/47", "2013-02-04")
+    assert info.receipt_id == "034-213401722-20130204-0000061129-DE"
 
 
 def test_proces_verbal_and_sample_act():

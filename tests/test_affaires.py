@@ -20,8 +20,10 @@ def test_proces_verbal_is_split_into_numbered_affaires_with_votes(pv_2011):
     assert [a.number for a in affaires[:3]] == [1, 2, 3]
     budget = affaires[0]
     assert "Budget Primitif 2012" in budget.title and budget.page == 5
-    assert budget.vote == "Pour : 46 · Contre : 7 · Abstentions : 2 · Adopté à la majorité"
-    assert budget.vote_page == 13  # eight pages after the heading
+    assert budget.vote.text == "Pour : 46 · Contre : 7 · Abstentions : 2 · Adopté à la majorité"
+    assert (budget.vote.pour, budget.vote.contre, budget.vote.abstention) == (46, 7, 2)
+    assert budget.vote.outcome == "majorité"
+    assert budget.vote.page == 13  # eight pages after the heading
     numbers = [a.number for a in affaires]
     assert (
         numbers == sorted(numbers) and 900 not in numbers
@@ -48,14 +50,15 @@ def test_proces_verbal_is_split_into_numbered_affaires_with_votes(pv_2011):
 def test_named_dissenters_and_abstentions_are_kept(file, number, vote):
     pages = read_pages(CORPUS / file)
     affaire = next(a for a in find_affaires(pages, describe(pages[:2]).kind, None) if a.number == number)
-    assert affaire.vote.startswith(vote)
+    assert affaire.vote.text.startswith(vote)
 
 
 def test_deliberation_is_one_affaire_with_its_decision():
     pages = read_pages(CORPUS / "deliberations/Delibs_2013_02_04/2013-02-04-0000061089.pdf")
     info = describe(pages)
     (affaire,) = find_affaires(pages, info.kind, info.objet)
-    assert (affaire.title, affaire.vote, affaire.vote_page) == (info.objet, "Le Conseil adopte", 2)
+    assert (affaire.title, affaire.vote.text, affaire.vote.page) == (info.objet, "Le Conseil adopte", 2)
+    assert (affaire.vote.outcome, affaire.vote.pour) == ("adopté", None)  # no tally printed in the act
 
 
 def test_words_map_to_their_affaire(pv_2011):

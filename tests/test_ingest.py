@@ -39,7 +39,7 @@ def test_index_reports_documents_chunks_and_skips(index, corpus):
     assert all(s.reason for s in index.skipped)
     chunk = next(c for c in index.chunks if "60 membres" in c.text)
     doc = index.documents[chunk.doc_id]
-    assert (doc.act_number, doc.seance_date, chunk.page) == ("2013 / 3", "2013-02-04", 2)
+    assert (doc.act_number, doc.seance_date, chunk.page) == ("2013/3", "2013-02-04", 2)
     assert "Résidents Etrangers" in chunk.context
     assert index.dense.size == len(index.chunks) == index.lexical.size
 
