@@ -13,14 +13,19 @@ from dataclasses import dataclass
 from ingest.pdf import Page
 
 _HEADING = re.compile(
-    r"^(?:[A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?\s+[A-ZÀ-Ý-]{2,}\s+)?"  # the rapporteur, in comptes rendus
-    r"(\d{1,3})\s*[.\-–]\s+([«\"A-ZÀ-Ýa-z].{3,})$"
+    r"^(?P<who>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?\s+[A-ZÀ-Ý-]{2,}\s+)?"  # the rapporteur, in some minutes
+    r"(?P<n>\d{1,3})(?:\s*[.\-–]\s*(?=[«\"A-ZÀ-Ýa-z])|(?P<bare>\s+)(?=[«\"A-ZÀ-Ý]))(?P<title>.{4,})$"
 )
+_NAME = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
+_SPEAKER = re.compile(rf"^({_NAME}|(?:Mme|Madame|M\.|Monsieur)\s+[Ll]e\s+Maire)\s*:")
+_TRAILING_SPEAKER = re.compile(rf"^(.*?)\s+({_NAME})\s*:\s*$")
+_FIRST_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?$")
+_LAST_NAME = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*$")
 _FOR = re.compile(r"\bPour\s*:\s*(\d+)")
 _AGAINST = re.compile(r"\bContre\s*:\s*(\d*)\s*(\([^)]{1,120}\))?")
 _ABSTAIN = re.compile(r"\bAbstentions?\s*:\s*(\d*)\s*(\([^)]{1,120}\))?")
 _NOT_VOTING = re.compile(
-    r"\bNe prend(?:nent)? pas part au vote\s*:\s*(\d*)\s*(\([^)]{1,120}\))?", re.IGNORECASE
+    r"\bNe pren(?:d|nent) pas part au vote\s*:\s*(\d*)\s*(\([^)]{1,120}\))?", re.IGNORECASE
 )
 _OUTCOME = re.compile(
     r"(Adopt[ée]e?s?[^.\n]{0,60}|Le Conseil adopte|[àa] l['’]unanimit[ée][^.\n]{0,40}|Rejet[ée]e?[^.\n]{0,40})",
@@ -62,16 +67,17 @@ def find_affaires(pages: list[Page], kind: str, objet: str | None) -> list[Affai
             lines.append((line, page.number, words))
             words += len(line.split())
     if kind == "délibération":
-        starts = [(0, None, objet or "")]
+        starts: list[tuple[int, int | None, str, str | None]] = [(0, None, objet or "", None)]
     else:
-        starts = _headings(lines)
+        starts = _headings(lines, bare_numbers=kind == "compte rendu")
     affaires = []
-    for i, (first_line, number, title) in enumerate(starts):
+    for i, (first_line, number, title, who) in enumerate(starts):
         end_line = starts[i + 1][0] if i + 1 < len(starts) else len(lines)
         body = lines[first_line:end_line]
         _, page, start = lines[first_line]
-        rapporteur = _speaker(body[:4]) if kind != "délibération" else None
-        affaires.append(Affaire(number, title, page, start, _vote(body), rapporteur))
+        if kind != "délibération" and who is None:
+            who = _speaker(body[:6]) or _margin_name(lines[max(0, first_line - 2) : first_line])
+        affaires.append(Affaire(number, title, page, start, _vote(body), who))
     return affaires
 
 
@@ -85,20 +91,35 @@ def affaire_at(affaires: list[Affaire], word: int) -> Affaire | None:
     return current
 
 
-def _headings(lines: list[tuple[str, int, int]]) -> list[tuple[int, int | None, str]]:
-    found: list[tuple[int, int | None, str]] = []
+def _headings(
+    lines: list[tuple[str, int, int]], bare_numbers: bool
+) -> list[tuple[int, int | None, str, str | None]]:
+    """Numbered headings, numbers rising; each with its title (wrapped lines joined) and its rapporteur if the
+    heading line names one. Comptes rendus may print "41 Zone d'aménagement…" with no dash after the number."""
+    found: list[tuple[int, int | None, str, str | None]] = []
     last = 0
     for i, (line, _, _) in enumerate(lines):
-        m = _HEADING.match(line)
-        if not m:
+        m = _HEADING.match(line.strip())
+        if not m or (m.group("bare") and not bare_numbers):
             continue
-        number = int(m.group(1))
-        if last < number <= last + _MAX_GAP:
-            title = m.group(2)
-            if i + 1 < len(lines) and not _FOR.search(lines[i + 1][0]) and len(title) > 60:
-                title += " " + lines[i + 1][0]  # titles wrap onto a second line
-            found.append((i, number, title.strip()))
-            last = number
+        number = int(m.group("n"))
+        if not last < number <= last + _MAX_GAP:
+            continue
+        who = " ".join(m.group("who").split()) if m.group("who") else None
+        parts = [m.group("title").strip()]
+        for following, _, _ in lines[i + 1 : i + 4]:  # titles wrap; the speaker or the tally comes next
+            text = following.strip()
+            if not text or _FOR.search(text) or _SPEAKER.match(text) or _HEADING.match(text):
+                break
+            if text.startswith(("-", "—", "Pour extrait")) or len(" ".join(parts)) > 260:
+                break
+            parts.append(text)
+        title = " ".join(parts)
+        trailing = _TRAILING_SPEAKER.match(title)
+        if trailing:  # "… Exercice 2012 Max LEVITA :": the speaker ends the title's line
+            title, who = trailing.group(1), who or trailing.group(2)
+        found.append((i, number, title.strip(), who))
+        last = number
     return found
 
 
@@ -131,8 +152,6 @@ def _vote(lines: list[tuple[str, int, int]]) -> Vote | None:
         if outcome:
             parts.append(outcome.group(1).strip(" .,;"))
         kind = _outcome_kind(outcome.group(1)) if outcome else None
-        if kind == "unanimité" and "Contre" not in counts:
-            counts["Contre"] = 0
         return Vote(
             " · ".join(parts),
             page,
@@ -161,13 +180,19 @@ def _outcome_kind(printed: str) -> str:
     return "adopté"
 
 
-_SPEAKER = re.compile(r"^((?:[A-ZÀ-Ý][\w'’-]+\s+){1,3}[A-ZÀ-Ý][A-ZÀ-Ý'’ -]+?)\s*:")
-
-
 def _speaker(lines: list[tuple[str, int, int]]) -> str | None:
     """The first person to speak on an affaire presents it ("Serge FLEURENCE : Pour dénommer…")."""
     for line, _, _ in lines[1:]:
         m = _SPEAKER.match(line.strip())
-        if m and not _FOR.search(line):
+        if m:
             return m.group(1).strip()
+    return None
+
+
+def _margin_name(lines: list[tuple[str, int, int]]) -> str | None:
+    """Some minutes print the rapporteur in the margin, first name above last name, just before the heading."""
+    if len(lines) == 2:
+        first, last = lines[0][0].strip(), lines[1][0].strip()
+        if _FIRST_NAME.match(first) and _LAST_NAME.match(last):
+            return f"{first} {last}"
     return None
