@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.facts import Fact, find_fact, french_date
 from index.lexical import fold
 from index.search import Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire
@@ -17,20 +18,6 @@ from models.base import LLM, Embedder
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 _MARK = re.compile(r"\[(\d{1,2})\]")
 _WORD = re.compile(r"\w+")
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 def prompt(name: str) -> str:
@@ -65,13 +52,7 @@ class Answer:
     retrieved_files: list[str]
     notice: str
     timings: dict[str, float | None] = field(default_factory=dict)
-
-
-def french_date(iso: str | None) -> str | None:
-    if not iso:
-        return None
-    year, month, day = iso.split("-")
-    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
+    structured: bool = False  # read from the structured data (vote, act number, rapporteur), not generated
 
 
 def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
@@ -142,6 +123,7 @@ class Assistant:
         # Prompts are read once: the hot path only formats them.
         self._system, self._not_found = prompt("system"), prompt("not_found")
         self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
+        self._fact_notice = prompt("notice_facts")
 
     def retrieve(self, question: str, history: list[dict[str, str]], k: int = 10) -> list[Hit]:
         return search(self.index, self.embedder, retrieval_query(question, history), k=k)
@@ -210,6 +192,14 @@ class Assistant:
         notice = self._notice.format(model=getattr(self.llm, "name", "aucun"))
         timings: dict[str, float | None] = {"retrieval_s": t_retrieval, "first_token_s": None}
         yield Sources(extracts)
+        fact = find_fact(self.index, question, query, hits)
+        if fact is not None:  # exact, from what the documents print: no generation
+            citation = fact_citation(fact, extracts)
+            text = f"{fact.text} [{citation.n}]"
+            timings["first_token_s"] = timings["total_s"] = time.perf_counter() - t0
+            yield text
+            yield Answer(text, True, [citation], extracts, files, self._fact_notice, timings, structured=True)
+            return
         if not extracts or self.llm is None:
             text = self._not_found if not extracts else ""
             timings["total_s"] = time.perf_counter() - t0
@@ -246,6 +236,25 @@ class Assistant:
             if on_piece and isinstance(item, str):
                 on_piece(item)
         raise RuntimeError("the answer stream ended without an answer")
+
+
+def fact_citation(fact: Fact, extracts: list[Citation]) -> Citation:
+    """Cite the page that prints the fact, under the number of the extract from the same document if any."""
+    doc, affaire = fact.document, fact.affaire
+    same = next((e for e in extracts if e.doc_id == doc.id), None)
+    printed = affaire.vote if fact.kind == "vote" and affaire and affaire.vote else fact.text
+    return Citation(
+        same.n if same else len(extracts) + 1,
+        doc.id,
+        doc.path,
+        fact.page,
+        doc.act_number,
+        doc.seance_date,
+        doc.objet or (affaire.title if affaire else None),
+        printed,
+        f"/documents/{doc.id}.pdf#page={fact.page}",
+        affaire,
+    )
 
 
 _MARK_FOR_NUMBER = re.compile(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from app import runtime
 from app.chat import Answer, Assistant, Sources
 from app.routes import openai
-from app.schemas import ChatRequest, ChatResponse, CitationOut
+from app.schemas import ChatRequest, ChatResponse, CitationOut, SearchResponse
 from app.settings import Settings
+from app.staff import Filters, search_acts
 from app.streaming import relay
 from index.store import IndexError_
 from models.fetch import ModelError
@@ -71,6 +74,41 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+    @app.get("/api/search", response_model=SearchResponse)
+    async def api_search(
+        request: Request,
+        q: Annotated[
+            str, Query(max_length=500, description="Words, an act number (2013/138) or a receipt id.")
+        ] = "",
+        date_from: Annotated[date | None, Query(description="Séances on or after this date.")] = None,
+        date_to: Annotated[date | None, Query(description="Séances on or before this date.")] = None,
+        seance: Annotated[date | None, Query(description="One séance.")] = None,
+        council: Annotated[str | None, Query(max_length=80, description="conseil municipal, …")] = None,
+        rapporteur: Annotated[str | None, Query(max_length=80, description="Any part of the name.")] = None,
+        outcome: Literal["unanimité", "majorité", "adopté", "rejeté"] | None = None,
+        kind: Literal["délibération", "procès-verbal", "compte rendu"] | None = None,
+        sort: Literal["relevance", "date", "date_asc"] = "relevance",
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> SearchResponse:
+        """Acts and affaires for council staff: filters, facets, highlighted snippets. Never waits for the model."""
+        a: Assistant = request.app.state.assistant
+        filters = Filters(
+            date_from=date_from.isoformat() if date_from else None,
+            date_to=date_to.isoformat() if date_to else None,
+            council=council,
+            rapporteur=rapporteur,
+            outcome=outcome,
+            kind=kind,
+            seance=seance.isoformat() if seance else None,
+        )
+        results = await run_in_threadpool(search_acts, a.index, q, filters, sort, page, per_page)
+        return SearchResponse.model_validate(results.to_dict())
+
+    @app.get("/recherche", include_in_schema=False)
+    async def search_page() -> FileResponse:
+        return FileResponse(STATIC / "recherche.html")
 
     @app.get("/documents/{doc_id}.pdf", response_class=FileResponse)
     async def document(doc_id: str, request: Request) -> FileResponse:

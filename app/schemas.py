@@ -67,3 +67,44 @@ class ChatResponse(BaseModel):
             human_contact=human_contact,
             timings=answer.timings,
         )
+
+
+class VoteOut(BaseModel):
+    pour: int | None
+    contre: int | None
+    abstention: int | None
+    ne_prend_pas_part: int | None
+    outcome: str | None = Field(description="unanimité, majorité, adopté or rejeté, as printed.")
+    dissenters: str | None = Field(description="Who voted against, when the minutes name them.")
+    text: str = Field(description="The tally as printed.")
+    page: int | None = Field(description="The page that prints the tally.")
+    file: str
+    url: str
+
+
+class ActOut(BaseModel):
+    id: str
+    kind: str = Field(description="délibération, procès-verbal or compte rendu (an affaire of the minutes).")
+    title: str
+    file: str
+    page: int
+    url: str = Field(description="Opens the PDF at the page.")
+    seance_date: str | None
+    council: str | None
+    act_number: str | None = Field(description="As printed, `YYYY/N`; for an affaire, its délibération's.")
+    receipt_id: str | None
+    rapporteur: str | None
+    affaire_number: int | None
+    vote: VoteOut | None
+    snippet: str = Field(description="HTML: the best-matching stretch, escaped, matched words in <mark>.")
+    score: float
+
+
+class SearchResponse(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    acts: list[ActOut]
+    facets: dict[str, dict[str, int]] = Field(
+        description="Counts over every matching act, by year, council, kind, outcome and rapporteur."
+    )

@@ -220,11 +220,18 @@ def link_affaires(documents: list[Document], affaires: list[StoredAffaire]) -> l
         if doc.kind != "délibération" or not doc.seance_date or not doc.objet:
             continue
         words = _title_words(doc.objet)
-        scored = [
-            (len(words & _title_words(m.title)) / len(words), m) for m in minutes.get(doc.seance_date, [])
-        ]
-        score, best = max(scored, key=lambda t: (t[0], t[1].has_tally), default=(0.0, None))
-        if best is not None and words and score >= _LINK_MIN:
+        if not words:
+            continue
+        best, best_score = None, 0.0
+        for m in minutes.get(doc.seance_date, []):
+            title = _title_words(m.title)
+            shared = len(words & title)
+            if shared / len(words) < _LINK_MIN:
+                continue
+            score = shared / len(words | title) + (0.01 if m.has_tally else 0.0)  # the closest title wins
+            if score > best_score:
+                best, best_score = m, score
+        if best is not None:
             links[(a.doc_id, a.idx)] = (best.doc_id, best.idx)
             links.setdefault((best.doc_id, best.idx), (a.doc_id, a.idx))
     return [

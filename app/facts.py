@@ -1,0 +1,254 @@
+"""Answers read from what the documents print: a vote's tally, an act's number, who presented an affaire.
+
+A small model drops figures and act numbers; these answers come straight from the structured data read at
+ingestion, with the page that prints them, and need no generation. They are given only when the question asks for
+one of these facts and the act found is plainly the one asked about; otherwise the model answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.lexical import fold
+from index.search import Hit
+from index.store import Document, Index, StoredAffaire
+
+_VOTE = re.compile(r"\bvot|\bvoix\b|unanimit|\bscrutin|\babstention")
+_NUMBER = re.compile(r"\bnumero\b|sous quel n|\bquel n ?°")
+_RAPPORTEUR = re.compile(r"\brapporteur|\brapporte\b|\ba rapporte|\bpresente\b|\ba presente")
+_SECOND_ASK = re.compile(r"\bet (?:quel|quelle|quels|quelles|combien|qui|quand|pourquoi|comment|a combien)\b")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_WORD = re.compile(r"\w+")
+# Words that say what is asked, not what it is about.
+_ASKING = {
+    fold(w)[:5]
+    for w in [
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "qui",
+        "quoi",
+        "quand",
+        "comment",
+        "combien",
+        "pourquoi",
+        "est-ce",
+        "était",
+        "été",
+        "elle",
+        "il",
+        "ils",
+        "conseil",
+        "conseillers",
+        "municipal",
+        "municipale",
+        "ville",
+        "mairie",
+        "délibération",
+        "délibérations",
+        "numéro",
+        "vote",
+        "voté",
+        "votée",
+        "votes",
+        "voix",
+        "résultat",
+        "rapporteur",
+        "rapporté",
+        "présenté",
+        "présentée",
+        "élu",
+        "élus",
+        "adopté",
+        "adoptée",
+        "unanimité",
+        "majorité",
+        "pour",
+        "contre",
+        "abstention",
+        "abstentions",
+        "score",
+        "avec",
+        "sous",
+        "dans",
+        "lors",
+        "séance",
+        "cette",
+        "celle",
+        "celui",
+        "approuvé",
+        "approuvés",
+        "approuvée",
+        "février",
+        "janvier",
+        "mars",
+        "avril",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
+}
+COVERAGE = 0.5  # share of the question's topic words the act must hold for a direct answer
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    document: Document
+    page: int
+    affaire: StoredAffaire | None
+    kind: str  # "vote", "numéro" or "rapporteur"
+
+
+def asked(question: str) -> str | None:
+    """Which fact the question asks for, if any."""
+    q = fold(question)
+    if _VOTE.search(q):
+        return "vote"
+    if _SECOND_ASK.search(q):
+        return None  # "quel numéro … et quel montant ?": the model answers both
+    if _NUMBER.search(q):
+        return "numéro"
+    if _RAPPORTEUR.search(q):
+        return "rapporteur"
+    return None
+
+
+def topic(text: str) -> set[str]:
+    """The words of a question that say what it is about (5-letter prefixes, accents folded)."""
+    return {w[:5] for w in _WORD.findall(fold(text)) if (len(w) > 3 or w.isdigit()) and w[:5] not in _ASKING}
+
+
+def coverage(query: str, text: str) -> float:
+    wanted = topic(query)
+    if not wanted:
+        return 0.0
+    have = {w[:5] for w in _WORD.findall(fold(text))}
+    return len(wanted & have) / len(wanted)
+
+
+def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact | None:
+    """Answer from the structured data when the question asks for a vote, a number or a rapporteur and the
+    best-ranked act is plainly the one asked about; None otherwise."""
+    kind = asked(question)
+    if kind is None or not hits:
+        return None
+    best = hits[0]
+    doc, affaire = best.document, index.affaire_of(best.chunk)
+    about = " ".join(x for x in (doc.objet, affaire.title if affaire else "", best.chunk.text) if x)
+    if coverage(query, about) < COVERAGE or not _years_match(query, doc, about):
+        return None
+    if kind == "vote":
+        return _vote(index, affaire, question)
+    if kind == "numéro":
+        act = _act_of(index, doc, affaire)
+        return _number(act) if act else None
+    return _rapporteur(index, doc, affaire)
+
+
+def _years_match(query: str, doc: Document, about: str) -> bool:
+    years = set(_YEAR.findall(query))
+    if not years:
+        return True
+    return bool(doc.seance_date and doc.seance_date[:4] in years) or any(y in about for y in years)
+
+
+def _act_of(index: Index, doc: Document, affaire: StoredAffaire | None) -> Document | None:
+    if doc.kind == "délibération" and doc.act_number:
+        return doc
+    linked = index.linked(affaire) if affaire else None
+    act = index.documents[linked.doc_id] if linked else None
+    return act if act is not None and act.act_number else None
+
+
+def french_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    year, month, day = iso.split("-")
+    return f"{int(day)}{'er' if day == '01' else ''} {_MONTHS[int(month) - 1]} {year}"
+
+
+def _outcome(a: StoredAffaire) -> str:
+    printed = (a.vote or "").split(" · ")[-1]
+    if ":" not in printed and printed:
+        return printed[0].upper() + printed[1:]
+    return {"unanimité": "Adopté à l'unanimité", "majorité": "Adopté à la majorité", "rejeté": "Rejeté"}.get(
+        a.outcome or "", "Adopté"
+    )
+
+
+def counts(a: StoredAffaire) -> str:
+    """ "58 voix pour, 1 contre (M. Viguié), 7 abstentions", from the printed tally."""
+    parts = [f"{a.pour} voix pour"]
+    if a.contre is not None:
+        against = "aucune voix contre" if a.contre == 0 else f"{a.contre} contre"
+        parts.append(against + (f" ({a.dissenters})" if a.dissenters else ""))
+    if a.abstention:
+        parts.append(f"{a.abstention} abstention{'s' if a.abstention > 1 else ''}")
+    if a.ne_prend_pas_part:
+        parts.append(f"{a.ne_prend_pas_part} ne prenant pas part au vote")
+    return ", ".join(parts)
+
+
+def _vote(index: Index, affaire: StoredAffaire | None, question: str) -> Fact | None:
+    tally = index.tally(affaire) if affaire else None
+    if tally is None or tally.vote_page is None:
+        return None
+    doc = index.documents[tally.doc_id]
+    outcome = _outcome(tally)
+    act = _act_of(index, doc, tally)
+    text = (
+        f"{outcome} au conseil du {french_date(doc.seance_date)} : {counts(tally)}. "
+        f"Affaire{f' n° {tally.number}' if tally.number else ''} « {tally.title[:200]} »"
+        + (f" (délibération n° {act.act_number})" if act else "")
+        + f", vote imprimé page {tally.vote_page}."
+    )
+    q = fold(question)
+    if "unanimit" in q and re.search(r"\best-ce\b|-t-(?:il|elle)|-(?:ils|elles)\b|^(?:a|ont|est|sont)\b", q):
+        text = ("Oui. " if tally.outcome == "unanimité" else "Non. ") + text
+    return Fact(text, doc, tally.vote_page, tally, "vote")
+
+
+def _number(act: Document) -> Fact:
+    text = (
+        f"Délibération n° {act.act_number} du conseil du {french_date(act.seance_date)} : « {act.objet} »"
+        + (f" (rapporteur : {act.rapporteur})" if act.rapporteur else "")
+        + "."
+    )
+    return Fact(text, act, 1, None, "numéro")
+
+
+def _rapporteur(index: Index, doc: Document, affaire: StoredAffaire | None) -> Fact | None:
+    if doc.kind == "délibération" and doc.rapporteur:
+        text = (
+            f"{doc.rapporteur} a rapporté la délibération n° {doc.act_number} du conseil du "
+            f"{french_date(doc.seance_date)} : « {doc.objet} »."
+        )
+        return Fact(text, doc, 1, affaire, "rapporteur")
+    if affaire is not None and affaire.rapporteur:
+        text = (
+            f"{affaire.rapporteur} a présenté l'affaire{f' n° {affaire.number}' if affaire.number else ''} "
+            f"« {affaire.title[:200]} » au conseil du {french_date(doc.seance_date)}."
+        )
+        return Fact(text, doc, affaire.page, affaire, "rapporteur")
+    return None
