@@ -1,4 +1,4 @@
-"""The `registre` command: ingest, ask, serve, status, eval."""
+"""The `registre` command: ingest, ask, serve, status, search, export-scdl, eval."""
 
 from __future__ import annotations
 
@@ -103,6 +103,46 @@ def cmd_status(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_search(args, settings: Settings) -> int:
+    from app.staff import Filters, search_acts
+
+    index = open_index(settings.index_dir)
+    filters = Filters(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        council=args.council,
+        rapporteur=args.rapporteur,
+        outcome=args.outcome,
+        kind=args.kind,
+        seance=args.seance,
+    )
+    results = search_acts(index, args.query, filters, args.sort, args.page, args.per_page)
+    if args.json:
+        print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"{results.total} acte(s)")
+    for a in results.acts:
+        vote = f" — {a.vote['text']} (p. {a.vote['page']})" if a.vote else ""
+        number = f" n° {a.act_number}" if a.act_number else ""
+        print(f"- {a.seance_date or '?'} {a.kind}{number}: {a.title[:110]}{vote}\n  {a.file}, page {a.page}")
+    return 0
+
+
+def cmd_export_scdl(args, settings: Settings) -> int:
+    from app import scdl
+
+    index = open_index(settings.index_dir)
+    n, problems = scdl.write(index, Path(args.out), settings.collectivite_siret, settings.public_url)
+    print(f"{n} délibérations written to {args.out} (SCDL délibérations)")
+    empty = sorted({p.split(", ")[1].split(" :")[0] for p in problems if p.endswith("obligatoire, vide")})
+    if empty:
+        print(f"required columns left empty, unknown from the documents: {', '.join(empty)}")
+    broken = [p for p in problems if not p.endswith("obligatoire, vide")]
+    for p in broken:
+        print(f"  {p}", file=sys.stderr)
+    return 1 if broken else 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from app.evaluate import load_questions, run
     from ingest.pipeline import ingest
@@ -146,6 +186,23 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="what is indexed, what was skipped and why")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
+    s = sub.add_parser("search", help="find acts and affaires (council staff), with filters")
+    s.add_argument("query", nargs="?", default="")
+    s.add_argument("--from", dest="date_from", help="séances on or after this ISO date")
+    s.add_argument("--to", dest="date_to", help="séances on or before this ISO date")
+    s.add_argument("--seance", help="one séance, ISO date")
+    s.add_argument("--council")
+    s.add_argument("--rapporteur")
+    s.add_argument("--outcome", choices=["unanimité", "majorité", "adopté", "rejeté"])
+    s.add_argument("--kind", choices=["délibération", "procès-verbal", "compte rendu"])
+    s.add_argument("--sort", choices=["relevance", "date", "date_asc"], default="relevance")
+    s.add_argument("--page", type=int, default=1)
+    s.add_argument("--per-page", type=int, default=20)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+    s = sub.add_parser("export-scdl", help="write the délibérations as SCDL open data (CSV)")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_export_scdl)
     s = sub.add_parser("eval", help="score the pipeline on a question set")
     s.add_argument("--corpus", required=True)
     s.add_argument("--questions", required=True)

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         description="How a citizen reaches a person; shown with every answer.",
     )
 
+    collectivite_siret: str = Field(
+        "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
+    )
+    public_url: str = Field(
+        "", description="Public address of this registre (https://…), for links in the SCDL export."
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"

@@ -1,0 +1,150 @@
+"""Open data: the délibérations in the national SCDL "délibérations" schema (OpenDataFrance, version 2.1).
+
+One row per délibération. Votes come from the act or, when the act prints only "Le Conseil adopte", from the
+affaire of the procès-verbal it is linked to. What the documents do not say stays empty: the SIRET comes from the
+settings, the ACTES subject code is left for the city to fill.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from index.store import Document, Index
+
+COLUMNS = (
+    "COLL_NOM",
+    "COLL_SIRET",
+    "DELIB_ID",
+    "DELIB_DATE",
+    "DELIB_MATIERE_CODE",
+    "DELIB_MATIERE_NOM",
+    "DELIB_OBJET",
+    "BUDGET_ANNEE",
+    "BUDGET_NOM",
+    "PREF_ID",
+    "PREF_DATE",
+    "VOTE_EFFECTIF",
+    "VOTE_REEL",
+    "VOTE_POUR",
+    "VOTE_CONTRE",
+    "VOTE_ABSTENTION",
+    "DELIB_URL",
+    "PREF_ACTE_ID",  # added: the préfecture's receipt id, the act's unique key
+    "DELIB_FICHIER",  # added: the PDF, relative to the corpus
+)
+REQUIRED = (
+    "COLL_NOM",
+    "COLL_SIRET",
+    "DELIB_ID",
+    "DELIB_DATE",
+    "DELIB_MATIERE_CODE",
+    "DELIB_MATIERE_NOM",
+    "DELIB_OBJET",
+)
+_INTEGER = ("VOTE_EFFECTIF", "VOTE_REEL", "VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION")
+_PATTERNS = {
+    "COLL_SIRET": re.compile(r"^\d{14}$"),
+    "DELIB_MATIERE_CODE": re.compile(r"^\d\.\d{1,2}$"),
+    "BUDGET_ANNEE": re.compile(r"^[0-9]{4}(/[0-9]{4})?$"),
+    "PREF_ID": re.compile(r"^(PREF\d{2}[0-9AB]|SPREF\d{2}[0-9AB]\d|SGAR\d{2}[0-9AB])$"),
+    "DELIB_URL": re.compile(r"^https?://[^\s/$.?#][^\s]*$"),
+}
+_BUDGET_YEAR = re.compile(
+    r"\b(?:exercice|budget\s+\w+|compte\s+administratif)\s+((?:19|20)\d{2})\b", re.IGNORECASE
+)
+
+
+def rows(index: Index, siret: str = "", public_url: str = "") -> list[dict[str, str]]:
+    """The délibérations of the index as SCDL rows, in séance and number order."""
+    acts = [d for d in index.documents.values() if d.kind == "délibération" and d.seance_date]
+    acts.sort(key=lambda d: (d.seance_date or "", _number_key(d.act_number), d.receipt_id or ""))
+    return [_row(index, d, siret, public_url) for d in acts]
+
+
+def _number_key(number: str | None) -> tuple[str, int]:
+    year, _, n = (number or "").partition("/")
+    return (year, int(n) if n.isdigit() else 0)
+
+
+def _row(index: Index, doc: Document, siret: str, public_url: str) -> dict[str, str]:
+    affaire = index.affaires.get((doc.id, 0))
+    tally = index.tally(affaire) if affaire else None
+    counts = (tally.pour, tally.contre, tally.abstention) if tally else (None, None, None)
+    budget = _BUDGET_YEAR.search(doc.objet or "")
+    department = (doc.receipt_id or "").split("-", 1)[0]
+    row = {
+        "COLL_NOM": doc.collectivite or "",
+        "COLL_SIRET": siret,
+        "DELIB_ID": doc.act_number or "",
+        "DELIB_DATE": doc.seance_date or "",
+        "DELIB_MATIERE_CODE": "",
+        "DELIB_MATIERE_NOM": "",
+        "DELIB_OBJET": doc.objet or "",
+        "BUDGET_ANNEE": budget.group(1) if budget else "",
+        "BUDGET_NOM": "",
+        "PREF_ID": f"PREF{department}" if re.fullmatch(r"\d{2}[0-9AB]", department) else "",
+        "PREF_DATE": doc.receipt_date or "",
+        "VOTE_EFFECTIF": "",
+        # Those who took part: known only when every count is printed ("Contre :" left empty counts 0).
+        "VOTE_REEL": str(sum(counts)) if all(c is not None for c in counts) else "",  # type: ignore[arg-type]
+        "VOTE_POUR": _int(counts[0]),
+        "VOTE_CONTRE": _int(counts[1]),
+        "VOTE_ABSTENTION": _int(counts[2]),
+        "DELIB_URL": f"{public_url.rstrip('/')}/documents/{doc.id}.pdf" if public_url else "",
+        "PREF_ACTE_ID": doc.receipt_id or "",
+        "DELIB_FICHIER": doc.path,
+    }
+    return row
+
+
+def _int(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def problems(table: Iterable[dict[str, str]]) -> list[str]:
+    """Check every row against the schema's field rules; return what breaks them (empty list: valid).
+    A required field left empty is reported, since the documents do not say it."""
+    found = []
+    for i, row in enumerate(table, start=1):
+        if tuple(row) != COLUMNS:
+            found.append(f"ligne {i} : colonnes {list(row)} au lieu de {list(COLUMNS)}")
+            continue
+        for name, value in row.items():
+            where = f"ligne {i}, {name}"
+            if not value:
+                if name in REQUIRED:
+                    found.append(f"{where} : obligatoire, vide")
+                continue
+            if name in ("DELIB_DATE", "PREF_DATE"):
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    found.append(f"{where} : {value!r} n'est pas une date AAAA-MM-JJ")
+            elif name in _INTEGER and not value.isdigit():
+                found.append(f"{where} : {value!r} n'est pas un entier")
+            elif name in _PATTERNS and not _PATTERNS[name].match(value):
+                found.append(f"{where} : {value!r} ne suit pas le motif {_PATTERNS[name].pattern}")
+    return found
+
+
+def to_csv(table: list[dict[str, str]]) -> str:
+    """CSV as data.gouv.fr takes it: UTF-8, comma-separated, a header line, values quoted when needed."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(table)
+    return out.getvalue()
+
+
+def write(index: Index, out: Path, siret: str = "", public_url: str = "") -> tuple[int, list[str]]:
+    """Write the CSV atomically; return the number of rows and the rule problems found."""
+    table = rows(index, siret, public_url)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(to_csv(table), encoding="utf-8")
+    tmp.replace(out)
+    return len(table), problems(table)
