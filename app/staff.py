@@ -88,9 +88,17 @@ def search_acts(
             score = float(scores[row]) / top
             if key not in best or score > best[key][0]:
                 best[key] = (score, chunk)
-        for doc in _named(index, query):  # "2013/138" or a receipt id: that act first
-            chunk = next(c for c in index.document_chunks(doc.id))
-            best[_key(index, chunk)] = (2.0, chunk)
+        named = _named(index, query)
+        only = bool(named) and not _RECEIPT.sub("", _ACT_NUMBER.sub("", query)).strip()
+        if only:
+            best = {}  # only a number or a receipt id: that act and its affaire in the minutes, nothing else
+        for doc in named:  # "2013/138" or a receipt id: that act first
+            best[(doc.id, None)] = (2.0, index.document_chunks(doc.id)[0])
+            linked = index.linked(index.affaires[(doc.id, 0)]) if (doc.id, 0) in index.affaires else None
+            if only and linked is not None:
+                chunks = [c for c in index.document_chunks(linked.doc_id) if c.affaire == linked.idx]
+                if chunks:
+                    best[(linked.doc_id, linked.idx)] = (1.5, chunks[0])
     else:
         for chunk in index.chunks:
             best.setdefault(_key(index, chunk), (0.0, chunk))

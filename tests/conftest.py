@@ -83,6 +83,29 @@ def index(index_root, embedder):
     return open_for(index_root, embedder.name)
 
 
+COUNCIL = [
+    "deliberations/VilleMTP_MTP_AttribSub_2014.pdf",  # n° 2014/121, séance of 17 February 2014, subsidies table
+    "proces-verbaux/PV_CM_17_02_2014.pdf",  # the 255-page minutes of that séance, with every tally
+    "comptes-rendus/CR_CM_07_02_2011.pdf",  # tallies with named dissenters
+    "deliberations/Delibs_2013_02_04/2013-02-04-0000061129.pdf",  # header prints n° 2012 / 47 in 2013
+    "deliberations/Delibs_2013_03_25/2013-03-25-0000062249.pdf",  # n° 2013/138, taux d'imposition
+]
+
+
+@pytest.fixture(scope="session")
+def council_data(tmp_path_factory, embedder):
+    """A data dir whose index holds one whole séance (act + minutes) and acts of other séances."""
+    base = tmp_path_factory.mktemp("council")
+    corpus = copy_subset(base / "corpus", COUNCIL)
+    ingest(corpus, base / "data" / "index", embedder, progress=False, log=lambda _: None)
+    return base / "data"
+
+
+@pytest.fixture(scope="session")
+def council(council_data, embedder):
+    return open_for(council_data / "index", embedder.name)
+
+
 class ScriptedLLM:
     """Stands in for llama.cpp where a test needs a chosen answer; the real model is tested beside it."""
 

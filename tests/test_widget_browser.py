@@ -203,3 +203,52 @@ def test_stop_button_cancels_the_answer_and_frees_the_input(browser, index, embe
         page.keyboard.type("Et ensuite ?")
         assert page.locator("#registre-input").input_value() == "Et ensuite ?"
         page.close()
+
+
+def test_staff_search_page_filters_and_links_to_the_vote_page(browser, council, embedder):
+    with Server(Assistant(council, embedder, None)) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/recherche")
+        status = page.locator("#status")
+        page.wait_for_function(
+            "() => /acte\\(s\\) trouvé/.test(document.getElementById('status').textContent)"
+        )
+        everything = int(status.inner_text().split()[0])
+
+        # Words, then a filter from the form: the list, the counts and the URL follow.
+        page.locator("#q").fill("subventions")
+        page.locator("#q").press("Enter")
+        page.wait_for_function("() => location.search.includes('q=subventions')")
+        page.wait_for_function("() => document.querySelectorAll('#results li').length > 0")
+        assert page.locator("#results li mark").count() > 0
+        page.locator("select[name=outcome]").select_option("unanimité")
+        page.wait_for_function("() => location.search.includes('outcome=')")
+        page.wait_for_function("() => !document.getElementById('status').textContent.startsWith('Recherche')")
+        votes = page.locator("#results .vote").all_inner_texts()
+        assert votes and all(v.startswith("Unanimité") for v in votes), votes
+        filtered = int(status.inner_text().split()[0])
+        assert 0 < filtered < everything
+
+        # A facet narrows to one kind of document; each result links to its PDF page and to its vote's page.
+        page.locator("#facets button[data-facet=kind][data-value='procès-verbal']").click()
+        page.wait_for_function("() => location.search.includes('kind=')")
+        page.wait_for_function("() => !document.getElementById('status').textContent.startsWith('Recherche')")
+        metas = page.locator("#results .meta").all_inner_texts()
+        assert metas and all(m.startswith("procès-verbal") for m in metas)
+        links = page.locator("#results a").evaluate_all("els => els.map(a => a.href)")
+        assert links and all(PDF_LINK.match(h) for h in links), links
+        assert page.request.get(links[0].split("#")[0]).ok
+
+        # An act number finds the act; the page reloads from its URL with the same search.
+        page.goto(server.url + "/recherche?q=2014%2F121")
+        page.wait_for_function("() => document.querySelectorAll('#results li').length > 0")
+        first = page.locator("#results li").first
+        assert "n° 2014/121" in first.locator(".meta").inner_text()
+        assert "55 pour" in first.locator(".vote").inner_text()
+        assert page.locator("#q").input_value() == "2014/121"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "recherche.png"), full_page=True)
+        assert not errors, errors
+        page.close()
