@@ -1,6 +1,6 @@
 """Field-level precision and recall of what ingestion reads from acts and affaires, against hand labels.
 
-    python benchmarks/structure.py [--labels tests/data/structure_labels.jsonl] [--corpus ../shared/corpus/montpellier]
+python benchmarks/structure.py [--labels tests/data/structure_labels.jsonl] [--corpus ../shared/corpus/montpellier]
 """
 
 import argparse

@@ -20,6 +20,14 @@ YEAR_WEIGHT = 0.1
 CANDIDATES = 50
 MODES = ("hybrid", "bm25", "dense")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# "au conseil de métropole", "le conseil municipal": the question names the council whose acts it is about.
+_COUNCILS = (
+    (
+        re.compile(r"conseil\s+(?:de\s+(?:la\s+)?m[ée]tropole|m[ée]tropolitain)", re.IGNORECASE),
+        "conseil de métropole",
+    ),
+    (re.compile(r"conseil\s+municipal", re.IGNORECASE), "conseil municipal"),
+)
 
 
 @dataclass(frozen=True)
@@ -41,17 +49,30 @@ def search(
     """Return the k best chunks for the query, best first."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
+    council = named_council(index, query)
+    wanted = k * 4 if council else k
     if mode == "bm25" or embedder is None:
-        rows, scores = index.lexical.search(query, k)
+        rows, scores = index.lexical.search(query, wanted)
     else:
         qv = embedder.embed([query])[0]
         if mode == "dense":
-            rows, scores = index.dense.search(qv, k)
+            rows, scores = index.dense.search(qv, wanted)
         else:
-            rows, scores = _hybrid(index, qv, query, k, dense_weight, year_weight)
-    return [
+            rows, scores = _hybrid(index, qv, query, wanted, dense_weight, year_weight)
+    hits = [
         Hit(index.chunks[r], index.documents[index.chunks[r].doc_id], float(s)) for r, s in zip(rows, scores)
     ]
+    if council:  # a filter: acts of another council go; documents that don't say stay
+        hits = [h for h in hits if h.document.council in (None, council)]
+    return hits[:k]
+
+
+def named_council(index: Index, query: str) -> str | None:
+    """The council the question names, if the index holds acts of it."""
+    name = next((name for pattern, name in _COUNCILS if pattern.search(query)), None)
+    if name and any(d.council == name for d in index.documents.values()):
+        return name
+    return None
 
 
 def _hybrid(

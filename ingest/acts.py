@@ -40,6 +40,10 @@ _COUNCIL = re.compile(
     r"Communaut[ée]\s+d['’]\s*Agglom[ée]ration)\s+(?:de\s+|d['’]\s*)?[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*)",
     re.IGNORECASE,
 )
+_REGISTER_OF = re.compile(
+    r"registre\s+des\s+d[ée]lib[ée]rations\s+de\s+(?:la\s+|l['’]\s*)?"
+    r"([A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){0,4})"
+)
 _PRESIDENT = re.compile(
     r"sous\s+la\s+pr[ée]sidence\s+de\s+(?:Madame|Monsieur|M\.|Mme)?\s*(?:le\s+|la\s+)?"
     r"(?:Maire|Pr[ée]sidente?|Adjointe?)?\s*,?\s*([A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){1,3})"
@@ -93,7 +97,7 @@ def describe(pages: list[Page]) -> DocumentInfo:
         rapporteur=_name(rapporteur.group(1)) if rapporteur else None,
         receipt_id=receipt.group(0) if receipt else None,
         council=" ".join(council.group(1).lower().split()) if council else _council_in(start),
-        collectivite=" ".join(council.group(2).split()) if council else None,
+        collectivite=" ".join(council.group(2).split()) if council else _register_of(head[:1500]),
         president=president.group(1).strip() if president else None,
         published_date=_iso(published) if published else None,
         receipt_date="-".join(reversed(received.groups())) if received else None,
@@ -105,6 +109,11 @@ def act_number(printed: str) -> str:
     letter prefix ("V2024-420", a metropolis's series) keep their printed form."""
     m = re.fullmatch(r"(\d{4})\s*[/-]\s*0*(\d+)", printed.strip())
     return f"{m.group(1)}/{m.group(2)}" if m else re.sub(r"\s+", "", printed)
+
+
+def _register_of(head: str) -> str | None:
+    m = _REGISTER_OF.search(head)
+    return " ".join(m.group(1).split()) if m else None
 
 
 def _council_in(start: str) -> str | None:

@@ -16,7 +16,9 @@ _HEADING = re.compile(
     r"^(?P<who>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?\s+[A-ZÀ-Ý-]{2,}\s+)?"  # the rapporteur, in some minutes
     r"(?P<n>\d{1,3})(?:\s*[.\-–]\s*(?=[«\"A-ZÀ-Ýa-z])|(?P<bare>\s+)(?=[«\"A-ZÀ-Ý]))(?P<title>.{4,})$"
 )
-_NAME = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
+_NAME = (
+    r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
+)
 _SPEAKER = re.compile(rf"^({_NAME}|(?:Mme|Madame|M\.|Monsieur)\s+[Ll]e\s+Maire)\s*:")
 _TRAILING_SPEAKER = re.compile(rf"^(.*?)\s+({_NAME})\s*:\s*$")
 _FIRST_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?$")

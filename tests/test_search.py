@@ -46,3 +46,25 @@ def test_a_year_counts_when_the_act_title_names_it(index):
     assert _names_year(index, row, {"2012"})  # named in the objet
     assert _names_year(index, row, {"2013"})  # the séance's year
     assert not _names_year(index, row, {"2010"})
+
+
+@pytest.fixture(scope="module")
+def sample_index(tmp_path_factory, embedder):
+    """The shipped sample: one act of the conseil de métropole, one of the conseil municipal, both on AI."""
+    from ingest.pipeline import ingest, open_for
+    from tests.test_acts import SAMPLE
+
+    root = tmp_path_factory.mktemp("sample-index")
+    ingest(SAMPLE, root, embedder, progress=False, log=lambda _: None)
+    return open_for(root, embedder.name)
+
+
+def test_council_named_in_the_question_filters_the_acts(sample_index, embedder):
+    docs = {d.council: d for d in sample_index.documents.values() if d.council}
+    assert docs["conseil de métropole"].collectivite == "Montpellier Méditerranée Métropole"
+    about = "la convention citoyenne sur l'intelligence artificielle"  # the métropole's act, by its words
+    unfiltered = search(sample_index, embedder, f"Que dit la délibération sur {about} ?", k=5)
+    assert unfiltered[0].document.council == "conseil de métropole"
+    hits = search(sample_index, embedder, f"Que dit la délibération du conseil municipal sur {about} ?", k=5)
+    assert hits and all(h.document.council in (None, "conseil municipal") for h in hits)
+    assert len(hits) == len({h.chunk.row for h in hits})
