@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.facts import Fact, find_fact, french_date
+from app.facts import Fact, find_fact, french_date, lacks_evidence
 from index.lexical import fold
 from index.search import Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire
@@ -199,6 +199,11 @@ class Assistant:
             timings["first_token_s"] = timings["total_s"] = time.perf_counter() - t0
             yield text
             yield Answer(text, True, [citation], extracts, files, self._fact_notice, timings, structured=True)
+            return
+        evidence = [(self.index.documents[e.doc_id], f"{e.objet or ''} {e.excerpt}") for e in extracts]
+        if lacks_evidence(self.index, query, evidence):  # the subject is there, for another year only
+            timings["total_s"] = time.perf_counter() - t0
+            yield Answer(self._not_found, False, [], extracts, files, notice, timings)
             return
         if not extracts or self.llm is None:
             text = self._not_found if not extracts else ""

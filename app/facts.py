@@ -7,6 +7,7 @@ one of these facts and the act found is plainly the one asked about; otherwise t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -14,7 +15,10 @@ from index.lexical import fold
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire
 
-_VOTE = re.compile(r"\bvot|\bvoix\b|unanimit|\bscrutin|\babstention")
+_VOTE = re.compile(
+    r"\bvoix\b|unanimit|\babstention|\bscrutin|\bmajorit|\bquel vote|\b(?:le|du|son|ce) vote\b|\bvote sur\b"
+    r"|\bvotee?s? contre\b|\bcomment\b.*\bvot|\bcombien\b.*\bcontre\b"
+)
 _NUMBER = re.compile(r"\bnumero\b|sous quel n|\bquel n ?°")
 _RAPPORTEUR = re.compile(r"\brapporteur|\brapporte\b|\ba rapporte|\bpresente\b|\ba presente")
 _SECOND_ASK = re.compile(r"\bet (?:quel|quelle|quels|quelles|combien|qui|quand|pourquoi|comment|a combien)\b")
@@ -122,13 +126,16 @@ class Fact:
 
 def asked(question: str) -> str | None:
     """Which fact the question asks for, if any."""
-    q = fold(question)
+    q = fold(question).strip()
+    second = _SECOND_ASK.search(q)
+    if _NUMBER.search(q):
+        return (
+            None if second and second.start() > 0 else "numéro"
+        )  # "quel numéro … et quel montant ?": the model
     if _VOTE.search(q):
         return "vote"
-    if _SECOND_ASK.search(q):
-        return None  # "quel numéro … et quel montant ?": the model answers both
-    if _NUMBER.search(q):
-        return "numéro"
+    if second and second.start() > 0:
+        return None
     if _RAPPORTEUR.search(q):
         return "rapporteur"
     return None
@@ -139,12 +146,31 @@ def topic(text: str) -> set[str]:
     return {w[:5] for w in _WORD.findall(fold(text)) if (len(w) > 3 or w.isdigit()) and w[:5] not in _ASKING}
 
 
-def coverage(query: str, text: str) -> float:
+def coverage(query: str, text: str, weights: dict[str, float] | None = None) -> float:
+    """Share of the question's subject found in the text; rare words weigh more when weights are given."""
     wanted = topic(query)
     if not wanted:
         return 0.0
     have = {w[:5] for w in _WORD.findall(fold(text))}
-    return len(wanted & have) / len(wanted)
+    weight = (lambda w: weights.get(w, _RARE)) if weights else (lambda w: 1.0)
+    return sum(weight(w) for w in wanted & have) / sum(weight(w) for w in wanted)
+
+
+_RARE = 8.0  # the weight of a word the index does not hold
+
+
+def word_weights(index: Index) -> dict[str, float]:
+    """Inverse document frequency of each word (5-letter prefix, accents folded) over the index's chunks."""
+    cached = getattr(index, "_word_weights", None)
+    if cached is None:
+        df: dict[str, int] = {}
+        for chunk in index.chunks:
+            for w in {w[:5] for w in _WORD.findall(fold(chunk.indexed_text))}:
+                df[w] = df.get(w, 0) + 1
+        n = max(len(index.chunks), 1)
+        cached = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+        index._word_weights = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact | None:
@@ -156,7 +182,7 @@ def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact 
     best = hits[0]
     doc, affaire = best.document, index.affaire_of(best.chunk)
     about = " ".join(x for x in (doc.objet, affaire.title if affaire else "", best.chunk.text) if x)
-    if coverage(query, about) < COVERAGE or not _years_match(query, doc, about):
+    if coverage(query, about, word_weights(index)) < COVERAGE or not _years_match(query, doc, about):
         return None
     if kind == "vote":
         return _vote(index, affaire, question)
@@ -164,6 +190,31 @@ def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact 
         act = _act_of(index, doc, affaire)
         return _number(act) if act else None
     return _rapporteur(index, doc, affaire)
+
+
+_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
+
+
+def lacks_evidence(index: Index, query: str, extracts: list[tuple[Document, str]]) -> bool:
+    """True when the question names a year (or a season "2012/2013") and no extract that covers its subject is
+    of that year: the documents hold the subject for another year only, so the answer is not there.
+
+    extracts: (document, text of the extract with its title) pairs, best first."""
+    years = set(_YEAR.findall(query))
+    if not years or not extracts:
+        return False
+    spans = {f"{a}/{b}" for a, b in _SPAN.findall(query)}
+    weights = word_weights(index)
+    for doc, text in extracts:
+        if coverage(query, text, weights) < COVERAGE:
+            continue
+        if spans:
+            found = {f"{a}/{b}" for a, b in _SPAN.findall(text)}
+            if spans & found:
+                return False
+        elif _years_match(query, doc, text):
+            return False
+    return True
 
 
 def _years_match(query: str, doc: Document, about: str) -> bool:

@@ -52,10 +52,13 @@ def test_nothing_retrieved_means_no_llm_call(index, embedder, scripted):
 
 
 def test_history_reaches_retrieval_and_prompt(index, embedder, scripted):
-    q = Q["d047"]
+    q = Q["d047"]  # "Et qui a rapporté cette délibération ?" after a question on the Giner land
     assistant = Assistant(index, embedder, scripted)
-    scripted.enqueue("Michaël DELAFOSSE [1].")
     answer = assistant.answer(q["question"], q["history"])
+    assert answer.structured and "DELAFOSSE" in answer.text and scripted.history == []  # read from the act
+    assert answer.citations[0].file.endswith(q["gold_files"][0])
+    scripted.enqueue("Le terrain est acquis pour le prix indiqué [1].")
+    answer = assistant.answer("Et à quelle date la vente sera-t-elle signée ?", q["history"])
     assert answer.citations[0].file.endswith(q["gold_files"][0])
     assert [m["role"] for m in scripted.history[0]] == ["system", "user", "assistant", "user"]
     assert q["history"][0]["content"] in retrieval_query(q["question"], q["history"])

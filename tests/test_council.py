@@ -180,3 +180,17 @@ def test_scdl_rules_catch_bad_values():
     assert any("COLL_SIRET" in p for p in found) and any("DELIB_DATE" in p for p in found)
     assert any("VOTE_POUR" in p for p in found) and any("DELIB_URL" in p for p in found)
     assert not any("PREF_ID" in p or "DELIB_MATIERE_CODE" in p for p in found)
+
+
+def test_subject_found_only_for_another_year_is_refused_without_asking_the_model(council, embedder, scripted):
+    assistant = Assistant(council, embedder, scripted)
+    answer = assistant.answer(
+        "Combien la Ville a-t-elle donné à l'association Musique Sans Frontières en 2019 ?"
+    )
+    assert not answer.found and scripted.history == []  # the act is of 2014: refused from the evidence
+    assert answer.extracts  # the sources consulted are still shown
+    scripted.enqueue("La Ville lui a attribué une subvention [1].")
+    same_year = assistant.answer(
+        "Combien la Ville a-t-elle donné à l'association Musique Sans Frontières en 2014 ?"
+    )
+    assert same_year.found and len(scripted.history) == 1
