@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.facts import Fact, find_fact, french_date, lacks_evidence
+from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject
 from index.lexical import fold
 from index.search import Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire
@@ -201,7 +201,8 @@ class Assistant:
             yield Answer(text, True, [citation], extracts, files, self._fact_notice, timings, structured=True)
             return
         evidence = [(self.index.documents[e.doc_id], f"{e.objet or ''} {e.excerpt}") for e in extracts]
-        if lacks_evidence(self.index, query, evidence):  # the subject is there, for another year only
+        passages = [f"{h.chunk.context} {h.chunk.text}" for h in hits[: self.top_k]]
+        if off_subject(self.index, query, passages) or lacks_evidence(self.index, query, evidence):
             timings["total_s"] = time.perf_counter() - t0
             yield Answer(self._not_found, False, [], extracts, files, notice, timings)
             return

@@ -96,6 +96,41 @@ _ASKING = {
         "octobre",
         "novembre",
         "décembre",
+        "montant",
+        "somme",
+        "coûte",
+        "coûtent",
+        "coût",
+        "dépense",
+        "dépensé",
+        "dépenses",
+        "décidé",
+        "décide",
+        "décidée",
+        "décision",
+        "reçoit",
+        "reçu",
+        "obtient",
+        "obtenu",
+        "touche",
+        "touché",
+        "telle",
+        "après",
+        "depuis",
+        "selon",
+        "place",
+        "mise",
+        "fait",
+        "faire",
+        "donne",
+        "donné",
+        "accordé",
+        "accordée",
+        "attribué",
+        "attribuée",
+        "installer",
+        "prévu",
+        "prévue",
     ]
 }
 COVERAGE = 0.5  # share of the question's topic words the act must hold for a direct answer
@@ -181,7 +216,9 @@ def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact 
         return None
     best = hits[0]
     doc, affaire = best.document, index.affaire_of(best.chunk)
-    about = " ".join(x for x in (doc.objet, affaire.title if affaire else "", best.chunk.text) if x)
+    about = " ".join(
+        x for x in (doc.act_number, doc.objet, affaire.title if affaire else "", best.chunk.text) if x
+    )
     if coverage(query, about, word_weights(index)) < COVERAGE or not _years_match(query, doc, about):
         return None
     if kind == "vote":
@@ -190,6 +227,20 @@ def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact 
         act = _act_of(index, doc, affaire)
         return _number(act) if act else None
     return _rapporteur(index, doc, affaire)
+
+
+SUBJECT_FLOOR = (
+    0.4  # below this share of the question's subject in every passage found, the answer is not there
+)
+
+
+def off_subject(index: Index, query: str, passages: list[str]) -> bool:
+    """True when no passage found holds enough of the question's subject (rare words weighing more): the
+    documents do not speak of it, whatever the model would make of them."""
+    if not topic(query) or not passages:
+        return False
+    weights = word_weights(index)
+    return max(coverage(query, text, weights) for text in passages) < SUBJECT_FLOOR
 
 
 _SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")

@@ -107,3 +107,11 @@ def test_vote_questions_get_the_tally_as_printed(index, embedder):
     assert answer.endswith("Vote imprimé (page 13) : Pour : 46 · Contre : 7 · Adopté à la majorité [1].")
     assert add_printed_vote("Adopté par 46 voix pour [1].", [voted]) == "Adopté par 46 voix pour [1]."
     assert add_printed_vote("Adopté [1].", [extract]) == "Adopté [1]."  # "Le Conseil adopte": no tally to add
+
+
+def test_question_on_a_subject_the_acts_never_mention_is_refused_without_the_model(index, embedder, scripted):
+    assistant = Assistant(index, embedder, scripted)
+    answer = assistant.answer(Q["d059"]["question"])  # a plan against the tiger mosquito: in no act
+    assert not answer.found and scripted.history == [] and answer.extracts
+    scripted.enqueue("Le marché est attribué à TALCO Languedoc [1].")
+    assert assistant.answer(Q["d003"]["question"]).found and len(scripted.history) == 1
