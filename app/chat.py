@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject
 from index.lexical import fold
-from index.search import Hit, ranked_files, search
+from index.search import Hit, named_first, ranked_files, search
 from index.store import Document, Index, StoredAffaire
 from models.base import LLM, Embedder
 
@@ -126,7 +126,8 @@ class Assistant:
         self._fact_notice = prompt("notice_facts")
 
     def retrieve(self, question: str, history: list[dict[str, str]], k: int = 10) -> list[Hit]:
-        return search(self.index, self.embedder, retrieval_query(question, history), k=k)
+        query = retrieval_query(question, history)
+        return named_first(self.index, query, search(self.index, self.embedder, query, k=k))
 
     def extracts(self, hits: list[Hit], query: str) -> list[Citation]:
         """Number the top chunks' best stretches; chunks of the same document and affaire share one number."""

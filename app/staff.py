@@ -14,12 +14,11 @@ from dataclasses import asdict, dataclass, field
 
 from app.chat import best_window
 from index.lexical import fold
+from index.search import identifiers_only, named_acts
 from index.store import Document, Index, StoredAffaire, StoredChunk
 
 OUTCOMES = ("unanimité", "majorité", "adopté", "rejeté")
 SORTS = ("relevance", "date", "date_asc")
-_ACT_NUMBER = re.compile(r"\b(\d{4})\s*/\s*0*(\d{1,4})\b")
-_RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-\w+-[A-Z]{2}\b")
 _WORD = re.compile(r"\w+")
 
 
@@ -88,8 +87,8 @@ def search_acts(
             score = float(scores[row]) / top
             if key not in best or score > best[key][0]:
                 best[key] = (score, chunk)
-        named = _named(index, query)
-        only = bool(named) and not _RECEIPT.sub("", _ACT_NUMBER.sub("", query)).strip()
+        named = named_acts(index, query)
+        only = bool(named) and identifiers_only(query)
         if only:
             best = {}  # only a number or a receipt id: that act and its affaire in the minutes, nothing else
         for doc in named:  # "2013/138" or a receipt id: that act first
@@ -125,14 +124,6 @@ def search_acts(
 def _key(index: Index, chunk: StoredChunk) -> tuple[str, int | None]:
     doc = index.documents[chunk.doc_id]
     return (doc.id, None if doc.kind == "délibération" else chunk.affaire)
-
-
-def _named(index: Index, query: str) -> list[Document]:
-    numbers = {f"{y}/{n}" for y, n in _ACT_NUMBER.findall(query)}
-    receipts = set(_RECEIPT.findall(query))
-    if not numbers and not receipts:
-        return []
-    return [d for d in index.documents.values() if d.act_number in numbers or d.receipt_id in receipts]
 
 
 def _act(index: Index, key: tuple[str, int | None], chunk: StoredChunk, score: float, query: str) -> Act:

@@ -194,3 +194,10 @@ def test_subject_found_only_for_another_year_is_refused_without_asking_the_model
         "Combien la Ville a-t-elle donné à l'association Musique Sans Frontières en 2014 ?"
     )
     assert same_year.found and len(scripted.history) == 1
+
+
+def test_a_receipt_id_or_act_number_in_a_question_puts_that_act_first(facts_only):
+    hits = facts_only.retrieve("Que décide l'acte 034-213401722-20130204-0000061129-DE ?", [])
+    assert hits[0].document.receipt_id == "034-213401722-20130204-0000061129-DE"
+    hits = facts_only.retrieve("Et la délibération 2013/138, que fixe-t-elle ?", [])
+    assert hits[0].document.act_number == "2013/138"
