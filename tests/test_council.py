@@ -201,3 +201,11 @@ def test_a_receipt_id_or_act_number_in_a_question_puts_that_act_first(facts_only
     assert hits[0].document.receipt_id == "034-213401722-20130204-0000061129-DE"
     hits = facts_only.retrieve("Et la délibération 2013/138, que fixe-t-elle ?", [])
     assert hits[0].document.act_number == "2013/138"
+
+
+def test_api_says_when_an_answer_was_read_rather_than_generated(council, embedder):
+    app = create_app(Settings(), Assistant(council, embedder, None))
+    with TestClient(app) as client:
+        body = client.post("/api/chat", json={"question": SUBSIDIES_2014}).json()
+        assert body["structured"] and body["found"] and "55 voix pour" in body["answer"]
+        assert body["citations"][0]["url"].endswith("#page=233")
