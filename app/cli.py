@@ -198,9 +198,8 @@ def _modes(value: str) -> tuple[str, ...]:
     modes = tuple(dict.fromkeys(m.strip() for m in value.split(",") if m.strip()))
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
-        raise argparse.ArgumentTypeError(
-            f"unknown retriever {', '.join(unknown) or value!r}; choose among {', '.join(MODES)}"
-        )
+        named = ", ".join(unknown) if unknown else repr(value)
+        raise argparse.ArgumentTypeError(f"unknown retriever {named}; choose among {', '.join(MODES)}")
     return modes
 
 

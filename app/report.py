@@ -60,6 +60,8 @@ def _fmt(value) -> str:
 
 
 def _table(title: str, values: dict) -> str:
+    if all(v is None for v in values.values()):
+        return ""  # not measured in this mode (retrieval only)
     rows = "".join(
         f'<tr><th>{escape(LABELS.get(k, k))}</th><td class="n">{_fmt(v)}</td></tr>' for k, v in values.items()
     )
@@ -70,7 +72,7 @@ def _header(metrics: dict) -> str:
     run = metrics.get("run", {})
     models = metrics.get("models", {})
     items = [
-        ("date", run.get("started")),
+        ("date", run["started"].replace("T", " ").replace("+00:00", " UTC") if run.get("started") else None),
         ("durée", f"{run['duration_s']:.0f} s" if run.get("duration_s") is not None else None),
         ("corpus", run.get("corpus")),
         ("questions", run.get("questions")),
