@@ -183,6 +183,7 @@ def _answer_row(assistant: Assistant, q: dict, retrieval_only: bool) -> dict:
         "retrieved_files": answer.retrieved_files,
         "retrieved": retrieved,
         "context_files": list(dict.fromkeys(e.file for e in answer.extracts)),
+        "structured": answer.structured,  # read from the acts' structured data, not generated
         "timings": answer.timings,
     }
 

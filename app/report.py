@@ -184,7 +184,9 @@ def _failed(q: dict, r: dict, corpus: str | None) -> str:
             for c in r.get("citations") or []
         )
         answer = (
-            f"<p><b>Réponse du système</b> ({'trouvée' if r.get('found') else 'refus'}) :</p>"
+            f"<p><b>Réponse du système</b> ({'trouvée' if r.get('found') else 'refus'}"
+            + (", lue dans les données structurées des actes" if r.get("structured") else "")
+            + ") :</p>"
             f"<blockquote>{escape(r['answer'])}</blockquote><p><b>Citations :</b></p>"
             + (f"<ul>{cites}</ul>" if cites else "<p>aucune</p>")
         )
