@@ -153,9 +153,9 @@ def _link(corpus: str | None, file: str, page: int | None) -> str:
     return f'<a href="{escape(url)}">{escape(file)}</a>'
 
 
-def _failed(q: dict, r: dict, corpus: str | None) -> str:
+def _failed(q: dict, r: dict, corpus: str | None, given: int) -> str:
+    """One failed question; the first `given` retrieved chunks are those the model got as extracts."""
     gold = set(q.get("gold_files") or [])
-    given = set(r.get("context_files") or [])
     history = "".join(
         f"<li><b>{escape(m.get('role', ''))}</b> : {escape(m.get('content', ''))}</li>"
         for m in q.get("history") or []
@@ -169,7 +169,11 @@ def _failed(q: dict, r: dict, corpus: str | None) -> str:
         f"<p><b>Réponse attendue :</b> {escape(q.get('answer') or '—')}</p>"
         f"<p><b>Doit contenir :</b> {must or '—'} <span class=small>(en rouge : absent de la réponse)</span></p>"
         f"<p><b>Fichiers attendus :</b> {escape(', '.join(sorted(gold)) or 'aucun (pas de réponse)')}"
-        + (f", pages {escape(', '.join(map(str, q['gold_pages'])))}" if q.get("gold_pages") else "")
+        + (
+            f", page{'s' if len(q['gold_pages']) > 1 else ''} {escape(', '.join(map(str, q['gold_pages'])))}"
+            if q.get("gold_pages")
+            else ""
+        )
         + "</p>"
         if q.get("answerable")
         else "<p><b>Réponse attendue :</b> les documents ne répondent pas à cette question.</p>"
@@ -194,12 +198,12 @@ def _failed(q: dict, r: dict, corpus: str | None) -> str:
     lines = "".join(
         f'<tr class="{"gold" if Path(h["file"]).name in gold else ""}"><td class="n">{i}</td>'
         f"<td>{_link(corpus, h['file'], h.get('page'))}</td><td class=n>{_fmt(h.get('page'))}</td>"
-        f"<td class=n>{_fmt(h.get('score'))}</td><td>{'oui' if h['file'] in given else ''}</td></tr>"
+        f"<td class=n>{_fmt(h.get('score'))}</td><td>{'oui' if i <= given else ''}</td></tr>"
         for i, h in enumerate(retrieved, start=1)
     )
     kind = f"<span class=badge>{escape(q['kind'])}</span>" if q.get("kind") else ""
     return (
-        f'<div class="fail {r["failure"]}"><h3>{escape(q["id"])}{kind}'
+        f'<div class="fail {r["failure"]}" id="{escape(q["id"])}"><h3>{escape(q["id"])}{kind}'
         f"<span class=badge>{escape(REASON_LABELS[r['failure']])}</span></h3>"
         + (f"<p class=small>Échanges précédents :</p><ul class=small>{history}</ul>" if history else "")
         + f"<p><b>Question :</b> {escape(q['question'])}</p>{expected}{answer}"
@@ -213,6 +217,7 @@ def write_report(path: Path, questions: list[dict], rows: list[dict], metrics: d
     """Write a self-contained HTML page (inline CSS and SVG, no request made when opened)."""
     by_id = {q["id"]: q for q in questions}
     corpus = metrics.get("run", {}).get("corpus")
+    given = metrics.get("run", {}).get("context_extracts") or 0
     failed = sorted((r for r in rows if r.get("failure")), key=lambda r: REASONS.index(r["failure"]))
     figures = (
         '<h2>Chiffres clés</h2><div class="grid">'
@@ -230,7 +235,7 @@ def write_report(path: Path, questions: list[dict], rows: list[dict], metrics: d
             _kinds(metrics),
             _latency(rows),
             f"<h2>Questions en échec ({len(failed)})</h2>",
-            "".join(_failed(by_id[r["id"]], r, corpus) for r in failed) or "<p>Aucune.</p>",
+            "".join(_failed(by_id[r["id"]], r, corpus, given) for r in failed) or "<p>Aucune.</p>",
         ]
     )
     path.write_text(
