@@ -51,7 +51,7 @@ eval: $(VENV)/.installed  ## full evaluation on the shared dev set (LLM included
 	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval
 
 eval-retrieval: $(VENV)/.installed
-	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only
+	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only --compare bm25,dense
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/retrieval.py

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app import runtime
+from app.questions import QuestionFileError
 from app.settings import Settings
 from index.store import IndexError_, current, open_index
 from models.fetch import ModelError
@@ -23,14 +24,15 @@ def cmd_ingest(args, settings: Settings) -> int:
     return 0
 
 
-def _print_report(report) -> None:
+def _print_report(report, file=None) -> None:
     state = "index published" if report.published else "index already up to date"
     print(
         f"{state}: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.removed)} removed, "
-        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.chunks} chunks"
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.chunks} chunks",
+        file=file,
     )
     for s in report.skipped:
-        print(f"  skipped {s.path}: {s.reason}")
+        print(f"  skipped {s.path}: {s.reason}", file=file)
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -144,26 +146,61 @@ def cmd_export_scdl(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from app.evaluate import load_questions, run
+    from app.evaluate import run
+    from app.questions import load_questions
     from ingest.pipeline import ingest
 
-    corpus, root = Path(args.corpus), runtime.eval_root(settings, Path(args.corpus))
-    emb = runtime.embedder(settings)
-    _print_report(ingest(corpus, root, emb, ocr=settings.ocr))
-    assistant = runtime.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
-    questions = load_questions(Path(args.questions), args.limit)
-    models = {"embedder": emb.name, "llm": None if args.retrieval_only else assistant.llm.name}  # type: ignore[union-attr]
-
-    def progress(row):
-        print(
-            f"{row['id']}: rank {row['gold_rank']}"
-            + (f", correct {row.get('correct')}" if "correct" in row else ""),
-            file=sys.stderr,
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        raise FileNotFoundError(
+            f"corpus folder not found: {corpus.resolve()} (--corpus must be a folder of PDFs)"
         )
-
-    metrics = run(assistant, questions, Path(args.out), args.retrieval_only, models, progress)
+    questions = load_questions(Path(args.questions), args.limit)  # a bad line stops the run before indexing
+    root = runtime.eval_root(settings, corpus)
+    emb = runtime.embedder(settings)
+    # stdout carries the metrics JSON alone; what happens along the way goes to stderr.
+    report = ingest(corpus, root, emb, ocr=settings.ocr, log=lambda line: print(line, file=sys.stderr))
+    _print_report(report, file=sys.stderr)
+    assistant = runtime.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
+    _warn_missing_gold(questions, {Path(d.path).name for d in assistant.index.documents.values()})
+    models = {"embedder": emb.name, "llm": None if args.retrieval_only else assistant.llm.name}  # type: ignore[union-attr]
+    about = {
+        "corpus": str(corpus.resolve()),
+        "questions": str(Path(args.questions).resolve()),
+        "limit": args.limit,
+    }
+    metrics = run(
+        assistant,
+        questions,
+        Path(args.out),
+        args.retrieval_only,
+        models,
+        progress=True,
+        compare=args.compare,
+        about=about,
+    )
     print(json.dumps(metrics, indent=2, ensure_ascii=False))
+    print(f"report: {Path(args.out).resolve() / 'report.html'}", file=sys.stderr)
     return 0
+
+
+def _warn_missing_gold(questions: list[dict], indexed: set[str]) -> None:
+    """Say which gold files are not in the index: those questions cannot be retrieved, whatever the system."""
+    missing = sorted({f for q in questions for f in q.get("gold_files") or []} - indexed)
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" … (+{len(missing) - 5})" if len(missing) > 5 else "")
+        print(f"warning: {len(missing)} gold file(s) are not in the indexed corpus: {shown}", file=sys.stderr)
+
+
+def _modes(value: str) -> tuple[str, ...]:
+    from index.search import MODES
+
+    modes = tuple(dict.fromkeys(m.strip() for m in value.split(",") if m.strip()))
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        named = ", ".join(unknown) if unknown else repr(value)
+        raise argparse.ArgumentTypeError(f"unknown retriever {named}; choose among {', '.join(MODES)}")
+    return modes
 
 
 def parser() -> argparse.ArgumentParser:
@@ -208,7 +245,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--questions", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--retrieval-only", action="store_true")
-    s.add_argument("--limit", type=int)
+    s.add_argument("--limit", type=int, help="only the first N questions")
+    s.add_argument(
+        "--compare",
+        type=_modes,
+        default=(),
+        metavar="bm25,dense",
+        help="also score these retrievers alone on the same index (bm25, dense, hybrid)",
+    )
     s.set_defaults(func=cmd_eval)
     return p
 
@@ -217,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args, Settings())
-    except (IndexError_, ModelError, FileNotFoundError) as e:
+    except (IndexError_, ModelError, FileNotFoundError, QuestionFileError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 from app import runtime
-from app.chat import retrieval_query
-from app.evaluate import gold_rank, load_questions, retrieval_metrics
+from app.evaluate import retrieval_metrics, retriever_ranks
+from app.questions import load_questions
 from app.settings import Settings
-from index.search import MODES, ranked_files, search
+from index.search import MODES
 from ingest.pipeline import ingest, open_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,10 +42,8 @@ def main() -> None:
     questions = [q for q in load_questions(args.questions) if q.get("answerable")]
     figures, ranks_by_mode = {}, {}
     for mode in MODES:
-        ranks, t = [], time.perf_counter()
-        for q in questions:
-            hits = search(index, emb, retrieval_query(q["question"], q.get("history") or []), k=10, mode=mode)
-            ranks.append(gold_rank([d.path for d in ranked_files(hits)], q["gold_files"]))
+        t = time.perf_counter()
+        ranks = retriever_ranks(index, emb, questions, mode)
         figures[mode] = retrieval_metrics(ranks) | {
             "ms_per_query": 1000 * (time.perf_counter() - t) / len(questions)
         }
