@@ -6,12 +6,15 @@ written, so a reader never sees a half-written index and a crash leaves the prev
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
@@ -40,6 +43,10 @@ CREATE TABLE skipped (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, reason TEXT N
 
 class IndexError_(RuntimeError):
     """The index is missing or was built differently; the message says what to run."""
+
+
+class IngestRunning(IndexError_):
+    """Another ingest holds the lock on this index folder."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,38 @@ def open_index(root: Path) -> Index:
             f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`."
         )
     return Index(folder)
+
+
+@contextmanager
+def ingest_lock(root: Path) -> Iterator[None]:
+    """Hold the lock that lets one ingest at a time write under root; refuse clearly if another holds it.
+
+    An flock is released by the kernel when its holder dies, even by `kill -9`: no stale lock to clean up.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "ingest.lock").open("a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            raise IngestRunning(
+                f"Another ingest is already running on {root} (process {holder}); "
+                "wait for it to finish, then run this one again."
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            # What a killed build left behind is never published: remove it.
+            for left in root.glob("*.building"):
+                shutil.rmtree(left, ignore_errors=True)
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def write_index(

@@ -35,17 +35,28 @@ def read_pages(path: Path, ocr: bool = False) -> list[Page]:
     """Return the cleaned text of every page, or raise UnreadablePDF; scans are read by OCR when asked."""
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless xref quirks
     try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+    except OSError as e:
+        raise UnreadablePDF(f"cannot open the file ({e.strerror})") from None
+    if not head:
+        raise UnreadablePDF("empty file (0 bytes)")
+    if b"%PDF-" not in head:
+        raise UnreadablePDF("not a PDF (no %PDF- header): another kind of file named .pdf")
+    try:
         reader = PdfReader(path)
         if reader.is_encrypted:
             try:
-                reader.decrypt("")
+                opened = reader.decrypt("")  # an empty user password only restricts printing or copying
             except (PdfReadError, NotImplementedError, ValueError):
-                raise UnreadablePDF("encrypted PDF: it needs a password") from None
+                opened = None
+            if not opened:
+                raise UnreadablePDF("encrypted PDF: it needs a password; publish it without one") from None
         raw = [page.extract_text() or "" for page in reader.pages]
     except UnreadablePDF:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as e:
-        raise UnreadablePDF(f"not a readable PDF ({type(e).__name__}: {e})") from None
+        raise UnreadablePDF(f"not a readable PDF, damaged or truncated ({type(e).__name__}: {e})") from None
     if not raw:
         raise UnreadablePDF("the PDF has no pages")
     if _too_little(raw):

@@ -21,6 +21,7 @@ from index.store import (
     StoredAffaire,
     StoredChunk,
     current,
+    ingest_lock,
     open_index,
     schema_of,
     write_index,
@@ -66,7 +67,23 @@ def ingest(
     ocr: bool = False,
     log: Callable[[str], None] = print,
 ) -> Report:
-    """Bring the index under root up to date with the PDFs under corpus."""
+    """Bring the index under root up to date with the PDFs under corpus (one ingest at a time per root)."""
+    with ingest_lock(root):
+        return _ingest(corpus, root, embedder, rebuild, progress, ocr, log)
+
+
+DUPLICATE = "duplicate of "
+
+
+def _ingest(
+    corpus: Path,
+    root: Path,
+    embedder: Embedder,
+    rebuild: bool,
+    progress: bool,
+    ocr: bool,
+    log: Callable[[str], None],
+) -> Report:
     corpus = corpus.resolve()
     stale = current(root) is not None and schema_of(root) != SCHEMA_VERSION
     if stale:
@@ -81,16 +98,27 @@ def ingest(
         old.check_embedder(embedder.name)
     known = {d.path: d for d in old.documents.values()} if old else {}
     # A file skipped under other OCR settings deserves another try.
-    known_skips = {s.path: s for s in old.skipped} if old and old.meta.get("ocr") == str(ocr) else {}
+    old_skips = {s.path: s for s in old.skipped} if old and old.meta.get("ocr") == str(ocr) else {}
+    # A duplicate is checked again each time: the file it duplicated may have changed or gone.
+    known_skips = {p: s for p, s in old_skips.items() if not s.reason.startswith(DUPLICATE)}
 
     report = Report()
     documents: list[Document] = []
     reused: list[Parsed] = []
     fresh: list[Parsed] = []
     files = find_pdfs(corpus)
+    digests = {path: sha256_of(path) for path in files}
+    # The same bytes under two names are one act: keep the file already indexed, else the first by name.
+    keeper: dict[str, str] = {}
+    for path in sorted(files, key=lambda p: p.relative_to(corpus).as_posix() not in known):
+        keeper.setdefault(digests[path], path.relative_to(corpus).as_posix())
     for path in tqdm(files, desc="Lecture des PDF", unit="pdf", disable=not progress):
         rel = path.relative_to(corpus).as_posix()
-        digest = sha256_of(path)
+        digest = digests[path]
+        if keeper[digest] != rel:
+            report.skipped.append(Skipped(rel, digest, f"{DUPLICATE}{keeper[digest]} (same content)"))
+            log(f"skipped {rel}: same content as {keeper[digest]}")
+            continue
         if rel in known and known[rel].sha256 == digest:
             doc = known[rel]
             reused.append((doc, old.document_chunks(doc.id), old.document_affaires(doc.id)))  # type: ignore[union-attr]
@@ -107,10 +135,12 @@ def ingest(
             continue
         (report.replaced if rel in known else report.added).append(rel)
         fresh.append(_parse(rel, digest, pages))
+    fresh = _drop_same_receipt(reused, fresh, report, log)
     seen = {Path(f).relative_to(corpus).as_posix() for f in files}
     report.removed = sorted(set(known) - seen)
-    skips_changed = {s.path: s.sha256 for s in report.skipped} != {
-        p: s.sha256 for p, s in known_skips.items()
+    report.skipped.sort(key=lambda s: s.path)
+    skips_changed = {s.path: (s.sha256, s.reason) for s in report.skipped} != {
+        p: (s.sha256, s.reason) for p, s in old_skips.items()
     }
     if old is not None and not (report.added or report.replaced or report.removed or skips_changed):
         report.chunks = len(old.chunks)
@@ -148,6 +178,28 @@ def ingest(
     )
     report.chunks = len(renumbered)
     return report
+
+
+def _drop_same_receipt(
+    reused: list[Parsed], fresh: list[Parsed], report: Report, log: Callable[[str], None]
+) -> list[Parsed]:
+    """Two files with the same préfecture receipt id hold the same act (re-saved, renamed): index it once."""
+    seen = {doc.receipt_id: doc.path for doc, _, _ in reused if doc.receipt_id}
+    kept = []
+    for parsed in fresh:
+        doc = parsed[0]
+        first = seen.setdefault(doc.receipt_id, doc.path) if doc.receipt_id else doc.path
+        if first == doc.path:
+            kept.append(parsed)
+            continue
+        report.skipped.append(
+            Skipped(doc.path, doc.sha256, f"{DUPLICATE}{first} (same receipt id {doc.receipt_id})")
+        )
+        log(f"skipped {doc.path}: the act {doc.receipt_id} is already indexed from {first}")
+        for done in (report.added, report.replaced):
+            if doc.path in done:
+                done.remove(doc.path)
+    return kept
 
 
 def _parse(rel: str, digest: str, pages: list[Page]) -> Parsed:
