@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -18,10 +20,12 @@ from app import runtime
 from app.chat import Answer, Assistant, Sources
 from app.routes import openai
 from app.schemas import ChatRequest, ChatResponse, CitationOut, SearchResponse
+from app.security import BodySizeLimit, RateLimit, SecurityHeaders, validation_error
 from app.settings import Settings
 from app.staff import Filters, search_acts
 from app.streaming import relay
-from index.store import IndexError_
+from index.store import IndexError_, IngestRunning
+from ingest.pipeline import ingest, open_for
 from models.fetch import ModelError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -48,6 +52,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @app.exception_handler(ModelError)
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
 
     @app.post("/api/chat", response_model=ChatResponse)
     async def chat(body: ChatRequest, request: Request) -> ChatResponse:
@@ -140,18 +146,97 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             "human_contact": settings.human_contact,
         }
 
+    def admin(authorization: str | None) -> None:
+        if not settings.admin_token:
+            raise HTTPException(
+                403, "Les actions d'administration sont désactivées : définissez REGISTRE_ADMIN_TOKEN."
+            )
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.encode(), settings.admin_token.encode()
+        ):
+            raise HTTPException(
+                401, "Jeton d'administration absent ou erroné.", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+    def reopen(a: Assistant) -> dict:
+        a.index = open_for(
+            settings.index_dir, a.index.embedder
+        )  # requests under way keep the index they hold
+        return {
+            "index": a.index.folder.name,
+            "documents": len(a.index.documents),
+            "chunks": len(a.index.chunks),
+        }
+
+    @app.post("/api/admin/ingest", responses={401: {}, 403: {}, 409: {}})
+    async def admin_ingest(request: Request, authorization: str | None = Header(None)) -> dict:
+        """Index the corpus folder again (REGISTRE_CORPUS_DIR, else the indexed one), then serve the result.
+
+        Needs `Authorization: Bearer <REGISTRE_ADMIN_TOKEN>`. 409 while another ingest runs.
+        """
+        admin(authorization)
+        a: Assistant = request.app.state.assistant
+        corpus = settings.corpus_dir or a.index.corpus
+        try:
+            report = await run_in_threadpool(
+                ingest,
+                corpus,
+                settings.index_dir,
+                a.embedder,
+                progress=False,
+                ocr=settings.ocr,
+                log=lambda _: None,
+            )
+        except IngestRunning as e:
+            raise HTTPException(
+                409, "Une indexation est déjà en cours ; réessayez quand elle sera finie."
+            ) from e
+        except FileNotFoundError as e:
+            raise HTTPException(400, f"Le dossier à indexer est introuvable : {corpus}") from e
+        served = await run_in_threadpool(reopen, a) if report.published else None
+        return {
+            "published": report.published is not None,
+            "added": report.added,
+            "replaced": report.replaced,
+            "removed": report.removed,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+            "chunks": report.chunks,
+            "served": served,
+        }
+
+    @app.post("/api/admin/reload", responses={401: {}, 403: {}})
+    async def admin_reload(request: Request, authorization: str | None = Header(None)) -> dict:
+        """Serve the index published last (after `registre ingest` ran beside the server).
+
+        Needs `Authorization: Bearer <REGISTRE_ADMIN_TOKEN>`.
+        """
+        admin(authorization)
+        return await run_in_threadpool(reopen, request.app.state.assistant)
+
     @app.get("/", include_in_schema=False)
     async def home() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
     app.include_router(openai.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost last: CORS wraps everything so that a 413 or 429 reaches the widget with its message.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(
+            RateLimit,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+            prefixes=("/api/", "/v1/"),
+        )
+    app.add_middleware(SecurityHeaders, static=STATIC, frame_origins=settings.cors_origins)
     if settings.cors_origins:  # the widget calls from the city's site: only the origins it names
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
+            expose_headers=["Retry-After"],
         )
     return app
 

@@ -38,6 +38,26 @@ class Settings(BaseSettings):
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",
     )
+    rate_limit_per_minute: float = Field(
+        30,
+        description="Requests a minute each client may send to /api/ and /v1/ (0: no limit). Over it: 429.",
+    )
+    rate_limit_burst: int = Field(
+        20, description="Requests a client may send at once before the rate applies."
+    )
+    max_request_bytes: int = Field(
+        64 * 1024, description="Largest request body accepted, in bytes (0: no limit). Over it: 413."
+    )
+    admin_token: str = Field(
+        "",
+        description="Token for POST /api/admin/ingest and /api/admin/reload (header `Authorization: Bearer "
+        "<token>`). Empty: the admin actions are disabled. Use a long random value.",
+    )
+    corpus_dir: Path | None = Field(
+        None,
+        description="Folder of PDFs re-indexed by POST /api/admin/ingest; unset: the folder the published "
+        "index was built from.",
+    )
 
     collectivite_siret: str = Field(
         "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
