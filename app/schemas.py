@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.chat import Answer, Citation
+from app.security import without_links
 
 
 class Turn(BaseModel):
@@ -67,7 +68,7 @@ class ChatResponse(BaseModel):
     @classmethod
     def of(cls, answer: Answer, human_contact: str) -> ChatResponse:
         return cls(
-            answer=answer.text,
+            answer=without_links(answer.text),  # only citations carry links
             found=answer.found,
             citations=[CitationOut.of(c) for c in answer.citations],
             extracts=[CitationOut.of(c) for c in answer.extracts],

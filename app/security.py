@@ -228,3 +228,20 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     """422 in French, in FastAPI's shape (a list of {loc, msg, type}), without echoing the input back."""
     detail = [{"loc": list(e.get("loc", ())), "msg": _french(e), "type": e.get("type")} for e in exc.errors()]
     return JSONResponse(status_code=422, content={"detail": detail})
+
+
+# Links the model writes are never sources: a document or a question may have planted them ("see https://…").
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
+_URL = re.compile(
+    r"(?i)(?:\b(?:https?|ftp|file)://|\b(?:javascript|data|vbscript):(?=\S)|\bwww\.)"
+    r"(?:[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)])?"
+)
+LINK_REMOVED = "[lien retiré]"
+
+
+def without_links(text: str) -> str:
+    """The model's text with every URL replaced by a plain mark, so no client renders it as a link.
+
+    Sources travel apart, as citations with their own URLs; markdown links keep only their words.
+    """
+    return _URL.sub(LINK_REMOVED, _MARKDOWN_LINK.sub(r"\1", text))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from app.chat import Answer, Assistant
 from app.schemas import CitationOut
+from app.security import without_links
 from app.streaming import relay
 
 router = APIRouter(tags=["OpenAI-compatible"])
@@ -66,7 +67,7 @@ async def completions(body: CompletionRequest, request: Request):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
-        message = {"role": "assistant", "content": answer.text}
+        message = {"role": "assistant", "content": without_links(answer.text)}  # links: citations only
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
         return {**head, "object": "chat.completion", "choices": [choice], **_extras(answer, human_contact)}
 
