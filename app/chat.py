@@ -214,6 +214,8 @@ class Assistant:
             return
         pieces: list[str] = []
         with self._llm_lock:
+            if cancel is not None and cancel.is_set():
+                return  # the reader left while the model was busy: don't start an answer nobody reads
             for piece in self.llm.stream(self.messages(question, history, extracts), self.max_tokens):
                 if timings["first_token_s"] is None:
                     timings["first_token_s"] = time.perf_counter() - t0

@@ -138,7 +138,7 @@ def test_a_model_that_obeys_the_injection_shows_no_link_and_cites_only_real_sour
     body = r.json()
     only_real_sources(body, planted_index)
     assert [c["n"] for c in body["citations"]] == [1]  # [7] names no extract: it is not a source
-    assert body["answer"].count(LINK_REMOVED) == 3
+    assert body["answer"].count(LINK_REMOVED) == 2 and "ou ici ou" in body["answer"]  # markdown: words kept
     no_planted_link(body["answer"])
     done = stream.text.split("event: done\ndata: ")[1]
     no_planted_link(done)
