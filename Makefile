@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export REGISTRE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo setup system models sample ingest serve test lint eval eval-retrieval bench clean
+.PHONY: demo setup system models sample ingest serve test lint eval eval-retrieval bench loadtest clean
 
 demo: setup models ingest serve  ## set up, index the shipped sample, serve the chat at http://127.0.0.1:8000
 
@@ -55,6 +55,10 @@ eval-retrieval: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/retrieval.py
+
+loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
+	$(BIN)/python -m models.fetch smollm2-135m use-multilingual
+	$(BIN)/python benchmarks/loadtest.py
 
 clean:
 	rm -rf $(VENV) var out
