@@ -133,10 +133,15 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
-def _inline_script_hashes(page: Path) -> str:
-    scripts = re.findall(r"<script>(.*?)</script>", page.read_text(encoding="utf-8"), re.DOTALL)
+def _inline_script_hashes(static: Path) -> str:
+    """CSP sources for the inline scripts of the pages shipped in static/ (each allowed by its hash)."""
+    scripts = [
+        s
+        for page in sorted(static.glob("*.html"))
+        for s in re.findall(r"<script>(.*?)</script>", page.read_text(encoding="utf-8"), re.DOTALL)
+    ]
     return " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in scripts
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts
     )
 
 
@@ -154,7 +159,7 @@ class SecurityHeaders:
         self.app = app
         ancestors = " ".join(["'self'", *frame_origins])
         self.page_csp = (
-            f"default-src 'self'; script-src 'self' {_inline_script_hashes(static / 'index.html')}; "
+            f"default-src 'self'; script-src 'self' {_inline_script_hashes(static)}; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; "
             f"base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
         )
@@ -170,23 +175,23 @@ class SecurityHeaders:
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
         ]
 
-    def _csp(self, path: str) -> str:
+    def _csp(self, path: str, content_type: bytes) -> bytes:
         if path in ("/docs", "/redoc") or path.startswith("/docs/"):
-            return self.docs_csp
-        if path == "/" or path.endswith(".html"):
-            return self.page_csp
-        return self.other_csp
+            return self.docs_csp.encode()
+        if content_type.startswith(b"text/html"):  # /, /recherche, the demo page
+            return self.page_csp.encode()
+        return self.other_csp.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        csp = self._csp(scope["path"]).encode()
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.common if k not in names]
-                if b"content-security-policy" not in names:
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.common if k not in headers]
+                if b"content-security-policy" not in headers:
+                    csp = self._csp(scope["path"], headers.get(b"content-type", b""))
                     extra.append((b"content-security-policy", csp))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
@@ -194,7 +199,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-# field -> (how to name it, feminine?)
 _FIELDS = {
     "question": ("la question", True),
     "history": ("l'historique", False),

@@ -2,7 +2,7 @@
 
     python benchmarks/loadtest.py                      # 50 searches and 10 chats at once, for 60 s
     python benchmarks/loadtest.py --duration 3 --searchers 5 --chatters 2
-    python benchmarks/loadtest.py --search "GET /api/search?q={q}" --search "SSE /api/chat/stream"
+    python benchmarks/loadtest.py --search "GET /api/search?q={q}" --search "SSE /api/chat/stream"  # both
 
 It indexes a real corpus folder into a temporary data dir, starts `registre serve` (uvicorn) on a free
 loopback port with the small SmolLM model, runs the load, stops the server, and exits 1 on any error.
@@ -130,14 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--search",
         action="append",
-        help='search target, "GET /path?q={q}" or "SSE /api/chat/stream" (repeatable; default: the latter)',
+        help='search target, "GET /path?q={q}" or "SSE /api/chat/stream" (repeatable; default: the former)',
     )
     p.add_argument("--llm", default="smollm2-135m", help="model served (registry name or GGUF path)")
     p.add_argument("--max-tokens", type=int, default=32)
     p.add_argument("--timeout", type=float, default=600.0, help="per request, seconds")
     p.add_argument("--data-dir", type=Path, help="reuse this data dir (default: a temporary one)")
     args = p.parse_args(argv)
-    args.search = args.search or ["SSE /api/chat/stream"]
+    args.search = args.search or ["GET /api/search?q={q}"]
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
 
     with tempfile.TemporaryDirectory(prefix="registre-load-") as tmp:
