@@ -182,17 +182,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"concurrent chats for {args.duration:g} s, model {args.llm}, {args.max_tokens} tokens at most"
             )
             tallies, seconds = asyncio.run(load(url, args, questions))
+            errors = [e for t in tallies.values() for e in t.errors]
+            for name, tally in tallies.items():
+                print(tally.line(name, seconds))
+            total = sum(len(t.latencies) for t in tallies.values())
+            print(f"total: {total} requests, {len(errors)} errors in {seconds:.1f} s", flush=True)
+            for e in sorted(set(errors))[:10]:
+                print(f"  {e}")
         finally:
             server.terminate()
-            server.wait(60)
-    errors = [e for t in tallies.values() for e in t.errors]
-    for name, tally in tallies.items():
-        print(tally.line(name, seconds))
-    print(
-        f"total: {sum(len(t.latencies) for t in tallies.values())} requests, {len(errors)} errors in {seconds:.1f} s"
-    )
-    for e in sorted(set(errors))[:10]:
-        print(f"  {e}")
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:  # answers still queued for the model: no need to wait for them
+                server.kill()
+                server.wait(30)
     return 1 if errors else 0
 
 
