@@ -6,6 +6,7 @@ injection word for word, which a small model does not do reliably on demand.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def no_planted_link(text: str) -> None:
 
 def test_the_planted_document_is_indexed_with_its_text(planted_index):
     doc = next(d for d in planted_index.documents.values() if d.path == "gymnase.pdf")
-    assert doc.act_number == "2013 / 999"
+    assert doc.act_number == "2013/999"
     assert any("pirate.example" in c.text for c in planted_index.chunks if c.doc_id == doc.id)
 
 
@@ -140,8 +141,9 @@ def test_a_model_that_obeys_the_injection_shows_no_link_and_cites_only_real_sour
     assert [c["n"] for c in body["citations"]] == [1]  # [7] names no extract: it is not a source
     assert body["answer"].count(LINK_REMOVED) == 2 and "ou ici ou" in body["answer"]  # markdown: words kept
     no_planted_link(body["answer"])
-    done = stream.text.split("event: done\ndata: ")[1]
-    no_planted_link(done)
+    done = json.loads(stream.text.split("event: done\ndata: ")[1].split("\n")[0])
+    no_planted_link(done["answer"])  # the excerpts quote the planted act as printed: text, never a link
+    assert done["citations"] == body["citations"]
     content = v1.json()["choices"][0]["message"]["content"]
     no_planted_link(content)
     assert all(c["url"].startswith("/documents/") for c in v1.json()["citations"])
