@@ -93,6 +93,10 @@ class RemoteLLM:
             "max_tokens": max_tokens,
             "temperature": 0.0,  # greedy, as in-process: the same question gives the same answer
             "top_p": 1.0,
+            # llama.cpp and vLLM read these too: plain greedy, as in-process (llama-cpp-python's server
+            # would otherwise penalise repeats, 1.1, and answer differently).
+            "top_k": 1,
+            "repeat_penalty": 1.0,
             "seed": self.seed,
             "stream": True,
         }
