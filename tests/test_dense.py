@@ -29,9 +29,7 @@ def test_large_collections_get_an_ivf_index_close_to_exact(tmp_path):
     loaded = Dense.load(tmp_path / "dense.faiss")
     assert loaded.kind == approx.kind and loaded.size == 20_000
     queries = clustered(50, seed=1)
-    recall = np.mean(
-        [len(set(exact.search(q, 10)[0]) & set(loaded.search(q, 10)[0])) / 10 for q in queries]
-    )
+    recall = np.mean([len(set(exact.search(q, 10)[0]) & set(loaded.search(q, 10)[0])) / 10 for q in queries])
     assert recall >= 0.9
     rows = np.array([3, 4000, 19_999])
     assert np.allclose(loaded.similarities(queries[0], rows), vectors[rows] @ queries[0], atol=0.02)
