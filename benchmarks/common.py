@@ -64,3 +64,24 @@ def show(rows: list[tuple[str, str, str, str]]) -> None:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
     for r in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [q for q in rows if q.get("answerable")]
+    return rows[:limit] if limit else rows
+
+
+def eval_index(corpus: Path):
+    """The evaluation index of the corpus (built, or brought up to date, first) and its embedder."""
+    from app import runtime
+    from app.settings import Settings
+    from ingest.pipeline import ingest, open_for
+
+    settings = Settings()
+    emb = runtime.embedder(settings)
+    root = runtime.eval_root(settings, corpus)
+    t = time.perf_counter()
+    report = ingest(corpus, root, emb, progress=False, ocr=settings.ocr, log=lambda _: None)
+    print(f"index: {report.chunks} chunks ({time.perf_counter() - t:.1f} s to check or build)")
+    return open_for(root, emb.name), emb, settings
