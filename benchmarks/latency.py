@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,6 +28,7 @@ from app import runtime
 from app.chat import Assistant
 from app.main import create_app
 from benchmarks.common import ROOT, eval_index, load_questions, pct, record, show
+from ingest.pipeline import find_pdfs
 
 
 def time_to_sources(index, emb, settings, questions: list[dict]) -> list[float]:
@@ -75,8 +78,23 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=4, help="questions for the first-token figure (LLM: slow)")
     p.add_argument("--sources-limit", type=int, default=40, help="questions for the sources figure")
     p.add_argument("--no-llm", action="store_true", help="the sources figure only")
+    p.add_argument(
+        "--gold-only",
+        action="store_true",
+        help="index only the gold files of the questions used (quick; the full corpus takes minutes to index)",
+    )
     args = p.parse_args()
-    index, emb, settings = eval_index(args.corpus)
+    corpus = args.corpus
+    if args.gold_only:
+        corpus = Path(tempfile.mkdtemp(prefix="registre-gold-"))
+        wanted = load_questions(args.questions, max(args.limit, args.sources_limit))
+        names = {f for q in wanted for f in q["gold_files"]}
+        for path in find_pdfs(args.corpus):
+            if path.name in names:
+                target = corpus / path.relative_to(args.corpus)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+    index, emb, settings = eval_index(corpus)
     sources = time_to_sources(index, emb, settings, load_questions(args.questions, args.sources_limit))
     figures: dict = {
         "sources_questions": len(sources),
