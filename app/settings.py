@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",
     )
+    collectivite_siret: str = Field(
+        "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
+    )
+    public_url: str = Field(
+        "", description="Public address of this registre (https://…), for links in the SCDL export."
+    )
     llm_url: str = Field(
         "",
         description="Base URL of a remote OpenAI-compatible server (vLLM, llama.cpp's server), e.g. "
@@ -57,13 +63,6 @@ class Settings(BaseSettings):
         ge=0,
         description="Chats waiting for the model, beyond those being answered; past it the API answers 503 "
         "with Retry-After instead of growing memory.",
-    )
-
-    collectivite_siret: str = Field(
-        "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
-    )
-    public_url: str = Field(
-        "", description="Public address of this registre (https://…), for links in the SCDL export."
     )
 
     @property

@@ -148,6 +148,8 @@ def test_load_past_the_queue_gets_503_while_sources_and_health_stay_served(index
             assert int(r.headers["retry-after"]) >= 1
             assert "Réessayez dans" in r.json()["detail"]
         assert client.get("/health").json()["status"] == "ok"  # the rest of the API is not held up
+        found = client.get("/api/search", params={"q": "conseil consultatif des résidents étrangers"})
+        assert found.status_code == 200 and found.json()  # staff search never waits for the model
 
         llm.release.set()
         a.join(30)
