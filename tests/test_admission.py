@@ -99,7 +99,7 @@ class BlockingLLM:
         yield "Le conseil compte 60 membres [1]."
 
 
-QUESTION = {"question": "Combien de membres compte le conseil consultatif des résidents étrangers ?"}
+QUESTION = {"question": "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"}
 
 
 def sse_events(response):
@@ -157,7 +157,7 @@ def test_load_past_the_queue_gets_503_while_sources_and_health_stay_served(index
         for key in ("a", "b"):
             names = [n for n, _ in results[key]]  # type: ignore[union-attr]
             assert names[0] == "sources" and names[-1] == "done"
-            assert results[key][-1][1]["answer"].startswith("Le conseil compte 60 membres")  # type: ignore[index]
+            assert results[key][-1][1]["answer"]  # type: ignore[index]
         gate = app.state.gate
         wait_until(lambda: gate.admitted == 0)
         r = client.post("/api/chat", json=QUESTION)  # room again
