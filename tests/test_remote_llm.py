@@ -18,7 +18,7 @@ from models.fetch import ModelError
 from models.llm import RemoteLLM
 from tests.serving import free_port
 
-QUESTION = "Combien de membres compte le conseil consultatif des résidents étrangers ?"
+QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +61,24 @@ def test_a_chat_through_registre_against_the_remote_server(llm_server, index, em
     settings = Settings(llm_url=llm_server, llm_max_tokens=24)
     remote = runtime.llm(settings)  # the setting alone selects the remote model
     assert isinstance(remote, RemoteLLM)
-    assistant = Assistant(index, embedder, remote, top_k=2, extract_words=60, max_tokens=24)
+    pieces: list[str] = []
+
+    class Recorded:  # the remote model, with a record of what it streamed
+        name = remote.name
+
+        def stream(self, messages, max_tokens):
+            for piece in remote.stream(messages, max_tokens):
+                pieces.append(piece)
+                yield piece
+
+    assistant = Assistant(index, embedder, Recorded(), top_k=2, extract_words=60, max_tokens=24)
     with TestClient(create_app(settings, assistant)) as client:
         r = client.post("/api/chat", json={"question": QUESTION})
     assert r.status_code == 200
     body = r.json()
+    assert pieces, "the answer did not come from the remote server"
     assert body["answer"] and body["extracts"]
-    assert body["extracts"][0]["file"].endswith("2013-02-04-0000061089.pdf")
+    assert body["extracts"][0]["file"].endswith("2013-03-25-0000062224.pdf")
 
 
 def test_an_unreachable_server_gets_a_clear_french_503(index, embedder):
