@@ -53,8 +53,17 @@ eval: $(VENV)/.installed  ## full evaluation on the shared dev set (LLM included
 eval-retrieval: $(VENV)/.installed
 	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only --compare bm25,dense
 
-bench: $(VENV)/.installed
+# Every figure against a baseline measured in the same run; results/latest.json gathers them (see RESULTS.md).
+# Sizes are flags: BENCH_QUESTIONS (first-token questions, the LLM is slow on CPU), BENCH_CHUNKS (scale test).
+BENCH_QUESTIONS ?= 4
+BENCH_CHUNKS ?= 1000000
+bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
+	$(BIN)/python -m models.fetch
 	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/latency.py --limit $(BENCH_QUESTIONS)
+	$(BIN)/python benchmarks/llm.py
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/scale.py --chunks $(BENCH_CHUNKS)
 
 loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
 	$(BIN)/python -m models.fetch smollm2-135m use-multilingual

@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,7 +120,8 @@ class Assistant:
         self.index, self.embedder, self.llm = index, embedder, llm
         self.top_k, self.extract_words, self.max_tokens = top_k, extract_words, max_tokens
         self.human_contact = human_contact
-        self._llm_lock = threading.Lock()  # llama.cpp contexts are not thread-safe
+        # llama.cpp contexts are not thread-safe; the API replaces this with its fair queue (app/admission.py).
+        self.llm_slot: AbstractContextManager = threading.Lock()
         # Prompts are read once: the hot path only formats them.
         self._system, self._not_found = prompt("system"), prompt("not_found")
         self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
@@ -213,9 +215,13 @@ class Assistant:
             yield Answer(text, False, [], extracts, files, notice, timings)
             return
         pieces: list[str] = []
+<<<<<<< HEAD
         with self._llm_lock:
             if cancel is not None and cancel.is_set():
                 return  # the reader left while the model was busy: don't start an answer nobody reads
+=======
+        with self.llm_slot:
+>>>>>>> issue-6
             for piece in self.llm.stream(self.messages(question, history, extracts), self.max_tokens):
                 if timings["first_token_s"] is None:
                     timings["first_token_s"] = time.perf_counter() - t0

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from app import runtime
+from app.admission import Busy, Gate
 from app.chat import Answer, Assistant, Sources
 from app.routes import openai
 from app.schemas import ChatRequest, ChatResponse, CitationOut, SearchResponse
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def lifespan(app: FastAPI):
         app.state.settings = settings
         app.state.assistant = assistant or await run_in_threadpool(runtime.assistant, settings)
+        app.state.assistant.llm_slot = app.state.gate  # generations take the fair queue's slots
         yield
 
     app = FastAPI(
@@ -47,6 +49,19 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
         description="Questions en français sur les délibérations d'un conseil municipal, avec sources.",
     )
+
+    app.state.gate = Gate(settings.llm_parallel, settings.chat_max_waiting)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            headers={"Retry-After": str(exc.retry_after)},
+            content={
+                "detail": "Le service répond déjà à beaucoup de questions. "
+                f"Réessayez dans {exc.retry_after} secondes environ."
+            },
+        )
 
     @app.exception_handler(IndexError_)
     @app.exception_handler(ModelError)
@@ -60,7 +75,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         """Answer a question from the published acts, with the sources of every statement."""
         a: Assistant = request.app.state.assistant
         history = [t.model_dump() for t in body.history]
-        answer = await run_in_threadpool(a.answer, body.question.strip(), history)
+        ticket = request.app.state.gate.admit()  # 503 at once when the queue is full
+        answer = None
+        async for item in relay(a, body.question.strip(), history, ticket):
+            answer = item if isinstance(item, Answer) else answer
+        assert answer is not None
         return ChatResponse.of(answer, settings.human_contact)
 
     @app.post(
@@ -75,8 +94,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         """
         a: Assistant = request.app.state.assistant
         history = [t.model_dump() for t in body.history]
+        ticket = request.app.state.gate.admit()  # 503 at once when the queue is full
         return StreamingResponse(
-            _sse(a, body.question.strip(), history, settings.human_contact),
+            _sse(a, body.question.strip(), history, settings.human_contact, ticket),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -245,9 +265,9 @@ def _event(name: str, data: str) -> str:
     return f"event: {name}\ndata: {data}\n\n"
 
 
-async def _sse(assistant: Assistant, question: str, history: list, human_contact: str):
+async def _sse(assistant: Assistant, question: str, history: list, human_contact: str, ticket=None):
     try:
-        async for item in relay(assistant, question, history):
+        async for item in relay(assistant, question, history, ticket):
             if isinstance(item, Sources):
                 extracts = [CitationOut.of(c).model_dump() for c in item.extracts]
                 yield _event("sources", json.dumps({"extracts": extracts}, ensure_ascii=False))

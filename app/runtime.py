@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.chat import Assistant
+from app.chat import Assistant, prompt
 from app.settings import Settings
 from index.store import Index
 from ingest.pipeline import open_for
 from models.embedder import load_embedder
-from models.llm import load_llm
+from models.llm import RemoteLLM, load_llm
 
 
 def eval_root(settings: Settings, corpus: Path) -> Path:
@@ -24,9 +24,13 @@ def embedder(settings: Settings):
 
 
 def llm(settings: Settings):
-    return load_llm(
+    if settings.llm_url:
+        return RemoteLLM(settings.llm_url, settings.llm_remote_model, settings.llm_api_key)
+    model = load_llm(
         settings.llm, settings.models_dir, settings.llm_context, settings.llm_threads, settings.llm_gpu_layers
     )
+    model.prime(prompt("system"))  # the constant head of every prompt, evaluated once, at start-up
+    return model
 
 
 def assistant(settings: Settings, root: Path | None = None, with_llm: bool = True, emb=None) -> Assistant:

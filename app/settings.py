@@ -38,6 +38,7 @@ class Settings(BaseSettings):
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",
     )
+<<<<<<< HEAD
     rate_limit_per_minute: float = Field(
         30,
         description="Requests a minute each client may send to /api/ and /v1/ (0: no limit). Over it: 429.",
@@ -59,11 +60,33 @@ class Settings(BaseSettings):
         "index was built from.",
     )
 
+=======
+>>>>>>> issue-6
     collectivite_siret: str = Field(
         "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
     )
     public_url: str = Field(
         "", description="Public address of this registre (https://…), for links in the SCDL export."
+    )
+    llm_url: str = Field(
+        "",
+        description="Base URL of a remote OpenAI-compatible server (vLLM, llama.cpp's server), e.g. "
+        "`http://gpu-1:8080/v1`. Set, it replaces the local model: REGISTRE_LLM is then unused.",
+    )
+    llm_remote_model: str = Field(
+        "", description="Model name sent to the remote server (empty: its default)."
+    )
+    llm_api_key: str = Field("", description="Bearer key for the remote server, when it asks for one.")
+    llm_parallel: int = Field(
+        1,
+        ge=1,
+        description="Answers generated at once: 1 for the local model; the remote server's batch size otherwise.",
+    )
+    chat_max_waiting: int = Field(
+        8,
+        ge=0,
+        description="Chats waiting for the model, beyond those being answered; past it the API answers 503 "
+        "with Retry-After instead of growing memory.",
     )
 
     @property

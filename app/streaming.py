@@ -1,4 +1,4 @@
-"""Run one answer in a worker thread and hand its events to async code; leaving cancels it at once."""
+"""Run one answer in its own thread and hand its events to async code; leaving cancels it at once."""
 
 from __future__ import annotations
 
@@ -6,33 +6,51 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 
+from app.admission import Cancelled, Ticket, cancel_with
 from app.chat import Answer, Assistant, Sources
 
 
 async def relay(
-    assistant: Assistant, question: str, history: list[dict]
+    assistant: Assistant, question: str, history: list[dict], ticket: Ticket | None = None
 ) -> AsyncIterator[Sources | str | Answer]:
-    """Yield the assistant's events as they come; raise its error, if any, in the caller."""
+    """Yield the assistant's events as they come; raise its error, if any, in the caller.
+
+    Each answer gets its own thread (admission bounds how many), so a chat waiting for the model never
+    holds a worker that retrieval needs. The ticket, if any, is given back when the answer ends.
+    """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     cancel = threading.Event()
     finished = object()
+    done = loop.create_future()
+
+    def put(item: object) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, item)
 
     def work() -> None:
+        cancel_with(cancel)  # a wait for the model ends when the reader leaves
         try:
             for item in assistant.stream(question, history, cancel):
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+                put(item)
+        except Cancelled:
+            pass
         except Exception as e:  # noqa: BLE001 - handed over to the event loop, raised there
-            loop.call_soon_threadsafe(queue.put_nowait, e)
+            put(e)
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, finished)
+            cancel_with(None)
+            put(finished)
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
 
-    worker = loop.run_in_executor(None, work)
     try:
+        threading.Thread(target=work, name="registre-answer", daemon=True).start()
         while (item := await queue.get()) is not finished:
             if isinstance(item, Exception):
                 raise item
             yield item
     finally:
-        cancel.set()  # the worker stops at the next token and frees the model
-        await asyncio.shield(worker)
+        cancel.set()  # the worker stops at the next token (or leaves the queue) and frees the model
+        try:
+            await asyncio.shield(done)
+        finally:
+            if ticket is not None:
+                ticket.close()

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app import runtime
 from app.evaluate import retrieval_metrics, retriever_ranks
 from app.questions import load_questions
 from app.settings import Settings
+from benchmarks.common import record
 from index.search import MODES
 from ingest.pipeline import ingest, open_for
 
@@ -65,6 +69,7 @@ def main() -> None:
         print(f"hybrid, {label} ({len(ranks)}): recall@5 {m['recall_at_5']:.3f}, MRR@10 {m['mrr_at_10']:.3f}")
     if args.json:
         args.json.write_text(json.dumps({"embedder": emb.name, "figures": figures}, indent=2))
+    record("retrieval", {"embedder": emb.name, "questions": len(questions), "figures": figures})
 
 
 if __name__ == "__main__":

@@ -58,12 +58,13 @@ async def completions(body: CompletionRequest, request: Request):
     assistant: Assistant = request.app.state.assistant
     human_contact: str = request.app.state.settings.human_contact
     question, history = _split(body)
+    ticket = request.app.state.gate.admit()  # 503 with Retry-After when the queue is full
     ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     model = getattr(assistant.llm, "name", "registre")
     head = {"id": ident, "created": created, "model": model}
     if not body.stream:
         answer = None
-        async for item in relay(assistant, question, history):
+        async for item in relay(assistant, question, history, ticket):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
@@ -73,7 +74,7 @@ async def completions(body: CompletionRequest, request: Request):
 
     async def chunks():
         first = True
-        async for item in relay(assistant, question, history):
+        async for item in relay(assistant, question, history, ticket):
             if isinstance(item, str):
                 delta = {"role": "assistant", "content": item} if first else {"content": item}
                 first = False
