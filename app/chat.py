@@ -215,13 +215,9 @@ class Assistant:
             yield Answer(text, False, [], extracts, files, notice, timings)
             return
         pieces: list[str] = []
-<<<<<<< HEAD
-        with self._llm_lock:
-            if cancel is not None and cancel.is_set():
-                return  # the reader left while the model was busy: don't start an answer nobody reads
-=======
         with self.llm_slot:
->>>>>>> issue-6
+            if cancel is not None and cancel.is_set():
+                return  # the reader left while waiting for the model: don't start an answer nobody reads
             for piece in self.llm.stream(self.messages(question, history, extracts), self.max_tokens):
                 if timings["first_token_s"] is None:
                     timings["first_token_s"] = time.perf_counter() - t0

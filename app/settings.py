@@ -38,7 +38,6 @@ class Settings(BaseSettings):
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",
     )
-<<<<<<< HEAD
     rate_limit_per_minute: float = Field(
         30,
         description="Requests a minute each client may send to /api/ and /v1/ (0: no limit). Over it: 429.",
@@ -60,8 +59,6 @@ class Settings(BaseSettings):
         "index was built from.",
     )
 
-=======
->>>>>>> issue-6
     collectivite_siret: str = Field(
         "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
     )
