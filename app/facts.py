@@ -131,6 +131,8 @@ _ASKING = {
         "installer",
         "prévu",
         "prévue",
+        "compte",
+        "comptent",
     ]
 }
 COVERAGE = 0.5  # share of the question's topic words the act must hold for a direct answer
@@ -237,7 +239,11 @@ SUBJECT_FLOOR = (
 def off_subject(index: Index, query: str, passages: list[str]) -> bool:
     """True when no passage found holds enough of the question's subject (rare words weighing more): the
     documents do not speak of it, whatever the model would make of them."""
-    if not topic(query) or not passages:
+    wanted = topic(query)
+    if not wanted or not passages:
+        return False
+    seen = {w[:5] for text in passages for w in _WORD.findall(fold(text))}
+    if len(wanted - seen) < 2:  # one word of the question's own phrasing may be missing; a subject is more
         return False
     weights = word_weights(index)
     return max(coverage(query, text, weights) for text in passages) < SUBJECT_FLOOR
