@@ -242,10 +242,13 @@ def off_subject(index: Index, query: str, passages: list[str]) -> bool:
     wanted = topic(query)
     if not wanted or not passages:
         return False
+    weights = word_weights(index)
+    big = len(index.chunks) >= VOCABULARY_CHUNKS
+    if big and any(w not in weights and len(w) == 5 and not w.isdigit() for w in wanted):
+        return True  # a word of the subject that no document of the corpus ever uses: "wifi", "moustique"
     seen = {w[:5] for text in passages for w in _WORD.findall(fold(text))}
     if len(wanted - seen) < 2:  # one word of the question's own phrasing may be missing; a subject is more
         return False
-    weights = word_weights(index)
     return max(coverage(query, text, weights) for text in passages) < SUBJECT_FLOOR
 
 
