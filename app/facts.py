@@ -231,6 +231,7 @@ def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact 
     return _rapporteur(index, doc, affaire)
 
 
+VOCABULARY_CHUNKS = 1000  # from this size on, a word no chunk uses is a subject the corpus does not cover
 SUBJECT_FLOOR = (
     0.4  # below this share of the question's subject in every passage found, the answer is not there
 )
