@@ -24,6 +24,20 @@ _RAPPORTEUR = re.compile(r"\brapporteur|\brapporte\b|\ba rapporte|\bpresente\b|\
 _SECOND_ASK = re.compile(r"\bet (?:quel|quelle|quels|quelles|combien|qui|quand|pourquoi|comment|a combien)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _WORD = re.compile(r"\w+")
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 # Words that say what is asked, not what it is about.
 _ASKING = {
     fold(w)[:5]
@@ -85,17 +99,6 @@ _ASKING = {
         "approuvé",
         "approuvés",
         "approuvée",
-        "février",
-        "janvier",
-        "mars",
-        "avril",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
         "montant",
         "somme",
         "coûte",
@@ -134,22 +137,8 @@ _ASKING = {
         "compte",
         "comptent",
     ]
-}
+} | {fold(m)[:5] for m in _MONTHS}
 COVERAGE = 0.5  # share of the question's topic words the act must hold for a direct answer
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 @dataclass(frozen=True)

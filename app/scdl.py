@@ -37,15 +37,7 @@ COLUMNS = (
     "PREF_ACTE_ID",  # added: the préfecture's receipt id, the act's unique key
     "DELIB_FICHIER",  # added: the PDF, relative to the corpus
 )
-REQUIRED = (
-    "COLL_NOM",
-    "COLL_SIRET",
-    "DELIB_ID",
-    "DELIB_DATE",
-    "DELIB_MATIERE_CODE",
-    "DELIB_MATIERE_NOM",
-    "DELIB_OBJET",
-)
+REQUIRED = COLUMNS[:7]  # COLL_NOM … DELIB_OBJET: the schema requires them
 _INTEGER = ("VOTE_EFFECTIF", "VOTE_REEL", "VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION")
 _PATTERNS = {
     "COLL_SIRET": re.compile(r"^\d{14}$"),

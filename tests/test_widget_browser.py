@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 from pathlib import Path
-from typing import Self
 
 import pytest
-import uvicorn
 
 from app.chat import Assistant
 from app.main import create_app
 from app.settings import Settings
+from tests.live import LiveServer
 from tests.test_stream import SlowLLM
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,32 +36,11 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium: apt-get install chromium", allow_module_level=True)
 
 
-class Server:
-    """The real app under uvicorn, in a background thread, on a free loopback port."""
+class Server(LiveServer):
+    """The real app with the given assistant, under uvicorn on a free loopback port."""
 
     def __init__(self, assistant: Assistant):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            create_app(Settings(), assistant), log_level="warning", lifespan="on", timeout_graceful_shutdown=5
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                return self
-            self.thread.join(0.05)
-        raise RuntimeError("the server did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-        self.sock.close()
+        super().__init__(create_app(Settings(), assistant))
 
 
 @pytest.fixture(scope="module")
