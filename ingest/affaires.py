@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from ingest.pdf import Page
 
 _HEADING = re.compile(
-    r"^(?P<who>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?\s+[A-ZÀ-Ý-]{2,}\s+)?"  # the rapporteur, in some minutes
+    r"^(?P<who>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?\s+[A-ZÀ-Ý-]{2,}\s+"  # the rapporteur, in some minutes
+    r"|(?:Mme|M\.|Madame|Monsieur)\s+[Ll]e\s+Maire\s+)?"
     r"(?P<n>\d{1,3})(?:\s*[.\-–]\s*(?=[«\"A-ZÀ-Ýa-z])|(?P<bare>\s+)(?=[«\"A-ZÀ-Ý]))(?P<title>.{4,})$"
 )
 _NAME = (
@@ -33,6 +34,7 @@ _OUTCOME = re.compile(
     r"(Adopt[ée]e?s?[^.\n]{0,60}|Le Conseil adopte|[àa] l['’]unanimit[ée][^.\n]{0,40}|Rejet[ée]e?[^.\n]{0,40})",
     re.IGNORECASE,
 )
+_PRINTED_COUNT = re.compile(r"^(?:Contre|Abstentions?)\s*:\s*\d+")
 _MAX_GAP = 3  # affaire numbers rise one by one; a bigger jump is a line of figures, not a heading
 
 
@@ -127,12 +129,14 @@ def _headings(
 
 def _vote(lines: list[tuple[str, int, int]]) -> Vote | None:
     """Read the first printed tally of an affaire ("Pour : N" and what follows it)."""
-    for i, (line, page, _) in enumerate(lines):
+    starts = [i for i, (line, _, _) in enumerate(lines) if _FOR.search(line)]
+    if not starts:  # the text layer lost the "Pour" line: the tally starts at "Contre" or "Abstention"
+        starts = [i for i, (line, _, _) in enumerate(lines) if _PRINTED_COUNT.match(line.strip())]
+    for i in starts[:1]:
+        line, page, _ = lines[i]
         m = _FOR.search(line)
-        if not m:
-            continue
-        block = "\n".join(text for text, _, _ in lines[i : i + 6])[m.start() :]
-        parts = [f"Pour : {m.group(1)}"]
+        block = "\n".join(text for text, _, _ in lines[i : i + 6])[m.start() if m else 0 :]
+        parts = [f"Pour : {m.group(1)}"] if m else []
         counts: dict[str, int | None] = {}
         dissenters = None
         for label, pattern in (
@@ -157,7 +161,7 @@ def _vote(lines: list[tuple[str, int, int]]) -> Vote | None:
         return Vote(
             " · ".join(parts),
             page,
-            pour=int(m.group(1)),
+            pour=int(m.group(1)) if m else None,
             contre=counts.get("Contre"),
             abstention=counts.get("Abstentions"),
             ne_prend_pas_part=counts.get("Ne prend pas part au vote"),
