@@ -197,8 +197,7 @@ def test_staff_search_page_filters_and_links_to_the_vote_page(browser, council, 
         page.locator("#q").fill("subventions")
         page.locator("#q").press("Enter")
         page.wait_for_function("() => location.search.includes('q=subventions')")
-        page.wait_for_function("() => document.querySelectorAll('#results li').length > 0")
-        assert page.locator("#results li mark").count() > 0
+        page.locator("#results li mark").first.wait_for()  # the matched words, once the new results are in
         page.locator("select[name=outcome]").select_option("unanimité")
         page.wait_for_function("() => location.search.includes('outcome=')")
         page.wait_for_function("() => !document.getElementById('status').textContent.startsWith('Recherche')")
