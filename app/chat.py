@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject
+from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject, word_weights
 from index.lexical import fold
 from index.search import Hit, named_first, ranked_files, search
 from index.store import Document, Index, StoredAffaire
@@ -126,6 +126,7 @@ class Assistant:
         self._system, self._not_found = prompt("system"), prompt("not_found")
         self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
         self._fact_notice = prompt("notice_facts")
+        word_weights(index)  # once, at start-up: the evidence rules weigh the question's words by rarity
 
     def retrieve(self, question: str, history: list[dict[str, str]], k: int = 10) -> list[Hit]:
         query = retrieval_query(question, history)

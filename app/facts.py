@@ -154,15 +154,14 @@ def asked(question: str) -> str | None:
     """Which fact the question asks for, if any."""
     q = fold(question).strip()
     second = _SECOND_ASK.search(q)
+    compound = (
+        second is not None and second.start() > 0
+    )  # "quel numéro … et quel montant ?": the model answers
     if _NUMBER.search(q):
-        return (
-            None if second and second.start() > 0 else "numéro"
-        )  # "quel numéro … et quel montant ?": the model
+        return None if compound else "numéro"
     if _VOTE.search(q):
-        return "vote"
-    if second and second.start() > 0:
-        return None
-    if _RAPPORTEUR.search(q):
+        return "vote"  # "qui a voté contre … et avec quel score ?": the tally answers both
+    if _RAPPORTEUR.search(q) and not compound:
         return "rapporteur"
     return None
 
