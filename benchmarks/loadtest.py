@@ -155,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             "REGISTRE_LLM_MAX_TOKENS": str(args.max_tokens),
             "REGISTRE_LLM_CONTEXT": "2048",
             "REGISTRE_RATE_LIMIT_PER_MINUTE": "0",
-            # Room in the queue for every chat of the test: what is measured is serving them all, not the 503
+            # Room in the queue for every client of the test: what is measured is serving them all, not the 503
             # that turns away a chat beyond the queue (tests/test_admission.py checks that one).
-            "REGISTRE_CHAT_MAX_WAITING": str(args.chatters),
+            "REGISTRE_CHAT_MAX_WAITING": str(args.chatters + args.searchers),  # SSE "searches" are chats too
             "REGISTRE_OCR": "false",
         }
         cli = [sys.executable, "-m", "app.cli"]
