@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.store import Document, Index, StoredChunk
+from ingest.acts import RECEIPT
 from models.base import Embedder
 
 DENSE_WEIGHT = 0.15
@@ -103,13 +104,12 @@ def _names_year(index: Index, row: int, years: set[str]) -> bool:
 
 
 _ACT_NUMBER = re.compile(r"\b(\d{4})\s*/\s*0*(\d{1,4})\b")
-_RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-\w+-[A-Z]{2}\b")
 
 
 def named_acts(index: Index, text: str) -> list[Document]:
     """The acts whose printed number ("2013/138", "n° 2013 / 138") or préfecture receipt id the text names."""
     numbers = {f"{y}/{n}" for y, n in _ACT_NUMBER.findall(text)}
-    receipts = set(_RECEIPT.findall(text))
+    receipts = set(RECEIPT.findall(text))
     if not numbers and not receipts:
         return []
     return [d for d in index.documents.values() if d.act_number in numbers or d.receipt_id in receipts]
@@ -117,7 +117,7 @@ def named_acts(index: Index, text: str) -> list[Document]:
 
 def identifiers_only(text: str) -> bool:
     """True when the text is nothing but act numbers and receipt ids."""
-    return not _RECEIPT.sub("", _ACT_NUMBER.sub("", text)).strip(" ,;n°")
+    return not RECEIPT.sub("", _ACT_NUMBER.sub("", text)).strip(" ,;n°")
 
 
 def named_first(index: Index, text: str, hits: list[Hit]) -> list[Hit]:
@@ -129,7 +129,7 @@ def named_first(index: Index, text: str, hits: list[Hit]) -> list[Hit]:
     first = [h for h in hits if h.document.id in ids]
     for doc in named:
         if not any(h.document.id == doc.id for h in first):
-            chunk = next(c for c in index.chunks if c.doc_id == doc.id)
+            chunk = index.document_chunks(doc.id)[0]
             first.append(Hit(chunk, doc, 0.0))
     top = hits[0].score if hits else 0.0
     first = [Hit(h.chunk, h.document, top + 1.0) for h in first]

@@ -29,7 +29,7 @@ _SEANCE = re.compile(
     r"s[ée]ance\s+(?:publique\s+|ordinaire\s+|extraordinaire\s+)?du\s+(?:\w+\s+)?" + _DATE, re.IGNORECASE
 )
 _ACT_NUMBER = re.compile(r"\bn°\s*([A-Z]?\d{4}\s*[/-]\s*\d+)", re.IGNORECASE)
-_RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-[\w]+-[A-Z]{2}\b")
+RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-\w+-[A-Z]{2}\b")  # the préfecture's receipt id
 _RAPPORTEUR = re.compile(
     r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
 )
@@ -82,7 +82,7 @@ def describe(pages: list[Page]) -> DocumentInfo:
         kind = "document"
     number = _ACT_NUMBER.search(head) if kind == "délibération" else None
     seance = _SEANCE.search(head)
-    receipt = _RECEIPT.search("\n".join(page.text for page in pages))
+    receipt = RECEIPT.search("\n".join(page.text for page in pages))
     rapporteur = _RAPPORTEUR.search(head) if kind == "délibération" else None
     council = _COUNCIL.search(head[:1500])
     president = _PRESIDENT.search(head)
