@@ -54,6 +54,9 @@ class Answer:
     notice: str
     timings: dict[str, float | None] = field(default_factory=dict)
     structured: bool = False  # read from the structured data (vote, act number, rapporteur), not generated
+    # Why there is no answer: "evidence" (the extracts lack the question's subject or year), "model" (it said
+    # so), "no_model" (none is loaded); None when found.
+    refused_by: str | None = None
 
 
 def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
@@ -204,22 +207,23 @@ class Assistant:
             yield text
             yield Answer(text, True, [citation], extracts, files, self._fact_notice, timings, structured=True)
             return
-        evidence = [(self.index.documents[e.doc_id], f"{e.objet or ''} {e.excerpt}") for e in extracts]
+        evidence = [(self.index.documents[e.doc_id], e.objet or "", e.excerpt) for e in extracts]
         passages = [f"{h.chunk.context} {h.chunk.text}" for h in hits[: self.top_k]]
         if off_subject(self.index, query, passages) or lacks_evidence(self.index, query, evidence):
             timings["total_s"] = time.perf_counter() - t0
-            yield Answer(self._not_found, False, [], extracts, files, notice, timings)
+            yield Answer(self._not_found, False, [], extracts, files, notice, timings, refused_by="evidence")
             return
         if not extracts or self.llm is None:
             text = self._not_found if not extracts else ""
             timings["total_s"] = time.perf_counter() - t0
-            yield Answer(text, False, [], extracts, files, notice, timings)
+            yield Answer(text, False, [], extracts, files, notice, timings, refused_by="no_model")
             return
         pieces: list[str] = []
+        messages = self.messages(question, history, extracts)
         with self.llm_slot:
             if cancel is not None and cancel.is_set():
                 return  # the reader left while waiting for the model: don't start an answer nobody reads
-            for piece in self.llm.stream(self.messages(question, history, extracts), self.max_tokens):
+            for piece in self.llm.stream(messages, self.max_tokens):
                 if timings["first_token_s"] is None:
                     timings["first_token_s"] = time.perf_counter() - t0
                 if cancel is not None and cancel.is_set():
@@ -233,7 +237,10 @@ class Assistant:
             text = add_printed_vote(text, citations or extracts[:1])
             citations = cite(text, extracts)
         timings["total_s"] = time.perf_counter() - t0
-        yield Answer(text if found else self._not_found, found, citations, extracts, files, notice, timings)
+        refused_by = None if found else "model"
+        yield Answer(
+            text if found else self._not_found, found, citations, extracts, files, notice, timings, refused_by=refused_by
+        )
 
     def answer(
         self,

@@ -184,6 +184,7 @@ def _answer_row(assistant: Assistant, q: dict, retrieval_only: bool) -> dict:
         "retrieved": retrieved,
         "context_files": list(dict.fromkeys(e.file for e in answer.extracts)),
         "structured": answer.structured,  # read from the acts' structured data, not generated
+        "refused_by": answer.refused_by,  # "evidence" (before the model), "model"; None when answered
         "timings": answer.timings,
     }
 

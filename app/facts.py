@@ -38,6 +38,10 @@ _MONTHS = [
     "novembre",
     "décembre",
 ]
+# A full date ("du 17 novembre 2008", "du 12/03/2008") refers to an earlier act; a bare year says what a title is about.
+_FULL_DATE = re.compile(
+    r"\b\d{1,2}(?:er)?\s+(?:" + "|".join(fold(m) for m in _MONTHS) + r")\s+(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
+)
 # Words that say what is asked, not what it is about.
 _ASKING = {
     fold(w)[:5]
@@ -209,7 +213,8 @@ def find_fact(index: Index, question: str, query: str, hits: list[Hit]) -> Fact 
     about = " ".join(
         x for x in (doc.act_number, doc.objet, affaire.title if affaire else "", best.chunk.text) if x
     )
-    if coverage(query, about, word_weights(index)) < COVERAGE or not _years_match(query, doc, about):
+    title = doc.objet or (affaire.title if affaire else "")
+    if coverage(query, about, word_weights(index)) < COVERAGE or not _years_match(query, doc, title, about):
         return None
     if kind == "vote":
         return _vote(index, affaire, question)
@@ -244,33 +249,36 @@ def off_subject(index: Index, query: str, passages: list[str]) -> bool:
 _SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
 
 
-def lacks_evidence(index: Index, query: str, extracts: list[tuple[Document, str]]) -> bool:
+def lacks_evidence(index: Index, query: str, extracts: list[tuple[Document, str, str]]) -> bool:
     """True when the question names a year (or a season "2012/2013") and no extract that covers its subject is
     of that year: the documents hold the subject for another year only, so the answer is not there.
 
-    extracts: (document, text of the extract with its title) pairs, best first."""
+    extracts: (document, title, text of the extract) triples, best first."""
     years = set(_YEAR.findall(query))
     if not years or not extracts:
         return False
     spans = {f"{a}/{b}" for a, b in _SPAN.findall(query)}
     weights = word_weights(index)
-    for doc, text in extracts:
+    for doc, title, excerpt in extracts:
+        text = f"{title} {excerpt}"
         if coverage(query, text, weights) < COVERAGE:
             continue
         if spans:
             found = {f"{a}/{b}" for a, b in _SPAN.findall(text)}
             if spans & found:
                 return False
-        elif _years_match(query, doc, text):
+        elif _years_match(query, doc, title, text):
             return False
     return True
 
 
-def _years_match(query: str, doc: Document, about: str) -> bool:
+def _years_match(query: str, doc: Document, title: str, about: str) -> bool:
+    """The text names the question's year, or the séance was held that year and the title names no other:
+    "Report d'affectation de subventions votées en 2013", examined in February 2014, is about 2013."""
     years = set(_YEAR.findall(query))
-    if not years:
+    if not years or any(y in f"{title} {about}" for y in years):
         return True
-    return bool(doc.seance_date and doc.seance_date[:4] in years) or any(y in about for y in years)
+    return bool(doc.seance_date and doc.seance_date[:4] in years) and not _YEAR.search(_FULL_DATE.sub("", fold(title)))
 
 
 def _act_of(index: Index, doc: Document, affaire: StoredAffaire | None) -> Document | None:

@@ -53,6 +53,12 @@ svg{max-width:100%;height:auto}
 """
 
 
+_REFUSED = {
+    "evidence": " avant le modèle : les extraits ne couvrent pas le sujet ou l'année de la question",
+    "model": " du modèle",
+}
+
+
 def _fmt(value) -> str:
     if value is None:
         return "—"
@@ -190,6 +196,7 @@ def _failed(q: dict, r: dict, corpus: str | None, given: int) -> str:
         answer = (
             f"<p><b>Réponse du système</b> ({'trouvée' if r.get('found') else 'refus'}"
             + (", lue dans les données structurées des actes" if r.get("structured") else "")
+            + _REFUSED.get(r.get("refused_by") or "", "")
             + ") :</p>"
             f"<blockquote>{escape(r['answer'])}</blockquote><p><b>Citations :</b></p>"
             + (f"<ul>{cites}</ul>" if cites else "<p>aucune</p>")

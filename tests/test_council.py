@@ -209,3 +209,33 @@ def test_api_says_when_an_answer_was_read_rather_than_generated(council, embedde
         body = client.post("/api/chat", json={"question": SUBSIDIES_2014}).json()
         assert body["structured"] and body["found"] and "55 voix pour" in body["answer"]
         assert body["citations"][0]["url"].endswith("#page=233")
+
+
+def test_a_title_naming_another_year_is_not_evidence_for_the_seance_year(council, embedder, scripted):
+    # The 2014 minutes list the association under "Report d'affectation de subventions votées en 2013" (page 199):
+    # examined in 2014, the subsidy is of 2013, so a question about 2014 is refused before the model.
+    assistant = Assistant(council, embedder, scripted)
+    asked_2014 = assistant.answer(
+        "Quelle subvention la Ville a-t-elle accordée à l'association Mécénat Chirurgie Cardiaque en 2014 ?"
+    )
+    assert any("votées en 2013" in (e.objet or "") for e in asked_2014.extracts)
+    assert not asked_2014.found and asked_2014.refused_by == "evidence" and scripted.history == []
+    scripted.enqueue("12 000 € [1].")
+    asked_2013 = assistant.answer(
+        "Quelle subvention la Ville a-t-elle accordée à l'association Mécénat Chirurgie Cardiaque en 2013 ?"
+    )
+    assert asked_2013.found and asked_2013.refused_by is None and len(scripted.history) == 1
+
+
+
+def test_the_year_a_title_is_about_wins_over_the_seance_year_but_an_earlier_acts_date_does_not():
+    from app.facts import _years_match
+    from index.store import Document
+
+    pv_2009 = Document("x", "PV_CM_30_03_2009.pdf", "0", 1, "procès-verbal", None, "2009-03-30", None, None, None)
+    q = "Comment le conseil a-t-il voté en mars 2009 la cession de la salle de boxe ?"
+    cited = "Vente de la salle de boxe M. SAUREL : Par délibération du 17 novembre 2008, le Conseil a autorisé"
+    assert _years_match(q, pv_2009, cited, cited)  # a full date refers to an earlier act
+    assert not _years_match(q, pv_2009, "Report de subventions votées en 2008", "tableau")
+    assert _years_match(q, pv_2009, "Subventions 2009", "tableau")
+    assert _years_match("Quelles subventions ?", pv_2009, "Tarifs 2012", "")  # no year asked
