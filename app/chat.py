@@ -14,6 +14,8 @@ from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject,
 from index.lexical import fold
 from index.search import Hit, named_first, ranked_files, search
 from index.store import Document, Index, StoredAffaire
+from ingest.acts import RECEIPT
+from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
 from models.base import LLM, Embedder
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
@@ -86,13 +88,17 @@ def retrieval_query(question: str, history: list[dict[str, str]]) -> str:
     return " ".join([*earlier, question])
 
 
-def best_window(text: str, query: str, words: int) -> str:
-    """Keep the `words`-word stretch of the text that shares most words with the query."""
+def best_window(text: str, query: str, words: int, money: bool = False) -> str:
+    """Keep the `words`-word stretch of the text that shares most words with the query (and, for a question
+    about money, holds the amounts: "Combien coûte…" is answered by "… est de 110 000 €")."""
     tokens = text.split()
     if len(tokens) <= words:
         return text
     wanted = {w[:6] for w in _WORD.findall(fold(query)) if len(w) > 2 or w.isdigit()}
-    hits = [1 if {w[:6] for w in _WORD.findall(fold(t))} & wanted else 0 for t in tokens]
+    hits = [
+        3 if money and _AMOUNT.search(t) else 1 if {w[:6] for w in _WORD.findall(fold(t))} & wanted else 0
+        for t in tokens
+    ]  # an amount weighs as much as three words of the question: the figure is what was asked
     window = sum(hits[:words])
     best, best_at = window, 0
     for start in range(1, len(tokens) - words + 1):
@@ -103,8 +109,69 @@ def best_window(text: str, query: str, words: int) -> str:
     matched = [i for i in range(best_at, best_at + words) if hits[i]]
     if matched:
         centre = (matched[0] + matched[-1]) // 2
-        best_at = max(0, min(len(tokens) - words, centre - words // 2))
+        best_at = max(0, min(len(tokens) - words, centre - words * 2 // 5))
     return " ".join(tokens[best_at : best_at + words])
+
+
+_MONEY = re.compile(
+    r"\bcou(?:t|te|tent)\b|\bmontant|\bprix\b|\btarif|\bsubvention|\bdepens|\btouche|\brecoi|\beuros?\b|€"
+    r"|\bbudget|\bfinanc|\bpaye|\bverse|\bcotisation|\bindemnit|\bloyer"
+)
+_AMOUNT = re.compile(r"€|^euros?\b|^eur\b|^ht\b|^ttc\b", re.IGNORECASE)
+_BODY = re.compile(r"\brapporte\s*:\s*")
+# The préfecture's stamp, printed in the middle of the text of many acts.
+_STAMP = re.compile(r"Accusé de réception\W+Ministère de l.intérieur.{0,200}?" + RECEIPT.pattern + r"\s*")
+OVERLAP_WORDS = WINDOW_WORDS - STRIDE_WORDS  # consecutive chunks of a document share these words
+SHORT_ACT_CHUNKS = (
+    4  # a délibération up to this size is read whole; longer ones (tables of subsidies) by chunk
+)
+
+
+def asks_for_money(question: str) -> bool:
+    return bool(_MONEY.search(fold(question)))
+
+
+def passages(index: Index, group: list[Hit]) -> list[tuple[str, int]]:
+    """The texts the extract is cut from, in reading order, each word once, with the number of chunks found
+    in each (a text found twice gets twice the words).
+
+    A délibération is mostly short: its whole text, from "X rapporte :" on (the header and the list of those present
+    say nothing the source label does not, and cost the model seconds). Elsewhere the chunks found, the
+    consecutive ones joined where they overlap."""
+    doc = group[0].document
+    rows = _document_rows(index, group[0].chunk) if doc.kind == "délibération" else []
+    if 0 < len(rows) <= SHORT_ACT_CHUNKS:
+        text = _join(index, rows)[0][0]
+        body = _BODY.search(text)
+        if body and doc.rapporteur:
+            text = f"{doc.rapporteur} rapporte : {text[body.end() :]}"
+        return [(_STAMP.sub("", text), len(group))]
+    return _join(index, sorted(h.chunk.row for h in group))
+
+
+def _document_rows(index: Index, chunk) -> list[int]:
+    """Rows of the chunk's document: they are consecutive in the index."""
+    first = last = chunk.row
+    while first > 0 and index.chunks[first - 1].doc_id == chunk.doc_id:
+        first -= 1
+    while last + 1 < len(index.chunks) and index.chunks[last + 1].doc_id == chunk.doc_id:
+        last += 1
+    return list(range(first, last + 1))
+
+
+def _join(index: Index, rows: list[int]) -> list[tuple[str, int]]:
+    """Runs of consecutive rows become one text (the overlap dropped); other rows stand apart."""
+    runs: list[tuple[list[str], int]] = []
+    previous = None
+    for row in rows:
+        words = index.chunks[row].text.split()
+        if runs and previous == row - 1 and runs[-1][0][-OVERLAP_WORDS:] == words[:OVERLAP_WORDS]:
+            runs[-1][0].extend(words[OVERLAP_WORDS:])
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((words, 1))
+        previous = row
+    return [(" ".join(run), n) for run, n in runs]
 
 
 class Assistant:
@@ -144,8 +211,9 @@ class Assistant:
         for n, group in enumerate(groups.values(), start=1):
             best = group[0]
             doc, affaire = best.document, self.index.affaire_of(best.chunk)
-            ordered = sorted(group, key=lambda h: h.chunk.row)  # in reading order
-            excerpt = " […] ".join(best_window(h.chunk.text, query, self.extract_words) for h in ordered)
+            money = asks_for_money(query)
+            texts = passages(self.index, group)
+            excerpt = " […] ".join(best_window(t, query, self.extract_words * n, money) for t, n in texts)
             out.append(
                 Citation(
                     n,
@@ -207,9 +275,18 @@ class Assistant:
             yield text
             yield Answer(text, True, [citation], extracts, files, self._fact_notice, timings, structured=True)
             return
-        evidence = [(self.index.documents[e.doc_id], e.objet or "", e.excerpt) for e in extracts]
-        passages = [f"{h.chunk.context} {h.chunk.text}" for h in hits[: self.top_k]]
-        if off_subject(self.index, query, passages) or lacks_evidence(self.index, query, evidence):
+        top = hits[: self.top_k]
+        evidence = [
+            (
+                self.index.documents[e.doc_id],
+                e.objet or "",
+                e.excerpt,
+                " ".join(h.chunk.text for h in top if h.document.id == e.doc_id),
+            )
+            for e in extracts
+        ]
+        texts = [f"{h.chunk.context} {h.chunk.text}" for h in top]
+        if off_subject(self.index, query, texts) or lacks_evidence(self.index, query, evidence):
             timings["total_s"] = time.perf_counter() - t0
             yield Answer(self._not_found, False, [], extracts, files, notice, timings, refused_by="evidence")
             return
@@ -239,7 +316,14 @@ class Assistant:
         timings["total_s"] = time.perf_counter() - t0
         refused_by = None if found else "model"
         yield Answer(
-            text if found else self._not_found, found, citations, extracts, files, notice, timings, refused_by=refused_by
+            text if found else self._not_found,
+            found,
+            citations,
+            extracts,
+            files,
+            notice,
+            timings,
+            refused_by=refused_by,
         )
 
     def answer(

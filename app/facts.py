@@ -40,7 +40,9 @@ _MONTHS = [
 ]
 # A full date ("du 17 novembre 2008", "du 12/03/2008") refers to an earlier act; a bare year says what a title is about.
 _FULL_DATE = re.compile(
-    r"\b\d{1,2}(?:er)?\s+(?:" + "|".join(fold(m) for m in _MONTHS) + r")\s+(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
+    r"\b\d{1,2}(?:er)?\s+(?:"
+    + "|".join(fold(m) for m in _MONTHS)
+    + r")\s+(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
 )
 # Words that say what is asked, not what it is about.
 _ASKING = {
@@ -249,19 +251,20 @@ def off_subject(index: Index, query: str, passages: list[str]) -> bool:
 _SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
 
 
-def lacks_evidence(index: Index, query: str, extracts: list[tuple[Document, str, str]]) -> bool:
+def lacks_evidence(index: Index, query: str, extracts: list[tuple[Document, str, str, str]]) -> bool:
     """True when the question names a year (or a season "2012/2013") and no extract that covers its subject is
     of that year: the documents hold the subject for another year only, so the answer is not there.
 
-    extracts: (document, title, text of the extract) triples, best first."""
+    extracts: (document, title, text shown to the model, text of the chunks it was cut from), best first. The
+    subject is looked for in all of it; the year in what is shown (a chunk's context names its séance's year)."""
     years = set(_YEAR.findall(query))
     if not years or not extracts:
         return False
     spans = {f"{a}/{b}" for a, b in _SPAN.findall(query)}
     weights = word_weights(index)
-    for doc, title, excerpt in extracts:
+    for doc, title, excerpt, chunks in extracts:
         text = f"{title} {excerpt}"
-        if coverage(query, text, weights) < COVERAGE:
+        if coverage(query, f"{text} {chunks}", weights) < COVERAGE:
             continue
         if spans:
             found = {f"{a}/{b}" for a, b in _SPAN.findall(text)}
@@ -278,7 +281,9 @@ def _years_match(query: str, doc: Document, title: str, about: str) -> bool:
     years = set(_YEAR.findall(query))
     if not years or any(y in f"{title} {about}" for y in years):
         return True
-    return bool(doc.seance_date and doc.seance_date[:4] in years) and not _YEAR.search(_FULL_DATE.sub("", fold(title)))
+    return bool(doc.seance_date and doc.seance_date[:4] in years) and not _YEAR.search(
+        _FULL_DATE.sub("", fold(title))
+    )
 
 
 def _act_of(index: Index, doc: Document, affaire: StoredAffaire | None) -> Document | None:

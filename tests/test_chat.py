@@ -20,7 +20,32 @@ def test_real_llm_answers_in_french_with_sources(index, embedder, llm):
         doc = index.documents[c.doc_id]
         assert c.url == f"/documents/{doc.id}.pdf#page={c.page}"
         assert (c.act, c.seance_date) == (doc.act_number, doc.seance_date)
-        assert all(len(part.split()) <= 80 for part in c.excerpt.split(" […] "))
+        found = sum(1 for h in assistant.retrieve(Q["d003"]["question"], [])[:3] if h.document.id == c.doc_id)
+        assert len(c.excerpt.split()) <= 80 * found  # a chunk found adds one extract's worth of words
+
+
+def test_an_acts_extract_is_its_text_without_header_each_word_once_around_the_answer(index, embedder):
+    assistant = Assistant(index, embedder, None, top_k=3, extract_words=80)
+    question = Q["d003"]["question"]
+    hits = assistant.retrieve(question, [])
+    assert {h.document.path for h in hits[:3]} == {
+        "deliberations/Delibs_2013_03_25/2013-03-25-0000062224.pdf"
+    }
+    [extract] = assistant.extracts(hits, question)  # three chunks of one act: one extract
+    words = extract.excerpt.split()
+    assert "TALCO" in words  # the company the question asks for (the chunks found hold it in their overlap)
+    assert "Présents" not in words and "Absents" not in words  # the header is in the source label
+    shingles = [" ".join(words[i : i + 12]) for i in range(len(words) - 11)]
+    assert len(shingles) == len(set(shingles))  # overlapping chunks are joined, not repeated
+
+
+def test_a_question_about_money_keeps_the_amount_in_the_window():
+    text = (
+        "agrandissement du local associatif " + "mot " * 60 + "boulodrome Onillon : montant de 110 000 € fin"
+    )
+    question = "Combien coûte l'agrandissement du local associatif du boulodrome Onillon ?"
+    assert "€" in best_window(text, question, 30, money=True)
+    assert "€" not in best_window(text, question, 30, money=False)
 
 
 def test_marks_map_to_extracts_and_unknown_marks_are_dropped(index, embedder, scripted):
