@@ -212,7 +212,7 @@ class Assistant:
             best = group[0]
             doc, affaire = best.document, self.index.affaire_of(best.chunk)
             money = asks_for_money(query)
-            texts = passages(self.index, group)
+            texts = self.passages(group)
             excerpt = " […] ".join(best_window(t, query, self.extract_words * n, money) for t, n in texts)
             out.append(
                 Citation(
@@ -229,6 +229,9 @@ class Assistant:
                 )
             )
         return out
+
+    def passages(self, group: list[Hit]) -> list[tuple[str, int]]:
+        return passages(self.index, group)
 
     def messages(
         self, question: str, history: list[dict[str, str]], extracts: list[Citation]

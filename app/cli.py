@@ -18,7 +18,12 @@ def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
     report = ingest(
-        Path(args.dir), settings.index_dir, runtime.embedder(settings), rebuild=args.rebuild, ocr=settings.ocr
+        Path(args.dir),
+        settings.index_dir,
+        runtime.embedder(settings),
+        rebuild=args.rebuild,
+        ocr=settings.ocr,
+        workers=settings.ingest_workers,
     )
     _print_report(report)
     return 0
@@ -159,7 +164,14 @@ def cmd_eval(args, settings: Settings) -> int:
     root = runtime.eval_root(settings, corpus)
     emb = runtime.embedder(settings)
     # stdout carries the metrics JSON alone; what happens along the way goes to stderr.
-    report = ingest(corpus, root, emb, ocr=settings.ocr, log=lambda line: print(line, file=sys.stderr))
+    report = ingest(
+        corpus,
+        root,
+        emb,
+        ocr=settings.ocr,
+        log=lambda line: print(line, file=sys.stderr),
+        workers=settings.ingest_workers,
+    )
     _print_report(report, file=sys.stderr)
     assistant = runtime.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
     _warn_missing_gold(questions, {Path(d.path).name for d in assistant.index.documents.values()})

@@ -207,6 +207,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                 progress=False,
                 ocr=settings.ocr,
                 log=lambda _: None,
+                workers=settings.ingest_workers,
             )
         except IngestRunning as e:
             raise HTTPException(

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     )
     llm_max_tokens: int = Field(256, description="Longest answer, in tokens.")
     ocr: bool = Field(True, description="Read image-only scans with Tesseract (French) when it is installed.")
+    ingest_workers: int = Field(
+        0, description="Processes reading PDFs during an ingest; 0 means one per core."
+    )
     top_k: int = Field(4, description="Extracts given to the LLM per question.")
     extract_words: int = Field(110, description="Longest extract given to the LLM, in words.")
     cors_origins: list[str] = Field(

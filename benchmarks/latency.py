@@ -61,6 +61,14 @@ def time_to_sources(index, emb, settings, questions: list[dict]) -> list[float]:
     return out
 
 
+class Unshaped(Assistant):
+    """The baseline: the chunks found, whole and as stored (an act's header and list of those present included,
+    overlaps repeated), no window."""
+
+    def passages(self, group):
+        return [(h.chunk.text, 1) for h in sorted(group, key=lambda h: h.chunk.row)]
+
+
 def first_token(assistant: Assistant, q: dict) -> float:
     cancel, t = threading.Event(), time.perf_counter()
     took = float("nan")
@@ -110,7 +118,7 @@ def main() -> None:
         llm = runtime.llm(settings)  # loads the default model and evaluates the system prompt once
         figures["model"], figures["load_and_prime_s"] = llm.name, time.perf_counter() - t
         ours = Assistant(index, emb, llm, settings.top_k, settings.extract_words, settings.llm_max_tokens)
-        whole = Assistant(index, emb, llm, settings.top_k, 10_000, settings.llm_max_tokens)
+        whole = Unshaped(index, emb, llm, settings.top_k, 10_000, settings.llm_max_tokens)
         fast, slow = [], []
         for q in load_questions(args.questions, args.limit):
             fast.append(first_token(ours, q))

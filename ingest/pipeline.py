@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,10 +71,13 @@ def ingest(
     progress: bool = True,
     ocr: bool = False,
     log: Callable[[str], None] = print,
+    workers: int = 0,
 ) -> Report:
-    """Bring the index under root up to date with the PDFs under corpus (one ingest at a time per root)."""
+    """Bring the index under root up to date with the PDFs under corpus (one ingest at a time per root).
+
+    workers: processes reading PDFs (0: one per core)."""
     with ingest_lock(root):
-        return _ingest(corpus, root, embedder, rebuild, progress, ocr, log)
+        return _ingest(corpus, root, embedder, rebuild, progress, ocr, log, workers)
 
 
 DUPLICATE = "duplicate of "
@@ -83,6 +91,7 @@ def _ingest(
     progress: bool,
     ocr: bool,
     log: Callable[[str], None],
+    workers: int = 0,
 ) -> Report:
     corpus = corpus.resolve()
     stale = current(root) is not None and schema_of(root) != SCHEMA_VERSION
@@ -112,7 +121,8 @@ def _ingest(
     keeper: dict[str, str] = {}
     for path in sorted(files, key=lambda p: p.relative_to(corpus).as_posix() not in known):
         keeper.setdefault(digests[path], path.relative_to(corpus).as_posix())
-    for path in tqdm(files, desc="Lecture des PDF", unit="pdf", disable=not progress):
+    to_read: list[tuple[Path, str, str]] = []
+    for path in files:
         rel = path.relative_to(corpus).as_posix()
         digest = digests[path]
         if keeper[digest] != rel:
@@ -127,14 +137,16 @@ def _ingest(
         if rel in known_skips and known_skips[rel].sha256 == digest:
             report.skipped.append(known_skips[rel])
             continue
-        try:
-            pages = read_pages(path, ocr=ocr)
-        except UnreadablePDF as e:
-            report.skipped.append(Skipped(rel, digest, str(e)))
-            log(f"skipped {rel}: {e}")
+        to_read.append((path, rel, digest))
+    for (_, rel, digest), (parsed, error) in zip(
+        to_read, _read_all(to_read, ocr, progress, workers), strict=True
+    ):
+        if parsed is None:
+            report.skipped.append(Skipped(rel, digest, str(error)))
+            log(f"skipped {rel}: {error}")
             continue
         (report.replaced if rel in known else report.added).append(rel)
-        fresh.append(_parse(rel, digest, pages))
+        fresh.append(parsed)
     fresh = _drop_same_receipt(reused, fresh, report, log)
     seen = {Path(f).relative_to(corpus).as_posix() for f in files}
     report.removed = sorted(set(known) - seen)
@@ -200,6 +212,53 @@ def _drop_same_receipt(
             if doc.path in done:
                 done.remove(doc.path)
     return kept
+
+
+def _read_one(job: tuple[Path, str, str, bool]) -> tuple[Parsed | None, str | None]:
+    """Read and parse one PDF (in a worker process): the parsed act, or why it was skipped."""
+    path, rel, digest, ocr = job
+    try:
+        pages = read_pages(path, ocr=ocr)
+    except UnreadablePDF as e:
+        return None, str(e)
+    return _parse(rel, digest, pages), None
+
+
+def _follow_parent(parent: int) -> None:
+    """In a reading worker: exit when the ingest that started it is gone (kill -9 gives its workers no word,
+    and they would wait forever on their queue, holding the terminal or the pipes of whoever ran the ingest)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _read_all(
+    jobs: list[tuple[Path, str, str]], ocr: bool, progress: bool, workers: int = 0
+) -> Iterator[tuple[Parsed | None, str | None]]:
+    """Read the PDFs on every core (pypdf is pure Python: one core each), in order; the embedder then has the
+    machine to itself. Worker processes are started fresh ("spawn"): they inherit neither the ingest lock nor
+    the embedder's threads."""
+    tasks = [(path, rel, digest, ocr) for path, rel, digest in jobs]
+    workers = min(len(tasks), workers or os.cpu_count() or 1)
+    with tqdm(total=len(tasks), desc="Lecture des PDF", unit="pdf", disable=not progress) as bar:
+        if workers < 2:
+            for task in tasks:
+                yield _read_one(task)
+                bar.update()
+            return
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
+            for result in pool.map(_read_one, tasks):
+                yield result
+                bar.update()
 
 
 def _parse(rel: str, digest: str, pages: list[Page]) -> Parsed:

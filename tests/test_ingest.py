@@ -94,3 +94,21 @@ def test_index_refuses_another_embedder(index):
 def test_missing_index_says_what_to_run(tmp_path):
     with pytest.raises(IndexError_, match="registre ingest"):
         open_index(tmp_path)
+
+
+def test_reading_on_several_processes_gives_the_same_index_as_one(folder, tmp_path, embedder):
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer garbage")
+    one = ingest(folder, tmp_path / "one", embedder, progress=False, log=lambda _: None, workers=1)
+    two = ingest(folder, tmp_path / "two", embedder, progress=False, log=lambda _: None, workers=2)
+    assert (one.added, one.chunks) == (two.added, two.chunks) and len(one.added) == 3
+    assert [(s.path, s.reason) for s in one.skipped] == [(s.path, s.reason) for s in two.skipped]
+    assert any(
+        "not a readable PDF" in s.reason for s in two.skipped
+    )  # a worker's failure is reported, not raised
+    a, b = open_index(tmp_path / "one"), open_index(tmp_path / "two")
+    assert sorted(a.documents.values(), key=lambda d: d.path) == sorted(
+        b.documents.values(), key=lambda d: d.path
+    )
+    assert [(c.doc_id, c.text, c.context, c.page) for c in a.chunks] == [
+        (c.doc_id, c.text, c.context, c.page) for c in b.chunks
+    ]

@@ -191,6 +191,8 @@ class Ingest:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(30)
         self._reader.join(30)
+        # stderr ends only when every process holding it has exited: its PDF-reading workers went with it
+        assert not self._reader.is_alive(), "a process started by the killed ingest outlived it"
         self.proc.stdout.close()  # type: ignore[union-attr]
         self.proc.stderr.close()  # type: ignore[union-attr]
 
