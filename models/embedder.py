@@ -35,7 +35,9 @@ class OnnxUSE:
         )
         self.name = "use-multilingual"
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    # Small batches are fastest on CPU: passages of one batch are padded to the longest, and big ones leave the
+    # cache (2 cores, 384 chunks: 114 passages/s by 8, 96 by 16, 88 by 32, 78 by 64, 77 one by one).
+    def embed(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         rows = [
