@@ -14,7 +14,6 @@ from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject,
 from index.lexical import fold
 from index.search import Hit, named_first, ranked_files, search
 from index.store import Document, Index, StoredAffaire
-from ingest.acts import RECEIPT
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
 from models.base import LLM, Embedder
 
@@ -119,8 +118,6 @@ _MONEY = re.compile(
 )
 _AMOUNT = re.compile(r"€|^euros?\b|^eur\b|^ht\b|^ttc\b", re.IGNORECASE)
 _BODY = re.compile(r"\brapporte\s*:\s*")
-# The préfecture's stamp, printed in the middle of the text of many acts.
-_STAMP = re.compile(r"Accusé de réception\W+Ministère de l.intérieur.{0,200}?" + RECEIPT.pattern + r"\s*")
 OVERLAP_WORDS = WINDOW_WORDS - STRIDE_WORDS  # consecutive chunks of a document share these words
 SHORT_ACT_CHUNKS = (
     4  # a délibération up to this size is read whole; longer ones (tables of subsidies) by chunk
@@ -141,11 +138,11 @@ def passages(index: Index, group: list[Hit]) -> list[tuple[str, int]]:
     doc = group[0].document
     rows = _document_rows(index, group[0].chunk) if doc.kind == "délibération" else []
     if 0 < len(rows) <= SHORT_ACT_CHUNKS:
-        text = _join(index, rows)[0][0]
+        text = " ".join(t for t, _ in _join(index, rows))
         body = _BODY.search(text)
         if body and doc.rapporteur:
             text = f"{doc.rapporteur} rapporte : {text[body.end() :]}"
-        return [(_STAMP.sub("", text), len(group))]
+        return [(text, len(group))]
     return _join(index, sorted(h.chunk.row for h in group))
 
 
