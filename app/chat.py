@@ -119,9 +119,8 @@ _MONEY = re.compile(
 _AMOUNT = re.compile(r"€|^euros?\b|^eur\b|^ht\b|^ttc\b", re.IGNORECASE)
 _BODY = re.compile(r"\brapporte\s*:\s*")
 OVERLAP_WORDS = WINDOW_WORDS - STRIDE_WORDS  # consecutive chunks of a document share these words
-SHORT_ACT_CHUNKS = (
-    4  # a délibération up to this size is read whole; longer ones (tables of subsidies) by chunk
-)
+# A délibération up to this many chunks is read whole; longer ones (tables of subsidies) by the chunks found.
+SHORT_ACT_CHUNKS = 4
 
 
 def asks_for_money(question: str) -> bool:
@@ -205,12 +204,12 @@ class Assistant:
         for hit in hits[: self.top_k]:
             groups.setdefault((hit.document.id, hit.chunk.affaire), []).append(hit)
         out = []
+        money = asks_for_money(query)
         for n, group in enumerate(groups.values(), start=1):
             best = group[0]
             doc, affaire = best.document, self.index.affaire_of(best.chunk)
-            money = asks_for_money(query)
             texts = self.passages(group)
-            excerpt = " […] ".join(best_window(t, query, self.extract_words * n, money) for t, n in texts)
+            excerpt = " […] ".join(best_window(t, query, self.extract_words * k, money) for t, k in texts)
             out.append(
                 Citation(
                     n,
