@@ -263,14 +263,13 @@ def lacks_evidence(index: Index, query: str, extracts: list[tuple[Document, str,
     spans = {f"{a}/{b}" for a, b in _SPAN.findall(query)}
     weights = word_weights(index)
     for doc, title, excerpt, chunks in extracts:
-        text = f"{title} {excerpt}"
-        if coverage(query, f"{text} {chunks}", weights) < COVERAGE:
+        if coverage(query, f"{title} {excerpt} {chunks}", weights) < COVERAGE:
             continue
         if spans:
-            found = {f"{a}/{b}" for a, b in _SPAN.findall(text)}
+            found = {f"{a}/{b}" for a, b in _SPAN.findall(f"{title} {excerpt}")}
             if spans & found:
                 return False
-        elif _years_match(query, doc, title, text):
+        elif _years_match(query, doc, title, excerpt):
             return False
     return True
 
