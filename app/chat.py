@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.facts import Fact, find_fact, french_date, lacks_evidence, off_subject, word_weights
+from app.terms import missing_terms
 from index.lexical import fold
 from index.search import Hit, named_first, ranked_files, search
 from index.store import Document, Index, StoredAffaire
@@ -191,7 +192,7 @@ class Assistant:
         # Prompts are read once: the hot path only formats them.
         self._system, self._not_found = prompt("system"), prompt("not_found")
         self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
-        self._fact_notice = prompt("notice_facts")
+        self._fact_notice, self._absent = prompt("notice_facts"), prompt("absent")
         word_weights(index)  # once, at start-up: the evidence rules weigh the question's words by rarity
 
     def retrieve(self, question: str, history: list[dict[str, str]], k: int = 10) -> list[Hit]:
@@ -241,6 +242,13 @@ class Assistant:
             )
             for e in extracts
         )
+        missing = missing_terms(question, [f"{e.objet or ''} {e.excerpt}" for e in extracts])
+        if missing:  # the model is told, so that a look-alike ("séjour" in a cemetery tariff) is not taken for it
+            quoted = " et ".join(f"« {t} »" for t in missing)
+            block += "\n\n" + self._absent.format(
+                terms=("les expressions " if len(missing) > 1 else "l'expression ") + quoted,
+                verb="n'apparaissent" if len(missing) > 1 else "n'apparaît",
+            )
         turns = [
             {"role": m["role"], "content": m["content"][:600]}
             for m in history[-4:]

@@ -303,6 +303,8 @@ def french_date(iso: str | None) -> str:
 def _outcome(a: StoredAffaire) -> str:
     printed = (a.vote or "").split(" · ")[-1]
     if ":" not in printed and printed:
+        if a.contre and "unanimit" in fold(printed):  # a comptes rendu of May 2011 prints both
+            return f"Adopté à la majorité (le document imprime « {printed} » malgré {a.contre} voix contre)"
         return printed[0].upper() + printed[1:]
     return {"unanimité": "Adopté à l'unanimité", "majorité": "Adopté à la majorité", "rejeté": "Rejeté"}.get(
         a.outcome or "", "Adopté"
@@ -337,7 +339,7 @@ def _vote(index: Index, affaire: StoredAffaire | None, question: str) -> Fact | 
     )
     q = fold(question)
     if "unanimit" in q and re.search(r"\best-ce\b|-t-(?:il|elle)|-(?:ils|elles)\b|^(?:a|ont|est|sont)\b", q):
-        text = ("Oui. " if tally.outcome == "unanimité" else "Non. ") + text
+        text = ("Oui. " if tally.outcome == "unanimité" and not tally.contre else "Non. ") + text
     return Fact(text, doc, tally.vote_page, tally, "vote")
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: objets read whole (lines with commas but no surname kept)
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,

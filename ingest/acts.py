@@ -34,6 +34,8 @@ _RAPPORTEUR = re.compile(
     r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
 )
 _NAMES = re.compile(r"^(?:[A-ZÀ-Ý][\w'-]+(?:-[A-ZÀ-Ý][\w'-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý' -]+[,.]?\s*)+$")
+# A surname as the lists of those present print it; "Extension, Terminaux, Maintenance" is an objet, not a list.
+_SURNAME = re.compile(r"\b[A-ZÀ-Ý][A-ZÀ-Ý'-]{2,}\b")
 _COUNCIL = re.compile(
     r"d[ée]lib[ée]rations?\s+du\s+(Conseil\s+(?:Municipal|de\s+M[ée]tropole|M[ée]tropolitain|Communautaire|"
     r"d['’]\s*Agglom[ée]ration))\s+de\s+(?:la\s+|l['’]\s*)?((?:Ville|Commune|M[ée]tropole|"
@@ -150,7 +152,8 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
         label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
         label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
         names = _NAMES.match(line) is not None
-        if block and (label or names or line.count(",") >= 2):  # a label or names: the objet starts below
+        listed = line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2  # "Sarah EL ATMANI ,Martine PETITOUT."
+        if block and (label or names or listed):  # a label or names: the objet starts below
             break
         block.insert(0, line.strip())
         if len(block) >= 6:

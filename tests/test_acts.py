@@ -26,6 +26,16 @@ def test_deliberation_states_number_seance_objet_rapporteur():
     assert (info.published_date, info.receipt_date) == ("2013-02-05", "2013-02-06")
 
 
+def test_objet_keeps_its_lines_with_commas():
+    # "Extension, Terminaux, Maintenance" has two commas like the list of those present above it, but no surname
+    info = describe(read_pages(CORPUS / "deliberations/Delibs_2013_03_25/2013-03-25-0000062224.pdf"))
+    assert info.objet == (
+        "Réseau municipal radio TETRA Extension, Terminaux, Maintenance Autorisation de signer le marché"
+    )
+    partners = describe(read_pages(CORPUS / "deliberations/Delibs_2013_03_25/2013-03-25-0000062245.pdf"))
+    assert partners.objet.startswith("Approbation des conventions de partenariat « Politique de la Ville")
+
+
 def test_printed_act_numbers_are_normalised():
     assert [act_number(n) for n in ("2013 / 138", "2013/0138", "2013-138", "V2024-420")] == [
         "2013/138",

@@ -45,6 +45,8 @@ def test_proces_verbal_is_split_into_numbered_affaires_with_votes(pv_2011):
             "Pour : 51 · Abstentions : 7 · Adopté à l’unanimité des suffrages exprimés",
         ),
         ("proces-verbaux/PV_CM_20_06_2011.pdf", 3, "Pour : 46 · Contre : 10 (PC, Verts-NPA)"),
+        # printed as is, though 7 voted against: the answer says so (tests/test_chat.py)
+        ("comptes-rendus/CR_CM_09_05_2011.pdf", 15, "Pour : 46 · Contre : 7 (UMP-NI) · Adopté à l’unanimité"),
     ],
 )
 def test_named_dissenters_and_abstentions_are_kept(file, number, vote):
