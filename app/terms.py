@@ -69,9 +69,12 @@ def terms(question: str) -> list[tuple[str, tuple[str, str]]]:
     for i, first in enumerate(words):
         if not _names(question, first, words[i - 1] if i else None):
             continue
+        complement = i > 0 and fold(words[i - 1].group()) in _JOIN and glued(words[i - 1], first)
         j = i + 1
         if j < len(words) and fold(words[j].group()) in _JOIN and glued(words[i], words[j]):
             j += 1
+        elif complement:
+            continue  # "emplois d'avenir supplémentaires": the adjective goes with the whole term
         if j < len(words) and glued(words[j - 1], words[j]) and _names(question, words[j], words[j - 1]):
             found.append((question[first.start() : words[j].end()], (_stem(first.group()), _stem(words[j].group()))))
     return found

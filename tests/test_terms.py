@@ -26,6 +26,7 @@ def test_qualifiers_numbers_verbs_and_punctuation_make_no_term():
     assert written("Qui sont les trois personnalités qualifiées ?") == []
     assert written("Qui a été élue présidente ?") == []
     assert written("Quel est le montant total prélevé ?") == []
+    assert written("Combien d'emplois d'avenir supplémentaires ?") == ["emplois d'avenir"]
     assert written("le Festival International du Cinéma Méditerranéen (Cinemed)") == [
         "Festival International",  # "du" joins no term: "International du Cinéma" is not one
         "Cinéma Méditerranéen",
