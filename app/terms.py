@@ -80,9 +80,8 @@ def terms(question: str) -> list[tuple[str, tuple[str, str]]]:
     return found
 
 
-def prints(pair: tuple[str, str], text: str) -> bool:
-    """The text holds the term: its second word within a few words after the first."""
-    stems = [_stem(w) for w in _WORD.findall(text)]
+def prints(pair: tuple[str, str], stems: list[str]) -> bool:
+    """The text (as its folded words) holds the term: its second word within a few words after the first."""
     first = [i for i, s in enumerate(stems) if s == pair[0]]
     second = [i for i, s in enumerate(stems) if s == pair[1]]
     return any(0 < j - i <= _REACH for i in first for j in second)
@@ -90,4 +89,8 @@ def prints(pair: tuple[str, str], text: str) -> bool:
 
 def missing_terms(question: str, texts: list[str]) -> list[str]:
     """The question's terms that none of the texts prints, as the question writes them."""
-    return [written for written, pair in terms(question) if not any(prints(pair, t) for t in texts)]
+    wanted = terms(question)
+    if not wanted:
+        return []
+    stemmed = [[_stem(w) for w in _WORD.findall(t)] for t in texts]  # each text read once, not once per term
+    return [written for written, pair in wanted if not any(prints(pair, s) for s in stemmed)]
