@@ -22,14 +22,100 @@ _GLUE = re.compile(r"\s+|\s*['’]\s*")
 # Words that qualify or count rather than name: "nouvelle école", "trois personnalités", "moins de 14 ans".
 _FREE = {
     fold(w)
-    for w in (
-        "ancien ancienne anciens anciennes nouveau nouvel nouvelle nouveaux nouvelles grand grande grands grandes "
-        "petit petite petits petites premier première premiers premières dernier dernière derniers dernières "
-        "jeune jeunes vieux vieille vieilles beau belle beaux belles bon bonne bons bonnes gros grosse haut haute "
-        "hauts hautes long longue longs longues même mêmes autre autres seul seule seuls seules prochain prochaine "
-        "prochains prochaines plus moins très tout toute tous toutes un une deux trois quatre cinq six sept huit "
-        "neuf dix onze douze treize quatorze quinze seize vingt trente quarante cinquante soixante cent cents mille"
-    ).split()
+    for w in [
+        "ancien",
+        "ancienne",
+        "anciens",
+        "anciennes",
+        "nouveau",
+        "nouvel",
+        "nouvelle",
+        "nouveaux",
+        "nouvelles",
+        "grand",
+        "grande",
+        "grands",
+        "grandes",
+        "petit",
+        "petite",
+        "petits",
+        "petites",
+        "premier",
+        "première",
+        "premiers",
+        "premières",
+        "dernier",
+        "dernière",
+        "derniers",
+        "dernières",
+        "jeune",
+        "jeunes",
+        "vieux",
+        "vieille",
+        "vieilles",
+        "beau",
+        "belle",
+        "beaux",
+        "belles",
+        "bon",
+        "bonne",
+        "bons",
+        "bonnes",
+        "gros",
+        "grosse",
+        "haut",
+        "haute",
+        "hauts",
+        "hautes",
+        "long",
+        "longue",
+        "longs",
+        "longues",
+        "même",
+        "mêmes",
+        "autre",
+        "autres",
+        "seul",
+        "seule",
+        "seuls",
+        "seules",
+        "prochain",
+        "prochaine",
+        "prochains",
+        "prochaines",
+        "plus",
+        "moins",
+        "très",
+        "tout",
+        "toute",
+        "tous",
+        "toutes",
+        "un",
+        "une",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "treize",
+        "quatorze",
+        "quinze",
+        "seize",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "cents",
+        "mille",
+    ]
 }
 _AUXILIARY = {"a", "ont", "est", "sont", "été", "était", "étaient", "avait", "avaient", "sera", "seront"}
 _INVERSION = re.compile(r"-(?:t-|il\b|elle\b|ils\b|elles\b|on\b)")  # "ouvre-t-elle": a verb
@@ -71,12 +157,14 @@ def terms(question: str) -> list[tuple[str, tuple[str, str]]]:
             continue
         complement = i > 0 and fold(words[i - 1].group()) in _JOIN and glued(words[i - 1], first)
         j = i + 1
-        if j < len(words) and fold(words[j].group()) in _JOIN and glued(words[i], words[j]):
+        if j < len(words) and fold(words[j].group()) in _JOIN and glued(first, words[j]):
             j += 1
         elif complement:
             continue  # "emplois d'avenir supplémentaires": the adjective goes with the whole term
         if j < len(words) and glued(words[j - 1], words[j]) and _names(question, words[j], words[j - 1]):
-            found.append((question[first.start() : words[j].end()], (_stem(first.group()), _stem(words[j].group()))))
+            found.append(
+                (question[first.start() : words[j].end()], (_stem(first.group()), _stem(words[j].group())))
+            )
     return found
 
 
