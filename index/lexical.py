@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
 
+from index.french import fold
+
 _TOKENS = r"(?u)\b\w+\b"  # single characters too: "8 classes", "Pour : 2"
-
-
-def fold(text: str) -> str:
-    """Lowercase and drop accents, so "Étrangers" and "etrangers" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _STOPWORDS = sorted(

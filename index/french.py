@@ -1,0 +1,92 @@
+"""French text, written once: accent folding, words, stems, stop words, months and dates.
+
+Every step that compares words (retrieval, question analysis, evidence, staff search) folds and stems them here,
+so that "Étrangers", "étranger" and "etrangers" are one word everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+WORD = re.compile(r"\w+")
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+MONTH_NUMBER = {m: i for i, m in enumerate(MONTHS, start=1)} | {
+    "fevrier": 2,
+    "aout": 8,
+    "decembre": 12,
+}
+
+# Function words: articles, pronouns, prepositions, conjunctions, auxiliaries. Closed classes of the language,
+# not words of any question.
+STOP_WORDS = frozenset(
+    """a à afin ai aie aient aies ait as au aucun aucune aupres auquel aura aurai auraient aurais aurait auras
+    aurez auriez aurions aurons auront aussi autre autres aux auxquelles auxquels avaient avais avait avant avec
+    avez aviez avions avoir avons ayant c ça car ce ceci cela celle celles celui cependant certain certaine
+    certaines certains ces cet cette ceux chacun chacune chaque chez ci comme d dans de des depuis dès donc dont
+    du duquel elle elles en encore entre es est et étaient étais était étant été êtes étiez étions être eu eue
+    eues eurent eus eut eux fait fut furent fus il ils j je jusqu jusque l la laquelle le lequel les lesquelles
+    lesquels leur leurs lors lorsque lui m ma mais me même mêmes mes moi mon n ne ni nos notre nous on ont ou
+    où par parce pas pendant peu peut plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa
+    sans se selon sera serai seraient serait seras serez seriez serions serons seront ses si sien sienne son
+    sont sous soit sommes sont sur t ta te tes toi ton tous tout toute toutes très tu un une vers vos votre
+    vous y""".split()
+)
+FOLDED_STOP_WORDS = frozenset(
+    "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c)) for w in STOP_WORDS
+)
+
+_STEMMER = Stemmer.Stemmer("french")
+
+
+def fold(text: str) -> str:
+    """Lowercase and drop accents, so "Étrangers" and "etrangers" are one word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball's French stem of a folded word ("delibérations" → "deliber"); numbers stay as they are."""
+    return word if word.isdigit() else _STEMMER.stemWord(word)
+
+
+def stems(text: str, drop_stop_words: bool = True) -> list[str]:
+    """The stems of a text's words, in order, function words dropped unless asked."""
+    return [stem(w) for w in words(text) if not (drop_stop_words and w in FOLDED_STOP_WORDS)]
+
+
+def content_stems(text: str) -> set[str]:
+    """The stems of the words that carry meaning: no function word, no single letter (numbers kept)."""
+    return {stem(w) for w in words(text) if (len(w) > 1 or w.isdigit()) and w not in FOLDED_STOP_WORDS}
+
+
+def french_date(iso: str | None) -> str:
+    """ "2014-02-17" → "17 février 2014"; "2014-02-01" → "1er février 2014"."""
+    if not iso:
+        return ""
+    year, month, day = iso.split("-")
+    return f"{int(day)}{'er' if day == '01' else ''} {MONTHS[int(month) - 1]} {year}"
