@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.chat import Answer, Assistant, retrieval_query
+from app.answer.assistant import Answer, Assistant
 from index.search import Hit, ranked_files, search
 
 _SEPARATORS = re.compile(r"(?<=\d)[.\s\u00a0\u202f](?=\d{3}\b)")
@@ -68,12 +68,13 @@ def recall_curve(ranks: list[int | None], k: int = 10) -> list[float | None]:
     return [sum(1 for r in ranks if r is not None and r <= cut) / len(ranks) for cut in range(1, k + 1)]
 
 
-def retriever_ranks(index, embedder, questions: list[dict], mode: str, k: int = 10) -> list[int | None]:
+def retriever_ranks(assistant: Assistant, questions: list[dict], mode: str, k: int = 10) -> list[int | None]:
     """File-level gold ranks of one retriever alone (index.search mode), one per answerable question."""
     ranks = []
+    index, embedder = assistant.index, assistant.embedder
     for q in questions:
         if q.get("answerable"):
-            query = retrieval_query(q["question"], q.get("history") or [])
+            query = assistant.understand(q["question"], q.get("history") or []).search_text
             hits = search(index, embedder, query, k=k, mode=mode)
             ranks.append(gold_rank([d.path for d in ranked_files(hits)], q.get("gold_files") or []))
     return ranks
@@ -133,7 +134,7 @@ def run(
     if compare:
         metrics["compare"] = {}
         for mode in compare:
-            ranks = retriever_ranks(assistant.index, assistant.embedder, questions, mode)
+            ranks = retriever_ranks(assistant, questions, mode)
             metrics["compare"][mode] = retrieval_metrics(ranks)
             curves[mode] = recall_curve(ranks)
     metrics["recall_curve"] = curves
@@ -160,7 +161,7 @@ def _answer_row(assistant: Assistant, q: dict, retrieval_only: bool) -> dict:
     """Run one question; the retrieved chunks (with scores) are those the answer path retrieves too."""
     history = q.get("history") or []
     t0 = time.perf_counter()
-    hits = assistant.retrieve(q["question"], history)
+    hits = assistant.retrieve(assistant.understand(q["question"], history))
     elapsed = time.perf_counter() - t0
     retrieved = [{"file": h.document.path, "page": h.chunk.page, "score": round(h.score, 4)} for h in hits]
     if retrieval_only:
@@ -185,6 +186,9 @@ def _answer_row(assistant: Assistant, q: dict, retrieval_only: bool) -> dict:
         "context_files": list(dict.fromkeys(e.file for e in answer.extracts)),
         "structured": answer.structured,  # read from the acts' structured data, not generated
         "refused_by": answer.refused_by,  # "evidence" (before the model), "model"; None when answered
+        "evidence": answer.evidence.sentence if answer.evidence else None,  # the sentence shown at once
+        "checked": answer.checked,  # the answer check's verdict (None: nothing generated)
+        "check_reason": answer.check_reason,
         "timings": answer.timings,
     }
 

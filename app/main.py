@@ -18,9 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app import runtime
 from app.admission import Busy, Gate
-from app.chat import Answer, Assistant, Sources
+from app.answer.assistant import Answer, Assistant, Sources
 from app.routes import openai
-from app.schemas import ChatRequest, ChatResponse, CitationOut, SearchResponse
+from app.schemas import ChatRequest, ChatResponse, CitationOut, EvidenceOut, SearchResponse
 from app.security import BodySizeLimit, RateLimit, SecurityHeaders, validation_error
 from app.settings import Settings
 from app.staff import Filters, search_acts
@@ -180,9 +180,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             )
 
     def reopen(a: Assistant) -> dict:
-        a.index = open_for(
-            settings.index_dir, a.index.embedder
-        )  # requests under way keep the index they hold
+        a.use_index(open_for(settings.index_dir, a.index.embedder))  # requests under way keep theirs
         return {
             "index": a.index.folder.name,
             "documents": len(a.index.documents),
@@ -271,7 +269,9 @@ async def _sse(assistant: Assistant, question: str, history: list, human_contact
         async for item in relay(assistant, question, history, ticket):
             if isinstance(item, Sources):
                 extracts = [CitationOut.of(c).model_dump() for c in item.extracts]
-                yield _event("sources", json.dumps({"extracts": extracts}, ensure_ascii=False))
+                evidence = EvidenceOut.of(item.evidence)
+                payload = {"extracts": extracts, "evidence": evidence.model_dump() if evidence else None}
+                yield _event("sources", json.dumps(payload, ensure_ascii=False))
             elif isinstance(item, Answer):
                 yield _event("done", ChatResponse.of(item, human_contact).model_dump_json())
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.chat import Assistant, prompt
+from app.answer.assistant import Assistant, prompt
 from app.settings import Settings
 from index.store import Index
 from ingest.pipeline import open_for

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.chat import Answer, Citation
+from app.answer.assistant import Answer, Citation, Evidence
 from app.security import without_links
 
 
@@ -46,6 +46,19 @@ class CitationOut(BaseModel):
         )
 
 
+class EvidenceOut(BaseModel):
+    """The document's own sentence that answers, shown before the model starts."""
+
+    n: int = Field(description="The citation (extract) that holds the sentence.")
+    sentence: str
+    start: int = Field(description="Offset of the sentence in that extract's excerpt.")
+    end: int
+
+    @classmethod
+    def of(cls, e: Evidence | None) -> EvidenceOut | None:
+        return None if e is None else cls(n=e.n, sentence=e.sentence, start=e.start, end=e.end)
+
+
 class ChatResponse(BaseModel):
     answer: str
     found: bool = Field(description="False when the published documents do not hold the answer.")
@@ -64,6 +77,17 @@ class ChatResponse(BaseModel):
     )
     human_contact: str = Field(description="How to reach a person.")
     timings: dict[str, float | None]
+    evidence: EvidenceOut | None = Field(None, description="The sentence of the documents that answers.")
+    checked: bool | None = Field(
+        None,
+        description="True: every figure and name of the generated answer stands in the extracts. False: it did "
+        "not, and the answer shown is the document's own sentence (check_reason says why). None: nothing "
+        "was generated.",
+    )
+    check_reason: str | None = None
+    generated_by: Literal["ai", "document"] = Field(
+        "ai", description="ai: written by the language model; document: the document's own words."
+    )
 
     @classmethod
     def of(cls, answer: Answer, human_contact: str) -> ChatResponse:
@@ -76,6 +100,10 @@ class ChatResponse(BaseModel):
             structured=answer.structured,
             human_contact=human_contact,
             timings=answer.timings,
+            evidence=EvidenceOut.of(answer.evidence),
+            checked=answer.checked,
+            check_reason=answer.check_reason,
+            generated_by=answer.generated_by,  # type: ignore[arg-type]
         )
 
 

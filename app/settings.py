@@ -25,13 +25,13 @@ class Settings(BaseSettings):
     llm_gpu_layers: int = Field(
         -1, description="Layers offloaded to the GPU when the build supports it (-1: all; 0: CPU only)."
     )
-    llm_max_tokens: int = Field(256, description="Longest answer, in tokens.")
+    llm_max_tokens: int = Field(160, description="Longest answer, in tokens.")
     ocr: bool = Field(True, description="Read image-only scans with Tesseract (French) when it is installed.")
     ingest_workers: int = Field(
         0, description="Processes reading PDFs during an ingest; 0 means one per core."
     )
-    top_k: int = Field(4, description="Extracts given to the LLM per question.")
-    extract_words: int = Field(110, description="Longest extract given to the LLM, in words.")
+    top_k: int = Field(3, description="Evidence passages given to the LLM per question.")
+    extract_words: int = Field(60, description="Longest evidence passage given to the LLM, in words.")
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (the sites embedding the widget), as a JSON "

@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from app.chat import best_window
 from index.lexical import fold
 from index.search import identifiers_only, named_acts
 from index.store import Document, Index, StoredAffaire, StoredChunk
@@ -197,6 +196,26 @@ def _keep(a: Act, f: Filters) -> bool:
     if f.outcome and (a.vote or {}).get("outcome") != f.outcome:
         return False
     return not (f.rapporteur and fold(f.rapporteur) not in fold(a.rapporteur or ""))
+
+
+def best_window(text: str, query: str, words: int) -> str:
+    """The `words`-word stretch of the text that shares most words with the query, centred on them."""
+    tokens = text.split()
+    if len(tokens) <= words:
+        return text
+    wanted = {w[:6] for w in _WORD.findall(fold(query)) if len(w) > 2 or w.isdigit()}
+    hits = [1 if {w[:6] for w in _WORD.findall(fold(t))} & wanted else 0 for t in tokens]
+    window = sum(hits[:words])
+    best, best_at = window, 0
+    for start in range(1, len(tokens) - words + 1):
+        window += hits[start + words - 1] - hits[start - 1]
+        if window > best:
+            best, best_at = window, start
+    matched = [i for i in range(best_at, best_at + words) if hits[i]]
+    if matched:
+        centre = (matched[0] + matched[-1]) // 2
+        best_at = max(0, min(len(tokens) - words, centre - words * 2 // 5))
+    return " ".join(tokens[best_at : best_at + words])
 
 
 def _snippet(text: str, query: str, words: int = 40) -> str:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 
 from app.admission import Cancelled, Ticket, cancel_with
-from app.chat import Answer, Assistant, Sources
+from app.answer.assistant import Answer, Assistant, Sources
 
 
 async def relay(

@@ -46,20 +46,27 @@ def search(
     mode: str = "hybrid",
     dense_weight: float = DENSE_WEIGHT,
     year_weight: float = YEAR_WEIGHT,
+    allowed: np.ndarray | None = None,
 ) -> list[Hit]:
-    """Return the k best chunks for the query, best first."""
+    """Return the k best chunks for the query, best first; only rows where `allowed` is true, when given (the
+    documents of one collectivité)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     council = named_council(index, query)
     wanted = k * 4 if council else k
+    if allowed is not None:
+        wanted = max(wanted, k * 8)
     if mode == "bm25" or embedder is None:
-        rows, scores = index.lexical.search(query, wanted)
+        rows, scores = _lexical(index, query, wanted, allowed)
     else:
         qv = embedder.embed([query])[0]
         if mode == "dense":
             rows, scores = index.dense.search(qv, wanted)
         else:
-            rows, scores = _hybrid(index, qv, query, wanted, dense_weight, year_weight)
+            rows, scores = _hybrid(index, qv, query, wanted, dense_weight, year_weight, allowed)
+    if allowed is not None:
+        keep = allowed[rows] if len(rows) else np.zeros(0, dtype=bool)
+        rows, scores = rows[keep], scores[keep]
     hits = [
         Hit(index.chunks[r], index.documents[index.chunks[r].doc_id], float(s)) for r, s in zip(rows, scores)
     ]
@@ -76,10 +83,31 @@ def named_council(index: Index, query: str) -> str | None:
     return None
 
 
+def _lexical(
+    index: Index, query: str, k: int, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if allowed is None:
+        return index.lexical.search(query, k)
+    scores = np.where(allowed, index.lexical.scores(query), 0.0)
+    if not scores.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    top = np.argsort(-scores, kind="stable")[:k]
+    top = top[scores[top] > 0]
+    return top.astype(np.int64), scores[top].astype(np.float32)
+
+
 def _hybrid(
-    index: Index, qv: np.ndarray, query: str, k: int, weight: float, year_weight: float
+    index: Index,
+    qv: np.ndarray,
+    query: str,
+    k: int,
+    weight: float,
+    year_weight: float,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     lexical = index.lexical.scores(query)
+    if allowed is not None:
+        lexical = np.where(allowed, lexical, 0.0).astype(np.float32)
     best = float(lexical.max()) if lexical.size else 0.0
     # The candidates' order does not matter here: a partial selection is O(n) where a full sort is not.
     top = min(CANDIDATES, lexical.size - 1)

@@ -23,7 +23,7 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = 4  # 4: objets read whole (lines with commas but no surname kept)
+SCHEMA_VERSION = 5  # 5: the text of every page, for evidence sentences and their exact page
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
@@ -37,6 +37,8 @@ CREATE TABLE affaires (doc_id TEXT NOT NULL REFERENCES documents(id), idx INTEGE
   abstention INTEGER, ne_prend_pas_part INTEGER, outcome TEXT, dissenters TEXT, rapporteur TEXT,
   link_doc TEXT, link_idx INTEGER, PRIMARY KEY (doc_id, idx));
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE pages (doc_id TEXT NOT NULL REFERENCES documents(id), page INTEGER NOT NULL, text TEXT NOT NULL,
+  PRIMARY KEY (doc_id, page));
 CREATE TABLE skipped (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, reason TEXT NOT NULL);
 """
 
@@ -163,6 +165,12 @@ class Index:
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:
         return [c for c in self.chunks if c.doc_id == doc_id]
 
+    def pages(self, doc_id: str, numbers: list[int] | None = None) -> dict[int, str]:
+        """The text of the document's pages (all, or those numbered), as read at ingestion."""
+        rows = self._db.execute("SELECT page, text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,))
+        wanted = set(numbers) if numbers is not None else None
+        return {n: t for n, t in rows if wanted is None or n in wanted}
+
     def document_affaires(self, doc_id: str) -> list[StoredAffaire]:
         return sorted((a for a in self.affaires.values() if a.doc_id == doc_id), key=lambda a: a.idx)
 
@@ -248,6 +256,7 @@ def write_index(
     affaires: list[StoredAffaire],
     vectors: np.ndarray,
     dim: int,
+    pages: list[tuple[str, int, str]] | None = None,
 ) -> Path:
     """Write a complete new version under root, then publish it atomically; return its folder."""
     root.mkdir(parents=True, exist_ok=True)
@@ -271,6 +280,7 @@ def write_index(
             f"INSERT INTO affaires VALUES ({','.join('?' * len(fields(StoredAffaire)))})",
             map(astuple, affaires),
         )
+        db.executemany("INSERT INTO pages VALUES (?, ?, ?)", pages or [])
         db.commit()
         db.close()
         Dense.build(vectors, dim).save(tmp / "dense.faiss")

@@ -38,7 +38,8 @@ from ingest.pdf import Page, UnreadablePDF, read_pages
 from models.base import Embedder
 from models.fetch import sha256_of
 
-Parsed = tuple[Document, list[StoredChunk], list[StoredAffaire]]
+# A document, its chunks, its affaires and the text of its pages (number, text).
+Parsed = tuple[Document, list[StoredChunk], list[StoredAffaire], list[tuple[int, str]]]
 
 
 @dataclass
@@ -131,7 +132,14 @@ def _ingest(
             continue
         if rel in known and known[rel].sha256 == digest:
             doc = known[rel]
-            reused.append((doc, old.document_chunks(doc.id), old.document_affaires(doc.id)))  # type: ignore[union-attr]
+            reused.append(
+                (
+                    doc,
+                    old.document_chunks(doc.id),  # type: ignore[union-attr]
+                    old.document_affaires(doc.id),  # type: ignore[union-attr]
+                    list(old.pages(doc.id).items()),  # type: ignore[union-attr]
+                )
+            )
             report.unchanged.append(rel)
             continue
         if rel in known_skips and known_skips[rel].sha256 == digest:
@@ -163,16 +171,19 @@ def _ingest(
     rows: list[StoredChunk] = []
     affaires: list[StoredAffaire] = []
     parts: list[np.ndarray] = []
-    for doc, chunks, doc_affaires in reused:
+    page_rows: list[tuple[str, int, str]] = []
+    for doc, chunks, doc_affaires, doc_pages in reused:
         documents.append(doc)
+        page_rows.extend((doc.id, n, t) for n, t in doc_pages)
         if chunks:
             parts.append(old_vectors[[c.row for c in chunks]])  # type: ignore[index]
         rows.extend(chunks)
         affaires.extend(doc_affaires)
-    new_chunks = [c for _, chunks, _ in fresh for c in chunks]
+    new_chunks = [c for _, chunks, _, _ in fresh for c in chunks]
     parts.append(_embed(embedder, [c.indexed_text for c in new_chunks], progress))
-    for doc, chunks, doc_affaires in fresh:
+    for doc, chunks, doc_affaires, doc_pages in fresh:
         documents.append(doc)
+        page_rows.extend((doc.id, n, t) for n, t in doc_pages)
         rows.extend(chunks)
         affaires.extend(doc_affaires)
     renumbered = [replace(c, row=i) for i, c in enumerate(rows)]
@@ -186,7 +197,7 @@ def _ingest(
         "ocr": str(ocr),
     }
     report.published = write_index(
-        root, meta, documents, renumbered, report.skipped, affaires, vectors, embedder.dim
+        root, meta, documents, renumbered, report.skipped, affaires, vectors, embedder.dim, page_rows
     )
     report.chunks = len(renumbered)
     return report
@@ -196,7 +207,7 @@ def _drop_same_receipt(
     reused: list[Parsed], fresh: list[Parsed], report: Report, log: Callable[[str], None]
 ) -> list[Parsed]:
     """Two files with the same préfecture receipt id hold the same act (re-saved, renamed): index it once."""
-    seen = {doc.receipt_id: doc.path for doc, _, _ in reused if doc.receipt_id}
+    seen = {doc.receipt_id: doc.path for doc, _, _, _ in reused if doc.receipt_id}
     kept = []
     for parsed in fresh:
         doc = parsed[0]
@@ -291,7 +302,7 @@ def _parse(rel: str, digest: str, pages: list[Page]) -> Parsed:
         # Each chunk is indexed with what it belongs to: the act's objet, or the affaire of a procès-verbal.
         context = act if info.kind == "délibération" or middle is None else _affaire_label(middle)
         chunks.append(StoredChunk(-1, doc.id, c.text, context, c.page, c.page_start, c.page_end, idx))
-    return doc, chunks, affaires
+    return doc, chunks, affaires, [(p.number, p.text) for p in clean]
 
 
 def _stored(doc: Document, idx: int, a: Affaire) -> StoredAffaire:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.chat import Answer, Assistant
+from app.answer.assistant import Answer, Assistant
 from app.schemas import CitationOut
 from app.security import without_links
 from app.streaming import relay

@@ -1,0 +1,383 @@
+"""The one answering path behind the API, the CLI and the evaluation.
+
+1. understand the question once (question.py);
+2. retrieve (hybrid BM25 + vectors), in the collectivité the question names, the acts a follow-up carries first;
+3. find the sentences that answer (evidence.py) and hand them out at once (the `Sources` event);
+4. answer from the structured data when a vote, an act number or a rapporteur is asked (facts.py);
+5. refuse when no sentence holds the subject; else let the model phrase the answer from those sentences only;
+6. check every figure and name it wrote against them (check.py); when one is not there, show the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.answer.check import check
+from app.answer.evidence import Passage, find_evidence, stem_weights
+from app.answer.facts import Fact, find_fact
+from app.answer.question import Question, act_keys, analyse, collectivite_key
+from index.french import fold, french_date
+from index.search import Hit, ranked_files, search
+from index.store import Document, Index, StoredAffaire
+from models.base import LLM, Embedder
+
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+_MARK = re.compile(r"\[(\d{1,2})\]")
+_WORD = re.compile(r"\w+")
+
+# Below this share of the subject's weight in the best passage, the documents found do not speak of it.
+SUBJECT_FLOOR = 0.45
+# A passage this strong, holding what is asked, answers even when the model says it cannot.
+STRONG = 0.8
+# From this size on, a name or noun of the subject that no chunk of the corpus prints is a subject it lacks.
+VOCABULARY_CHUNKS = 1000
+
+
+def prompt(name: str) -> str:
+    return (PROMPTS / f"{name}.fr.md").read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    file: str
+    page: int
+    act: str | None
+    seance_date: str | None
+    objet: str | None
+    excerpt: str
+    url: str
+    affaire: StoredAffaire | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence that answers, shown to the reader before the model starts."""
+
+    n: int  # the citation that holds it
+    sentence: str
+    start: int  # offsets of the sentence in the citation's excerpt
+    end: int
+
+
+@dataclass(frozen=True)
+class Sources:
+    extracts: list[Citation]
+    evidence: Evidence | None = None
+
+
+@dataclass
+class Answer:
+    text: str
+    found: bool
+    citations: list[Citation]
+    extracts: list[Citation]  # every extract the model was given, numbered as in the answer
+    retrieved_files: list[str]
+    notice: str
+    timings: dict[str, float | None] = field(default_factory=dict)
+    structured: bool = False  # read from the structured data (vote, act number, rapporteur), not generated
+    # Why there is no answer: "evidence" (no sentence holds the subject), "model" (it said so), "no_model".
+    refused_by: str | None = None
+    evidence: Evidence | None = None
+    # The answer check: True (every figure and name stands in the evidence), False (the evidence is shown
+    # instead of the generated text; check_reason says why), None (nothing generated).
+    checked: bool | None = None
+    check_reason: str | None = None
+    generated_by: str = "ai"  # "ai", or "document" when the words shown are the document's own
+
+
+def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
+    """Say where an extract comes from, in the words a reader uses."""
+    number = doc.act_number or getattr(affaire, "act_number", None)
+    head = doc.kind.capitalize() + (f" n° {number}" if number else "")
+    if doc.seance_date:
+        head += f" du conseil du {french_date(doc.seance_date)}"
+    if doc.collectivite:
+        head += f" ({doc.collectivite})"
+    parts = [head]
+    if doc.objet:
+        parts.append(f"objet : « {doc.objet[:120]} »")
+    elif affaire is not None:
+        parts.append(f"affaire{f' {affaire.number}' if affaire.number else ''} : « {affaire.title[:120]} »")
+    parts.append(f"page {page}")
+    return " — ".join(parts)
+
+
+class Assistant:
+    """Answer questions from an index, with a model or without (then only structured answers and refusals)."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder | None,
+        llm: LLM | None,
+        top_k: int = 3,
+        extract_words: int = 60,
+        max_tokens: int = 160,
+        human_contact: str = "",
+        llm_slot: AbstractContextManager | None = None,
+    ):
+        self.embedder, self.llm = embedder, llm
+        self.top_k, self.extract_words, self.max_tokens = top_k, extract_words, max_tokens
+        self.human_contact = human_contact
+        # llama.cpp contexts are not thread-safe: one generation at a time, or the server's fair queue.
+        self.llm_slot: AbstractContextManager = llm_slot or threading.Lock()
+        self._system, self._not_found = prompt("system"), prompt("not_found")
+        self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
+        self._fact_notice, self._evidence_notice = prompt("notice_facts"), prompt("notice_evidence")
+        self.use_index(index)
+
+    def use_index(self, index: Index) -> None:
+        """Answer from this index from now on (a reload after an ingest)."""
+        stem_weights(index)  # once, at start-up: passages weigh the question's words by rarity
+        keys = {d.id: collectivite_of(d) for d in index.documents.values()}
+        self._collectivite_of_doc = keys
+        self._collectivites = tuple(sorted({k for k in keys.values() if k}))
+        self.index = index
+
+    # -- the steps -------------------------------------------------------------------------------------------
+
+    def understand(self, question: str, history: list[dict[str, str]] | None = None) -> Question:
+        return analyse(question, history or [], self._collectivites)
+
+    def retrieve(self, q: Question, k: int = 10) -> list[Hit]:
+        allowed = None
+        if q.collectivite:
+            allowed = np.array(
+                [self._collectivite_of_doc.get(c.doc_id) in (None, q.collectivite) for c in self.index.chunks],
+                dtype=bool,
+            )
+        hits = search(self.index, self.embedder, q.search_text, k=k, allowed=allowed)
+        return self._named_first(q, hits)
+
+    def _named_first(self, q: Question, hits: list[Hit]) -> list[Hit]:
+        """The acts the question (or the answer it follows) names by number come first."""
+        if not q.acts:
+            return hits
+        wanted = set(q.acts)
+        first: list[Hit] = []
+        for doc in self.index.documents.values():
+            if doc.act_number and set(act_keys(doc.act_number)) & wanted:
+                chunks = self.index.document_chunks(doc.id)
+                if chunks:
+                    first.append(Hit(chunks[0], doc, 0.0))
+        for a in self.index.affaires.values():
+            printed = getattr(a, "act_number", None)
+            if printed and set(act_keys(printed)) & wanted:
+                doc = self.index.documents[a.doc_id]
+                chunk = next((c for c in self.index.document_chunks(doc.id) if c.affaire == a.idx), None)
+                if chunk is not None:
+                    first.append(Hit(chunk, doc, 0.0))
+        if not first:
+            return hits
+        top = hits[0].score if hits else 0.0
+        ids = {h.chunk.row for h in first}
+        return [Hit(h.chunk, h.document, top + 1.0) for h in first] + [h for h in hits if h.chunk.row not in ids]
+
+    def citations(self, passages: list[Passage]) -> list[Citation]:
+        return [
+            Citation(
+                n,
+                p.document.id,
+                p.document.path,
+                p.page,
+                p.document.act_number or getattr(p.affaire, "act_number", None),
+                p.document.seance_date,
+                p.document.objet or (p.affaire.title if p.affaire else None),
+                p.text,
+                f"/documents/{p.document.id}.pdf#page={p.page}",
+                p.affaire,
+            )
+            for n, p in enumerate(passages, start=1)
+        ]
+
+    def messages(self, q: Question, passages: list[Passage], citations: list[Citation]) -> list[dict[str, str]]:
+        block = "\n\n".join(
+            self._extract.format(n=c.n, source=source_label(p.document, p.page, p.affaire), text=p.text)
+            for c, p in zip(citations, passages, strict=True)
+        )
+        asked = f"{q.text}" if not q.previous else f"(suite de : « {q.previous[:200]} ») {q.text}"
+        final = self._answer.format(extracts=block, question=asked)
+        return [{"role": "system", "content": self._system}, {"role": "user", "content": final}]
+
+    # -- the whole path --------------------------------------------------------------------------------------
+
+    def stream(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Sources | str | Answer]:
+        """Yield the sources and the evidence sentence as soon as they are found, the answer's text pieces as
+        they come, then the Answer."""
+        t0 = time.perf_counter()
+        q = self.understand(question, history)
+        hits = self.retrieve(q)
+        t_retrieval = time.perf_counter() - t0
+        files = [d.path for d in ranked_files(hits)]
+        passages = find_evidence(self.index, q, hits, k=self.top_k)
+        citations = self.citations(passages)
+        evidence = (
+            Evidence(1, passages[0].sentence, passages[0].start, passages[0].end) if passages else None
+        )
+        timings: dict[str, float | None] = {
+            "retrieval_s": t_retrieval,
+            "evidence_s": time.perf_counter() - t0,
+            "first_token_s": None,
+        }
+        notice = self._notice.format(model=getattr(self.llm, "name", "aucun"))
+
+        def done(text: str, found: bool, cited: list[Citation], **kw) -> Answer:
+            timings["total_s"] = time.perf_counter() - t0
+            return Answer(text, found, cited, citations, files, kw.pop("notice", notice), timings,
+                          evidence=kw.pop("evidence", evidence), **kw)  # fmt: skip
+
+        fact = find_fact(self.index, q, passages)
+        if fact is not None:  # exact, from what the documents print: no generation
+            citation = fact_citation(fact, citations)
+            shown = Evidence(citation.n, citation.excerpt, 0, len(citation.excerpt))
+            yield Sources(citations if citation in citations else [*citations, citation], shown)
+            text = f"{fact.text} [{citation.n}]"
+            timings["first_token_s"] = time.perf_counter() - t0
+            yield text
+            yield done(text, True, [citation], structured=True, notice=self._fact_notice, evidence=shown,
+                       generated_by="document")  # fmt: skip
+            return
+        yield Sources(citations, evidence)
+        refusal = self.lacks_evidence(q, passages)
+        if refusal:
+            yield done(self._not_found, False, [], refused_by="evidence", check_reason=refusal,
+                       generated_by="document")  # fmt: skip
+            return
+        if self.llm is None:
+            yield done("", False, [], refused_by="no_model")
+            return
+        pieces: list[str] = []
+        messages = self.messages(q, passages, citations)
+        with self.llm_slot:
+            if cancel is not None and cancel.is_set():
+                return  # the reader left while waiting for the model: don't start an answer nobody reads
+            for piece in self.llm.stream(messages, self.max_tokens):
+                if timings["first_token_s"] is None:
+                    timings["first_token_s"] = time.perf_counter() - t0
+                if cancel is not None and cancel.is_set():
+                    break  # the reader left: free the model now
+                pieces.append(piece)
+                yield piece
+        text = "".join(pieces).strip()
+        if is_refusal(text):
+            best = passages[0]
+            if best.asked and best.coverage >= STRONG and best.year_ok:
+                yield done(self.quote(citations[0], best), True, citations[:1], checked=False,
+                           check_reason="le modèle n'a pas répondu ; la phrase du document est montrée",
+                           notice=self._evidence_notice, generated_by="document")  # fmt: skip
+                return
+            yield done(self._not_found, False, [], refused_by="model")
+            return
+        cited = cite(text, citations)
+        allowed = [p.text for p in passages] + [source_label(p.document, p.page, p.affaire) for p in passages]
+        verdict = check(text, [*allowed, q.text, q.previous])
+        if not verdict.ok:
+            where = next((i for i, c in enumerate(citations) if c in cited), 0)
+            yield done(self.quote(citations[where], passages[where]), True, [citations[where]], checked=False,
+                       check_reason=verdict.reason, notice=self._evidence_notice,
+                       generated_by="document")  # fmt: skip
+            return
+        yield done(text, True, cited, checked=True)
+
+    def quote(self, citation: Citation, passage: Passage) -> str:
+        """The evidence as the answer, in the document's own words."""
+        doc = passage.document
+        what = (
+            f"la délibération n° {citation.act}"
+            if citation.act
+            else f"le {doc.kind} du conseil du {french_date(doc.seance_date)}"
+            if doc.seance_date
+            else f"le document {Path(doc.path).name}"
+        )
+        return f"D'après {what}, page {passage.page} : « {passage.sentence} » [{citation.n}]"
+
+    def lacks_evidence(self, q: Question, passages: list[Passage]) -> str | None:
+        """Why the passages cannot hold the answer, or None."""
+        if not passages:
+            return "aucun passage trouvé"
+        weights = stem_weights(self.index)
+        if len(self.index.chunks) >= VOCABULARY_CHUNKS:
+            unknown = [t.word for t in q.terms if t.stem not in weights and not t.stem.isdigit() and len(t.stem) > 3]
+            if unknown:
+                return f"aucun document n'emploie « {unknown[0]} »"
+        if max(p.coverage for p in passages) < SUBJECT_FLOOR:
+            return "aucun passage ne parle du sujet de la question"
+        if q.years and not any(p.year_ok for p in passages if p.coverage >= SUBJECT_FLOOR):
+            return f"les passages sur ce sujet ne sont pas de {', '.join(q.years)}"
+        return None
+
+    def answer(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Return the finished answer (pieces go to on_piece as they come)."""
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                return item
+            if on_piece and isinstance(item, str):
+                on_piece(item)
+        raise RuntimeError("the answer stream ended without an answer")
+
+
+def collectivite_of(doc: Document) -> str | None:
+    """The key of the document's collectivité: as its text names it, else the first folder of its path."""
+    if doc.collectivite:
+        return collectivite_key(doc.collectivite) or None
+    parts = Path(doc.path).parts
+    return collectivite_key(parts[0]) or None if len(parts) > 1 else None
+
+
+def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:
+    """Cite the page that prints the fact, under the number of the citation from the same document if any."""
+    doc, affaire = fact.document, fact.affaire
+    same = next((c for c in citations if c.doc_id == doc.id and c.page == fact.page), None)
+    if same is not None and fact.printed in same.excerpt:
+        return same
+    return Citation(
+        same.n if same else len(citations) + 1,
+        doc.id,
+        doc.path,
+        fact.page,
+        doc.act_number or getattr(affaire, "act_number", None),
+        doc.seance_date,
+        doc.objet or (affaire.title if affaire else None),
+        fact.printed or fact.text,
+        f"/documents/{doc.id}.pdf#page={fact.page}",
+        affaire,
+    )
+
+
+def is_refusal(text: str) -> bool:
+    folded = fold(text)
+    return not folded.strip() or "je ne trouve pas" in folded or "ne contiennent pas" in folded[:200]
+
+
+def cite(text: str, citations: list[Citation]) -> list[Citation]:
+    """Map the answer's [n] marks to citations; without marks, credit the one that shares most with it."""
+    by_n = {c.n: c for c in citations}
+    marked = [by_n[int(n)] for n in dict.fromkeys(_MARK.findall(text)) if int(n) in by_n]
+    if marked:
+        return marked
+    said = {w for w in _WORD.findall(fold(_MARK.sub("", text))) if len(w) > 3 or w.isdigit()}
+    if not citations:
+        return []
+    overlap = [(len(said & set(_WORD.findall(fold(c.excerpt)))), -c.n, c) for c in citations]
+    score, _, best = max(overlap, key=lambda t: (t[0], t[1]))
+    return [best] if score > 0 else []

@@ -1,0 +1,70 @@
+"""Check a generated answer against the evidence it was given: every figure and every proper name it writes
+must stand in the evidence (or the question). A small model garbles figures ("921 6281 euros") and swaps names;
+an answer that fails is not shown as generated: the evidence sentence is shown instead, and the reason said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.french import fold
+
+_MARK = re.compile(r"\[\d{1,2}\]")
+# A figure as printed: "12 431,97", "100.000", "2024_37", "1er"; spaces and dots between digit groups ignored.
+_FIGURE = re.compile(r"\d(?:[\d\u00a0\u202f ]*\d)?(?:[.,]\d+)*")
+# A capitalised word inside a sentence; the first word of a sentence is capitalised whatever it is.
+_CAPITAL = re.compile(r"(?<![.!?:«\"]\s)(?<!^)\b[A-ZÀ-Ý][\w'’-]{2,}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str | None = None  # what the answer writes that the evidence does not: "le chiffre 921 6281"
+
+
+def _digits(figure: str) -> str:
+    return re.sub(r"\D", "", figure)
+
+
+def figures(text: str) -> set[str]:
+    """The figures of a text, as digit strings ("12 431,97 €" → "1243197")."""
+    return {_digits(m.group()) for m in _FIGURE.finditer(_MARK.sub(" ", text))} - {""}
+
+
+def _figures_with_parts(text: str) -> set[str]:
+    """Figures of the evidence, whole and split at their spaces and separators (a model may write 12431 for
+    "12 431" or 2024 for "2024_37")."""
+    found = figures(text)
+    for m in _FIGURE.finditer(text):
+        found |= {p for p in re.split(r"[\s\u00a0\u202f.,]", m.group()) if p.isdigit()}
+    found |= set(re.findall(r"\d+", text))
+    return found
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words inside sentences: names of people, firms, places."""
+    body = _MARK.sub(" ", text)
+    out = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", body):
+        for m in _CAPITAL.finditer(sentence):
+            if m.start() > 0:
+                out.add(m.group())
+    return out
+
+
+def check(answer: str, evidence: list[str]) -> Verdict:
+    """Every figure and name of the answer stands in the evidence texts (which include the question and the
+    labels the model was given)."""
+    allowed = " ".join(evidence)
+    have = _figures_with_parts(allowed)
+    for figure in sorted(figures(answer)):
+        if figure not in have and len(figure) > 1:
+            return Verdict(False, f"le chiffre {figure} ne figure dans aucun extrait")
+    folded = fold(allowed)
+    words = set(re.findall(r"\w+", folded))
+    for name in sorted(names(answer)):
+        parts = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
+        if parts and not all(p in words or p in folded for p in parts):
+            return Verdict(False, f"le nom « {name} » ne figure dans aucun extrait")
+    return Verdict(True)

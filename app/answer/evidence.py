@@ -1,0 +1,330 @@
+"""Find the sentences that answer: inside the best documents found, rank sentences by the question's subject
+and by whether they hold what is asked (an amount for a cost, a date for "quand", a name for "qui", …).
+
+What the model reads is these few sentences, each with a neighbour on either side and labelled with its act,
+séance and page: a few hundred tokens instead of whole acts, so the first word comes sooner and the model has
+less to confuse. The page is the page of the sentence itself, read from the document's own pages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from app.answer.question import (
+    AMOUNT,
+    COUNT,
+    DATE,
+    NUMBER,
+    PERSON,
+    PLACE,
+    RAPPORTEUR,
+    REASON,
+    VOTE,
+    ACT_NUMBER,
+    Question,
+)
+from index.french import MONTHS, WORD, fold, stem
+from index.search import Hit
+from index.store import Document, Index, StoredAffaire, StoredChunk
+from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
+
+# How many documents, sentences and words the model reads. Every 100 prompt tokens cost 2–3 s on 2 cores.
+DOCUMENTS = 4
+PASSAGES = 3
+PASSAGE_WORDS = 60  # a sentence with its neighbours, cut to this many words around the sentence
+MAX_SENTENCE_WORDS = 45
+# Weights of the score of a sentence (see score()); measured on both development sets.
+NEIGHBOUR_SHARE = 0.5  # a subject word in the neighbours or the affaire's title counts half
+ASKED_BONUS = 0.3  # the sentence holds the kind of thing asked
+TALLY_PENALTY = 0.3  # a vote tally where people or things are counted: "Pour : 79 voix" is not 40 citizens
+RANK_SHARE = 0.1  # the retrieval rank of the sentence's document breaks ties
+CARRIED_SHARE = 0.5  # a follow-up's carried subject counts half
+
+_MONEY = re.compile(r"\d[\d\s.,]*\s?(?:€|euros?\b|EUR\b|k€|M€)|€\s?\d", re.IGNORECASE)
+_PERCENT = re.compile(r"\d[\d\s,.]*\s?%")
+_TALLY = re.compile(
+    r"\b(?:pour|contre|abstentions?)\s*:\s*\d+|\b\d+\s+voix\b|\bunanimit|\bvotants?\b|\bsuffrages?\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(r"\b\d+\b")
+_DATE = re.compile(
+    r"\b\d{1,2}(?:er)?\s+(?:" + "|".join(MONTHS) + r")\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b(?:" + "|".join(MONTHS) + r")\s+(?:19|20)\d{2}\b|\b(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(
+    r"\b(?:M\.|Mme|Madame|Monsieur|MM\.|Mlle)\s+[A-ZÀ-Ý][\w'’-]+|\b[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+[A-ZÀ-Ý]{2,}\b"
+    r"|\b(?:soci[ée]t[ée]|entreprise|association|cabinet|bureau|banque|SARL|SAS|SA)\s+[«\"]?\s*[A-ZÀ-Ý0-9]"
+    r"|\b[A-ZÀ-Ý]{3,}\b"
+)
+_PLACE = re.compile(r"\b(?:à|au|aux|en|dans|chez|vers)\s+(?:l['’]\s*|la\s+|le\s+|les\s+)?[A-ZÀ-Ý][\w'’-]+")
+_REASON = re.compile(
+    r"\b(?:car|parce|puisque|afin|en raison|compte tenu|considérant|motif|du fait|suite à|à la suite"
+    r"|étant donné|vu que|pour cause|risques?|danger|estim|invoqu)",
+    re.IGNORECASE,
+)
+_ASKED: dict[str, re.Pattern[str]] = {
+    AMOUNT: _MONEY,
+    DATE: _DATE,
+    PERSON: _NAME,
+    RAPPORTEUR: _NAME,
+    PLACE: _PLACE,
+    REASON: _REASON,
+    VOTE: _TALLY,
+    NUMBER: ACT_NUMBER,
+}
+# A line ends a sentence when it ends with one of these, or when the next line opens a new one.
+_LINE_END = re.compile(r"[.;:!?»…]\s*$")
+_LINE_OPENS = re.compile(
+    r"^\s*(?:[-−–•▪·*\uf0a7\uf0b7\uf0d8\uf076]|\d{1,3}\s*[.)°-]\s|\(?[a-z]\)\s|(?:DEL\s*|D\s?)\d{4}"
+    r"|[A-ZÀ-Ý]{3,}\b(?!\s*[a-zà-ÿ])|Vote\b|Pour\s*:|Contre\s*:|Abstention)"
+)
+_SHORT_LINE = 50  # characters: a title, a table cell or a list item stands alone
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:M|MM|Mme|Mlle|Dr|St|Ste|art|n°|cf|etc|av|bd)\.$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    doc_id: str
+    page: int
+    first_word: int  # position in the document's word stream (the chunker's)
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """An evidence sentence with a neighbour on each side, as the model and the reader see it."""
+
+    document: Document
+    page: int
+    sentence: str  # the sentence that answers
+    text: str  # the sentence with its neighbours, cut to PASSAGE_WORDS words
+    start: int  # offsets of the sentence in text
+    end: int
+    score: float
+    coverage: float  # share of the subject's weight the passage holds (sentence, neighbours, affaire title)
+    asked: bool  # the sentence holds the kind of thing asked
+    affaire: StoredAffaire | None
+    year_ok: bool  # the passage, its document or its affaire names the question's year (True when none)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Word weights: rare words say more about a subject.
+
+_WEIGHTS: dict[int, dict[str, float]] = {}
+
+
+def stem_weights(index: Index) -> dict[str, float]:
+    """Inverse document frequency of each stem over the index's chunks (computed once per index)."""
+    key = id(index)
+    cached = _WEIGHTS.get(key)
+    if cached is None:
+        df: dict[str, int] = {}
+        for chunk in index.chunks:
+            for s in {stem(w) for w in WORD.findall(fold(chunk.indexed_text))}:
+                df[s] = df.get(s, 0) + 1
+        n = max(len(index.chunks), 1)
+        cached = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
+        _WEIGHTS.clear()  # one index at a time: a reloaded index replaces the old one
+        _WEIGHTS[key] = cached
+    return cached
+
+
+def rare_weight(index: Index) -> float:
+    """The weight of a stem the index never prints: as rare as a word can be."""
+    return math.log(len(index.chunks) + 1) + 1.0
+
+
+def weight_of(index: Index, s: str) -> float:
+    return stem_weights(index).get(s, rare_weight(index))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Sentences of a document, with the page and position of each.
+
+_SENTENCES: OrderedDict[str, list[Sentence]] = OrderedDict()
+_CACHED_DOCUMENTS = 64
+
+
+def sentences(index: Index, doc_id: str) -> list[Sentence]:
+    """The document's sentences in reading order (cached: long minutes are split once)."""
+    cached = _SENTENCES.get(f"{id(index)}:{doc_id}")
+    if cached is not None:
+        _SENTENCES.move_to_end(f"{id(index)}:{doc_id}")
+        return cached
+    out = split_sentences(doc_id, sorted(index.pages(doc_id).items()))
+    _SENTENCES[f"{id(index)}:{doc_id}"] = out
+    if len(_SENTENCES) > _CACHED_DOCUMENTS:
+        _SENTENCES.popitem(last=False)
+    return out
+
+
+def split_sentences(doc_id: str, pages: list[tuple[int, str]]) -> list[Sentence]:
+    """Cut pages into sentences. Lines wrap inside a sentence; a line ending with a stop, a short line (a title,
+    a table cell) or a line opening a list item, a numbered heading or a tally ends one."""
+    lines = [(n, line) for n, text in pages for line in text.splitlines() if line.split()]
+    out: list[Sentence] = []
+    words: list[str] = []
+    first, page, position = 0, 0, 0
+
+    def close() -> None:
+        nonlocal words
+        if words:
+            out.append(Sentence(doc_id, page, first, " ".join(words)))
+        words = []
+
+    for i, (number, line) in enumerate(lines):
+        for word in line.split():
+            if not words:
+                first, page = position, number
+            words.append(word)
+            position += 1
+            ends = word[-1] in ".!?;" and not _ABBREVIATION.search(" " + word)
+            if ends or len(words) >= MAX_SENTENCE_WORDS:
+                close()
+        nxt = lines[i + 1][1] if i + 1 < len(lines) else ""
+        if (
+            _LINE_END.search(line)
+            or len(line.strip()) < _SHORT_LINE
+            or _LINE_OPENS.match(nxt)
+            or (i + 1 < len(lines) and lines[i + 1][0] != number and not line.rstrip()[-1:].isalpha())
+        ):
+            close()
+    close()
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Ranking.
+
+
+def _rows_of(index: Index) -> dict[str, tuple[int, int]]:
+    """First row and number of chunks of each document (a document's chunks are consecutive)."""
+    cached = getattr(index, "_doc_rows", None)
+    if cached is None:
+        cached = {}
+        for chunk in index.chunks:
+            first, n = cached.get(chunk.doc_id, (chunk.row, 0))
+            cached[chunk.doc_id] = (first, n + 1)
+        index._doc_rows = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def chunk_at(index: Index, doc_id: str, word: int) -> StoredChunk | None:
+    """The chunk whose middle is nearest the document's word."""
+    first, n = _rows_of(index).get(doc_id, (0, 0))
+    if not n:
+        return None
+    k = min(max(round((word - WINDOW_WORDS / 2) / STRIDE_WORDS), 0), n - 1)
+    return index.chunks[first + k]
+
+
+def asked_in(question: Question, text: str) -> bool:
+    """The text holds the kind of thing the question asks for."""
+    if question.asks == COUNT:
+        numbers = _NUMBER_WORD.findall(_MONEY.sub("", _DATE.sub("", text)))
+        return bool(numbers) and not _TALLY.search(text)
+    pattern = _ASKED.get(question.asks)
+    return bool(pattern and pattern.search(text))
+
+
+def _coverage(index: Index, question: Question, own: set[str], around: set[str]) -> float:
+    """Weighted share of the subject found: in the sentence itself fully, around it (neighbours, title) half;
+    a follow-up's carried subject counts half as much as the question's own."""
+    total = got = 0.0
+    own_terms = {t.stem for t in question.terms}
+    for term in question.all_terms:
+        w = weight_of(index, term.stem) * (1.0 if term.stem in own_terms else CARRIED_SHARE)
+        total += w
+        if term.stem in own:
+            got += w
+        elif term.stem in around:
+            got += NEIGHBOUR_SHARE * w
+    return got / total if total else 0.0
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(fold(text))}
+
+
+def _year_ok(question: Question, doc: Document, *texts: str) -> bool:
+    if not question.years:
+        return True
+    if doc.seance_date and doc.seance_date[:4] in question.years:
+        return True
+    return any(y in t for y in question.years for t in texts)
+
+
+def find_evidence(index: Index, question: Question, hits: list[Hit], k: int = PASSAGES) -> list[Passage]:
+    """The k best passages of the best documents found, best first."""
+    order: dict[str, int] = {}
+    regions: dict[str, list[tuple[int, int]]] = {}
+    firsts = _rows_of(index)
+    for hit in hits:
+        doc_id = hit.document.id
+        if doc_id not in order:
+            if len(order) >= DOCUMENTS:
+                continue
+            order[doc_id] = len(order)
+        k_chunk = hit.chunk.row - firsts[doc_id][0]
+        # The chunk found and one on each side: a tally or the sentence that answers can stand just beyond it.
+        regions.setdefault(doc_id, []).append(
+            ((k_chunk - 1) * STRIDE_WORDS, k_chunk * STRIDE_WORDS + WINDOW_WORDS + STRIDE_WORDS)
+        )
+    scored: list[tuple[float, Passage]] = []
+    for doc_id, rank in order.items():
+        doc = index.documents[doc_id]
+        all_sentences = sentences(index, doc_id)
+        spans = regions[doc_id]
+        for i, s in enumerate(all_sentences):
+            if not any(lo <= s.first_word < hi for lo, hi in spans):
+                continue
+            passage = _passage(index, question, doc, all_sentences, i, rank)
+            if passage is not None:
+                scored.append((passage.score, passage))
+    scored.sort(key=lambda t: -t[0])
+    chosen: list[Passage] = []
+    for _, p in scored:
+        if any(p.document.id == c.document.id and (p.sentence in c.text or c.sentence in p.text) for c in chosen):
+            continue  # the same stretch of text once
+        chosen.append(p)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def _passage(
+    index: Index, question: Question, doc: Document, all_sentences: list[Sentence], i: int, rank: int
+) -> Passage | None:
+    s = all_sentences[i]
+    before = all_sentences[i - 1].text if i > 0 else ""
+    after = all_sentences[i + 1].text if i + 1 < len(all_sentences) else ""
+    chunk = chunk_at(index, doc.id, s.first_word)
+    affaire = index.affaire_of(chunk) if chunk is not None else None
+    title = doc.objet or (affaire.title if affaire else "") or ""
+    own = _stems(s.text)
+    coverage = _coverage(index, question, own, _stems(f"{before} {after} {title}"))
+    asked = asked_in(question, s.text)
+    score = coverage + (ASKED_BONUS if asked else 0.0) + RANK_SHARE * (DOCUMENTS - rank) / DOCUMENTS
+    if question.asks == COUNT and _TALLY.search(s.text):
+        score -= TALLY_PENALTY
+    text, start = _around(before, s.text, after)
+    year_ok = _year_ok(question, doc, text, title)
+    if not year_ok:
+        score *= 0.5
+    return Passage(
+        doc, s.page, s.text, text, start, start + len(s.text), score, coverage, asked, affaire, year_ok
+    )
+
+
+def _around(before: str, sentence: str, after: str) -> tuple[str, int]:
+    """The sentence with its neighbours, cut to PASSAGE_WORDS words centred on it; and where it starts."""
+    room = max(PASSAGE_WORDS - len(sentence.split()), 0)
+    head = before.split()[-(room // 2) :] if room // 2 else []
+    tail = after.split()[: room - len(head)] if room - len(head) > 0 else []
+    prefix = " ".join(head)
+    text = " ".join(x for x in (prefix, sentence, " ".join(tail)) if x)
+    return text, (len(prefix) + 1 if prefix else 0)

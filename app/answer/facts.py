@@ -1,0 +1,144 @@
+"""Answers read from what the documents print: a vote's tally, an act's number, who presented an affaire.
+
+A small model drops figures and act numbers; these answers come straight from the structured data read at
+ingestion, with the page that prints them, and need no generation. They are given only when the question asks
+for one of these facts and the evidence found is plainly about the subject asked; otherwise the model answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.answer.evidence import Passage
+from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question, act_keys
+from index.french import fold, french_date
+from index.store import Document, Index, StoredAffaire
+
+# Share of the subject's weight the passage must hold for its act to be taken as the one asked about.
+FACT_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    document: Document
+    page: int
+    affaire: StoredAffaire | None
+    kind: str  # "vote", "numéro" or "rapporteur"
+    printed: str  # the words of the document the fact is read from
+
+
+def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact | None:
+    """Answer from the structured data when the question asks for a vote, a number or a rapporteur and the
+    passage that holds most of the subject is plainly about it; None otherwise."""
+    if question.asks not in (VOTE, NUMBER, RAPPORTEUR) or not passages:
+        return None
+    named = [p for p in passages if question.acts and set(question.acts) & set(_keys(p))]
+    if named:  # the act is named by its number (in the question, or in the answer it follows)
+        about = named[0]
+    else:
+        about = max(passages, key=lambda p: p.coverage)  # the subject, not the tally, says which act
+        if about.coverage < FACT_COVERAGE or not about.year_ok:
+            return None
+    doc, affaire = about.document, about.affaire
+    if question.asks == VOTE:
+        return _vote(index, affaire, question)
+    if question.asks == NUMBER:
+        return _number(index, doc, affaire)
+    return _rapporteur(doc, affaire)
+
+
+def _keys(p: Passage) -> tuple[str, ...]:
+    printed = " ".join(x for x in (p.document.act_number, getattr(p.affaire, "act_number", None)) if x)
+    return act_keys(printed)
+
+
+def act_of(index: Index, doc: Document, affaire: StoredAffaire | None) -> tuple[str, Document] | None:
+    """The act number of a délibération, or of the affaire (printed in the minutes, or its linked act)."""
+    if doc.kind == "délibération" and doc.act_number:
+        return doc.act_number, doc
+    printed = getattr(affaire, "act_number", None)
+    if printed:
+        return printed, doc
+    linked = index.linked(affaire) if affaire else None
+    act = index.documents.get(linked.doc_id) if linked else None
+    if act is not None and act.act_number:
+        return act.act_number, act
+    return None
+
+
+def outcome(a: StoredAffaire) -> str:
+    printed = (a.vote or "").split(" · ")[-1]
+    if ":" not in printed and printed:
+        if a.contre and "unanimit" in fold(printed):  # some minutes print both
+            return f"Adopté à la majorité (le document imprime « {printed} » malgré {a.contre} voix contre)"
+        return printed[0].upper() + printed[1:]
+    return {"unanimité": "Adopté à l'unanimité", "majorité": "Adopté à la majorité", "rejeté": "Rejeté"}.get(
+        a.outcome or "", "Adopté"
+    )
+
+
+def counts(a: StoredAffaire) -> str:
+    """ "58 voix pour, 1 contre (M. Viguié), 7 abstentions (…)", from the printed tally."""
+    parts = [f"{a.pour} voix pour"] if a.pour is not None else []
+    if a.contre is not None:
+        against = "aucune voix contre" if a.contre == 0 else f"{a.contre} contre"
+        parts.append(against + (f" ({a.dissenters})" if a.dissenters else ""))
+    if a.abstention:
+        who = getattr(a, "abstainers", None)
+        parts.append(f"{a.abstention} abstention{'s' if a.abstention > 1 else ''}" + (f" ({who})" if who else ""))
+    if a.ne_prend_pas_part:
+        parts.append(f"{a.ne_prend_pas_part} ne prenant pas part au vote")
+    return ", ".join(parts)
+
+
+def _vote(index: Index, affaire: StoredAffaire | None, question: Question) -> Fact | None:
+    tally = index.tally(affaire) if affaire else None
+    if tally is None or tally.vote_page is None:
+        return None
+    doc = index.documents[tally.doc_id]
+    act = act_of(index, doc, tally)
+    tallied = counts(tally)
+    text = (
+        f"{outcome(tally)} au conseil du {french_date(doc.seance_date)}"
+        + (f" : {tallied}" if tallied else "")
+        + f". Affaire{f' n° {tally.number}' if tally.number else ''} « {tally.title[:200]} »"
+        + (f" (délibération n° {act[0]})" if act else "")
+        + f", vote imprimé page {tally.vote_page}."
+    )
+    if question.yes_no and "unanimit" in fold(question.text):
+        unanimous = tally.outcome == "unanimité" and not tally.contre and not tally.abstention
+        text = ("Oui. " if unanimous else "Non. ") + text
+    return Fact(text, doc, tally.vote_page, tally, "vote", tally.vote or "")
+
+
+def _number(index: Index, doc: Document, affaire: StoredAffaire | None) -> Fact | None:
+    found = act_of(index, doc, affaire)
+    if found is None:
+        return None
+    number, act = found
+    objet = act.objet or (affaire.title if affaire else "")
+    text = (
+        f"Délibération n° {number} du conseil du {french_date(act.seance_date)}"
+        + (f" : « {objet[:200]} »" if objet else "")
+        + (f" (rapporteur : {act.rapporteur})" if act.rapporteur else "")
+        + "."
+    )
+    page = affaire.page if affaire is not None and act.id == doc.id and doc.kind != "délibération" else 1
+    return Fact(text, act, page, affaire, "numéro", f"n° {number}")
+
+
+def _rapporteur(doc: Document, affaire: StoredAffaire | None) -> Fact | None:
+    if doc.kind == "délibération" and doc.rapporteur:
+        text = (
+            f"{doc.rapporteur} a rapporté la délibération n° {doc.act_number} du conseil du "
+            f"{french_date(doc.seance_date)} : « {doc.objet} »."
+        )
+        return Fact(text, doc, 1, affaire, "rapporteur", f"{doc.rapporteur} rapporte")
+    if affaire is not None and affaire.rapporteur:
+        text = (
+            f"{affaire.rapporteur} a présenté l'affaire{f' n° {affaire.number}' if affaire.number else ''} "
+            f"« {affaire.title[:200]} » au conseil du {french_date(doc.seance_date)}."
+        )
+        return Fact(text, doc, affaire.page, affaire, "rapporteur", affaire.rapporteur)
+    return None

@@ -1,0 +1,209 @@
+"""Understand a question once: what is asked, about what, when, where, and what an earlier turn carried.
+
+Every later step (retrieval, evidence, structured answers, the answer check) reads the `Question` built here,
+instead of folding and matching the raw text again. What is asked comes from the grammar of French questions
+(interrogative words and their noun); the subject from the parts of speech and lemmas of a kept French model
+(spaCy's `fr_core_news_sm`), each lemma reduced to the Snowball stem the index uses for the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from index.french import FOLDED_STOP_WORDS, MONTH_NUMBER, YEAR, fold, stem
+
+# What a question can ask for. The evidence step looks for sentences that hold such a thing.
+AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person", "place", "reason"
+VOTE, NUMBER, RAPPORTEUR, YESNO, LIST, OPEN = "vote", "number", "rapporteur", "yesno", "list", "open"
+
+# Ordered: the first that matches says what is asked (a number or a vote asked inside a longer question wins).
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (NUMBER, re.compile(r"\bnumero\b|\bsous quel n\b|\bquel n ?°|\bn ?° (?:de|du|d')")),
+    (RAPPORTEUR, re.compile(r"\brapporteu|\bqui (?:a|l'a|les a) (?:rapporte|presente)\b")),
+    (
+        VOTE,
+        re.compile(
+            r"unanimit|\babstenu|\babstention|\bscrutin|\bvoix\b|\bmajorite\b|vote(?:e|es|s)? contre"
+            r"|\bcomment\b.*\bvot|\bquel (?:a ete le |est le |etait le )?(?:vote|resultat|score)\b"
+            r"|\bavec quel (?:vote|resultat|score)|\b(?:le|du|son|ce) vote\b|\bcombien\b[^?]*\bcontre\b"
+        ),
+    ),
+    (
+        AMOUNT,
+        re.compile(
+            r"\bcombien (?:a |ont )?(?:coute|coutent|coutera|paie|paye|payee?|verse|versee?|recoit|touche"
+            r"|rapporte|met|investi|depense|finance|emprunte|vaut)|\bmontant\b|\bprix\b|\btarifs?\b|\bcout\b"
+            r"|\bquel(?:le)?s? (?:somme|subvention|valeur|aide|budget|loyer|redevance|taux|indemnite)"
+            r"|\bcombien d'euros|\ba combien\b|\bde combien\b"
+        ),
+    ),
+    (REASON, re.compile(r"\bpourquoi\b|\bpour quelle(?:s)? raisons?\b|\bquels? (?:motifs?|raisons?)\b")),
+    (
+        DATE,
+        re.compile(
+            r"\bquand\b|\bquelles? (?:est la |sont les )?dates?\b|\ben quelle annee\b|\bquel jour\b"
+            r"|\ba quelle (?:heure|date|periode)\b|\bdepuis quand\b|\bjusqu'a quand\b"
+        ),
+    ),
+    (COUNT, re.compile(r"\bcombien\b|\bquel (?:est le )?nombre\b|\bnombre de\b")),
+    (PLACE, re.compile(r"(?:^|\s)ou\b(?! non\b)|\bdans quel(?:le)? (?:ville|commune|lieu|quartier|salle)\b")),
+    (PERSON, re.compile(r"\bqui\b|\ba qui\b|\bpar qui\b|\bquel(?:le)?s? (?:entreprise|societe|association"
+                        r"|organisme|prestataire|titulaire|banque|cabinet|bureau|elue?|adjointe?|personne)")),
+)
+_YESNO = re.compile(r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b")
+_PLURAL_WHICH = re.compile(r"\bquel(?:le)?s\b")
+# Which parts of speech carry a subject; the rest (pronouns, determiners, auxiliaries, interrogatives) never do.
+_CONTENT_POS = {"NOUN", "PROPN", "ADJ", "VERB", "NUM", "X"}
+# Interrogative and generic question words spaCy tags as content (a closed class of the language).
+_INTERROGATIVE = {"quel", "quelle", "quels", "quelles", "combien", "quand", "pourquoi", "comment", "qui", "quoi"}
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
+# Act numbers as councils print them: "2013/138", "n° 2014 / 197", "D2024-27", "D 2025-019", "2024_37", "DEL 2025-90".
+ACT_NUMBER = re.compile(r"\b(?:DEL\s*|D\s?)?((?:19|20)\d{2})\s*[/_-]\s*(\d{1,4})\b", re.IGNORECASE)
+# Words of a collectivité's name that do not tell one from another.
+_GENERIC_NAME = {
+    "ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie", "departement",
+    "region", "conseil", "municipal", "communautaire", "syndicat", "intercommunal", "intercommunale",
+}  # fmt: skip
+
+
+def act_key(year: str, number: str) -> str:
+    """One key for every spelling of an act number: "D2024-027", "2024_27" and "2024 / 27" are "2024-27"."""
+    return f"{year}-{int(number)}"
+
+
+def act_keys(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(act_key(y, n) for y, n in ACT_NUMBER.findall(text)))
+
+
+@dataclass(frozen=True)
+class Term:
+    stem: str  # as the index stems the documents' words
+    word: str  # as the question writes it
+    proper: bool = False  # a name ("Chauret", "Hydrogénie"): it must be printed, no paraphrase can stand for it
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    asks: str  # one of the constants above
+    terms: tuple[Term, ...]  # the subject, in the question's order
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()  # "2025-09" for "septembre 2025"
+    collectivite: str | None = None  # the key of the collectivité named (see collectivite_key)
+    acts: tuple[str, ...] = ()  # act keys named by the question, or carried from the previous answer
+    carried: tuple[Term, ...] = ()  # the previous question's subject, for a follow-up
+    previous: str = ""  # the previous question, as asked
+    yes_no: bool = False  # "… a-t-il été approuvé à l'unanimité ?": the answer starts with Oui or Non
+    asked_noun: str | None = None  # "Quelle entreprise …": the kind of thing that answers
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def subject(self) -> set[str]:
+        return {t.stem for t in self.terms}
+
+    @property
+    def all_terms(self) -> tuple[Term, ...]:
+        """The subject with what a follow-up carries (each stem once)."""
+        seen = {t.stem for t in self.terms}
+        return self.terms + tuple(t for t in self.carried if t.stem not in seen)
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval reads: the question, the previous one for a follow-up, the acts it carries."""
+        parts = [self.previous, self.text] if self.previous else [self.text]
+        return " ".join(parts + [a.replace("-", "/") for a in self.acts if a not in act_keys(self.text)])
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    import spacy
+
+    # The tagger, morphologizer and lemmatizer are what is read; the parser is not needed.
+    return spacy.load("fr_core_news_sm", exclude=["parser", "senter"])
+
+
+def collectivite_key(name: str) -> str:
+    """The words of a collectivité's name that tell it apart: "Commune de Pierrefonds" → "pierrefonds",
+    "Communauté de Communes des Lisières de l'Oise" → "lisieres oise"."""
+    return " ".join(w for w in re.findall(r"\w+", fold(name)) if w not in _GENERIC_NAME and w not in FOLDED_STOP_WORDS)
+
+
+def analyse(
+    text: str,
+    history: list[dict[str, str]] | None = None,
+    collectivites: tuple[str, ...] = (),
+) -> Question:
+    """The one analysis of a question; collectivites are the keys (collectivite_key) the index knows."""
+    history = history or []
+    folded = fold(text).strip()
+    asks, asked_noun = _what_is_asked(text, folded)
+    terms = _terms(text)
+    previous = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
+    answer = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
+    carried = _terms(previous) if previous else ()
+    acts = act_keys(text) or act_keys(answer)
+    named = _collectivite_named(folded, collectivites) or (
+        _collectivite_named(fold(previous), collectivites) if previous else None
+    )
+    years = tuple(dict.fromkeys(YEAR.findall(text)))
+    months = tuple(f"{y}-{MONTH_NUMBER[m]:02d}" for m, y in _MONTH_YEAR.findall(folded))
+    return Question(
+        text=text,
+        asks=asks,
+        terms=terms,
+        years=years,
+        months=months,
+        collectivite=named,
+        acts=acts,
+        carried=carried,
+        previous=previous,
+        yes_no=bool(_YESNO.search(folded)) and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
+        asked_noun=asked_noun,
+    )
+
+
+def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
+    noun = re.search(r"\bquel(?:le)?s?\s+(\w+)", folded)
+    asked_noun = noun.group(1) if noun else None
+    if "où" in text.lower().split() or re.search(r"(?:^|\s)où\b", text.lower()):
+        place_first = not re.search(r"\bcombien|\bquand\b|\bqui\b", folded)
+        if place_first:
+            return PLACE, asked_noun
+    for kind, pattern in _ASKS:
+        if kind == PLACE:
+            continue  # "où" is read on the accented text above ("ou" folded is "or")
+        if pattern.search(folded):
+            return kind, asked_noun
+    if _PLURAL_WHICH.search(folded):
+        return LIST, asked_noun
+    if _YESNO.search(folded):
+        return YESNO, asked_noun
+    return OPEN, asked_noun
+
+
+def _terms(text: str) -> tuple[Term, ...]:
+    """The subject: content words (nouns, names, adjectives, verbs, numbers) as stems, each once."""
+    out: dict[str, Term] = {}
+    for token in _nlp()(text):
+        word = fold(token.text)
+        if token.pos_ not in _CONTENT_POS or token.is_punct or word in _INTERROGATIVE:
+            continue
+        if word in FOLDED_STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        # The word's own stem, as the documents' words are stemmed (a lemma may differ: "travaux" → "travail").
+        for part in re.findall(r"\w+", word):
+            if part in FOLDED_STOP_WORDS or part in _INTERROGATIVE or (len(part) < 2 and not part.isdigit()):
+                continue
+            s = stem(part)
+            proper = token.pos_ == "PROPN" or (token.text[:1].isupper() and token.i > 0)
+            out.setdefault(s, Term(s, token.text, proper))
+    return tuple(out.values())
+
+
+def _collectivite_named(folded: str, keys: tuple[str, ...]) -> str | None:
+    """The collectivité whose distinctive words all stand in the question (the longest name wins)."""
+    words = set(re.findall(r"\w+", folded))
+    named = [k for k in keys if k and set(k.split()) <= words]
+    return max(named, key=len) if named else None

@@ -1,0 +1,84 @@
+"""Evidence without the model: for each question of a set, does the evidence given to the model hold the answer,
+and is the question refused before the model?
+
+python benchmarks/evidence.py --corpus ../shared/corpus --questions ../shared/eval/dev2-questions.jsonl [-v]
+
+Figures (answerable questions): the share whose every must_include item stands in the best passage, in the
+passages given to the model, or in the structured answer; refusals before the model on answerable and
+unanswerable questions; the time to the evidence. Uses the evaluation's index of the corpus (built by
+`registre eval`), and no language model: it runs in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app import runtime  # noqa: E402
+from app.answer.assistant import Answer, Sources  # noqa: E402
+from app.evaluate import normalise  # noqa: E402
+from app.settings import Settings  # noqa: E402
+
+
+def holds(text: str, items: list[str]) -> bool:
+    t = normalise(text)
+    return all(normalise(i) in t for i in items)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--questions", type=Path, default=REPO.parent / "shared" / "eval" / "dev2-questions.jsonl")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every question's evidence")
+    args = parser.parse_args()
+    settings = Settings()
+    assistant = runtime.assistant(settings, runtime.eval_root(settings, args.corpus), with_llm=False)
+    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    best = given = fact = refused_ok = refused_wrong = 0
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        items = list(assistant.stream(q["question"], q.get("history") or []))
+        sources = next(i for i in items if isinstance(i, Sources))
+        answer = next(i for i in items if isinstance(i, Answer))
+        times.append(answer.timings["evidence_s"] or time.perf_counter() - t0)
+        must = q.get("must_include") or []
+        texts = [c.excerpt for c in sources.extracts]
+        in_best = bool(texts) and holds(texts[0], must)
+        in_given = holds(" ".join(texts), must)
+        in_fact = answer.structured and holds(answer.text, must)
+        if q["answerable"]:
+            best += in_best
+            given += in_given or in_fact
+            fact += in_fact
+            refused_wrong += answer.refused_by == "evidence"
+        else:
+            refused_ok += answer.refused_by == "evidence" or (answer.structured is False and not answer.found)
+        if args.verbose or (q["answerable"] and not (in_given or in_fact)) or (not q["answerable"] and answer.refused_by != "evidence"):
+            q_ = assistant.understand(q["question"], q.get("history") or [])
+            print(f"\n## {q['id']} [{q['kind']}] asks={q_.asks} coll={q_.collectivite} {q['question']}")
+            print(f"   must={must} gold={q.get('gold_files')} p{q.get('gold_pages')}")
+            print(f"   -> refused_by={answer.refused_by} ({answer.check_reason}) structured={answer.structured}")
+            if answer.structured:
+                print(f"   FACT: {answer.text[:300]}")
+            for c in sources.extracts:
+                print(f"   [{c.n}] {Path(c.file).name} p{c.page}: {c.excerpt[:400]}")
+    n = sum(1 for q in questions if q["answerable"])
+    u = len(questions) - n
+    print(
+        f"\n{args.questions.name}: {n} answerable — answer in the best passage {best}/{n}, in what is given "
+        f"{given}/{n} (structured {fact}), refused before the model {refused_wrong}/{n}; "
+        f"{u} unanswerable — refused before the model {refused_ok}/{u}; "
+        f"evidence p50 {statistics.median(times):.3f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

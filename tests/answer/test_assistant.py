@@ -1,0 +1,63 @@
+"""The whole answering path on a real index: evidence first, structured answers, the answer check, follow-ups."""
+
+from app.answer.assistant import Answer, Assistant, Sources
+from app.answer.check import check, figures
+
+
+def test_the_evidence_comes_before_the_model_and_is_the_sentence_that_answers(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    scripted.enqueue("Le devis d'Hydrogénie s'élève à 12 431,97 € HT [1].")
+    items = list(assistant.stream("Quel est le montant du devis d'Hydrogénie pour la fontaine de Pierrefonds ?"))
+    assert isinstance(items[0], Sources) and items[0].evidence is not None
+    sources = items[0]
+    excerpt = sources.extracts[sources.evidence.n - 1].excerpt
+    assert "12 431,97" in excerpt[sources.evidence.start : sources.evidence.end]
+    answer = items[-1]
+    assert isinstance(answer, Answer) and answer.found and answer.checked is True
+    assert answer.generated_by == "ai" and answer.citations[0].page == 5
+    prompt = scripted.history[0][-1]["content"]
+    assert len(prompt.split()) < 400  # a few sentences, not whole acts
+
+
+def test_an_invented_figure_is_not_shown_the_document_speaks_instead(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    scripted.enqueue("Le devis s'élève à 921 6281 euros [1].")
+    answer = assistant.answer("Quel est le montant du devis d'Hydrogénie pour la fontaine de Pierrefonds ?")
+    assert answer.found and answer.checked is False and answer.generated_by == "document"
+    assert "9216281" in (answer.check_reason or "")
+    assert answer.text.startswith("D'après") and "12 431,97" in answer.text and "921" not in answer.text
+    assert "sans texte rédigé par l'intelligence artificielle" in answer.notice
+
+
+def test_a_name_the_evidence_does_not_hold_fails_the_check():
+    evidence = ["Monsieur DUTILLOY présente le devis de la société Hydrogénie : 12 431,97 € HT."]
+    assert check("La société Hydrogénie, pour 12 431,97 € HT [1].", evidence).ok
+    assert not check("La société Eurovia, pour 12 431,97 € HT [1].", evidence).ok
+    assert check("Le devis est de 12431,97 € [1].", evidence).ok  # spaces between digit groups do not count
+    assert figures("le 1er avril 2019 [2]") == {"1", "2019"}
+
+
+def test_a_question_on_a_subject_no_document_holds_is_refused_before_the_model(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    answer = assistant.answer("Combien de places compte le nouveau parking souterrain de la gare ?")
+    assert not answer.found and answer.refused_by == "evidence" and scripted.history == []
+
+
+def test_a_follow_up_is_searched_with_the_act_the_previous_answer_named(mixed, embedder):
+    assistant = Assistant(mixed, embedder, None)  # no model: the rapporteur is read from the act
+    history = [
+        {"role": "user", "content": "Combien de membres compte le conseil des résidents étrangers ?"},
+        {"role": "assistant", "content": "60 membres, nommés pour 3 ans (délibération n° 2013/3)."},
+    ]
+    answer = assistant.answer("Et qui a rapporté cette délibération ?", history)
+    assert answer.structured and "SUDRES" in answer.text
+    assert answer.citations[0].act == "2013/3"
+
+
+def test_a_real_model_answers_through_the_checked_path(mixed, embedder, llm):
+    assistant = Assistant(mixed, embedder, llm, max_tokens=40)
+    answer = assistant.answer("Quel est le montant du devis d'Hydrogénie pour la fontaine de Pierrefonds ?")
+    assert answer.timings["first_token_s"] is not None and answer.extracts
+    assert answer.checked in (True, False) and answer.text
+    if answer.checked is False:
+        assert answer.generated_by == "document" and answer.check_reason

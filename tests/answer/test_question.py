@@ -1,0 +1,111 @@
+"""The one analysis of a question: what is asked, about what, where, when, and what a follow-up carries.
+
+Phrasings of both development sets and new ones; spaCy's French model reads the parts of speech."""
+
+import pytest
+
+from app.answer.question import (
+    AMOUNT,
+    COUNT,
+    DATE,
+    LIST,
+    NUMBER,
+    OPEN,
+    PERSON,
+    PLACE,
+    RAPPORTEUR,
+    REASON,
+    VOTE,
+    YESNO,
+    act_keys,
+    analyse,
+    collectivite_key,
+)
+
+KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Combien coûte l'avenant pour les travaux de mise aux normes du Rockstore ?", AMOUNT),
+        ("À quel prix la mairie vend-elle le bois de chauffage ?", AMOUNT),
+        ("Quelle subvention le Festival des forêts a-t-il obtenue pour 2025 ?", AMOUNT),
+        ("Quel est le montant de la taxe de séjour à Sète ?", AMOUNT),
+        ("Combien de citoyens seront tirés au sort pour la convention citoyenne ?", COUNT),
+        ("Combien de logements sociaux la résidence compte-t-elle ?", COUNT),
+        ("Quand est prévue l'inauguration de la piscine d'Attichy ?", DATE),
+        ("Jusqu'à quand l'opérateur peut-il occuper les deux parcelles communales ?", DATE),
+        ("Quelles sont les dates de la classe de mer à Crozon en 2019 ?", DATE),
+        ("Qui a présidé la séance du conseil communautaire du 13 mars 2025 ?", PERSON),
+        ("Quelle entreprise a remporté le marché de la rue Chauret ?", PERSON),
+        ("Où les classes maternelles ont-elles été relogées pendant les travaux ?", PLACE),
+        ("Pourquoi le conseil s'est-il opposé à l'extension du plan d'épandage ?", REASON),
+        ("Comment le conseil municipal a-t-il voté le budget primitif 2022 ?", VOTE),
+        ("Et qui a voté contre ?", VOTE),
+        ("La gratuité de la bibliothèque a-t-elle été votée à l'unanimité ?", VOTE),
+        ("Et combien d'élus ont voté contre ?", VOTE),
+        ("Sous quel numéro la commune a-t-elle délibéré sur sa dénomination de commune touristique ?", NUMBER),
+        ("Quel est le numéro de la délibération qui fixe les tarifs de la cantine ?", NUMBER),
+        ("Qui est le rapporteur de la délibération sur le stade ?", RAPPORTEUR),
+        ("La commune a-t-elle adopté un plan de lutte contre le moustique tigre ?", YESNO),
+        ("Quels projets le budget participatif a-t-il retenus ?", LIST),
+        ("Parle-moi du marché de Noël", OPEN),
+    ],
+)
+def test_what_is_asked(question, asks):
+    assert analyse(question).asks == asks
+
+
+def test_a_yes_no_question_about_a_vote_is_both():
+    q = analyse("Le nom de la place a-t-il été voté à l'unanimité ?")
+    assert q.asks == VOTE and q.yes_no
+
+
+def test_the_subject_is_the_content_words_as_the_index_stems_them():
+    q = analyse("Quelle entreprise a remporté en 2015 le marché des branchements d'eau potable de la rue Chauret ?")
+    stems = [t.stem for t in q.terms]
+    assert {"branch", "potabl", "chauret", "2015"} <= set(stems)
+    assert not {"quel", "quell", "a", "le", "de", "des"} & set(stems)  # no interrogative, no function word
+    assert [t.word for t in q.terms if t.proper] == ["Chauret"]
+    assert q.years == ("2015",)
+
+
+def test_a_collectivite_is_named_by_its_distinctive_words():
+    assert collectivite_key("Communauté de Communes des Lisières de l'Oise") == "lisieres oise"
+    assert collectivite_key("Ville de Montpellier") == "montpellier"
+    assert analyse("Le conseil municipal de Pierrefonds a-t-il voté le budget ?", [], KNOWN).collectivite == (
+        "pierrefonds"
+    )
+    assert analyse("Qui préside le conseil communautaire des Lisières de l'Oise ?", [], KNOWN).collectivite == (
+        "lisieres oise"
+    )
+    assert analyse("Qui préside le conseil communautaire ?", [], KNOWN).collectivite is None
+
+
+def test_months_and_years():
+    q = analyse("Qui a voté contre l'admission en non-valeur au conseil municipal de septembre 2025 ?")
+    assert q.years == ("2025",) and q.months == ("2025-09",)
+
+
+def test_every_spelling_of_an_act_number_is_one_key():
+    assert act_keys("D2024-27, D 2024-29, D2025-019, 2024_37, n° 2014 / 197 et DEL 2025-90") == (
+        "2024-27",
+        "2024-29",
+        "2025-19",
+        "2024-37",
+        "2014-197",
+        "2025-90",
+    )
+
+
+def test_a_follow_up_carries_the_previous_subject_and_the_act_its_answer_named():
+    history = [
+        {"role": "user", "content": "Avec quelle association la commune a-t-elle passé une convention pour les chats errants ?"},
+        {"role": "assistant", "content": "Avec l'association Cats in The Air (délibération D2025-017)."},
+    ]
+    q = analyse("Et qui a voté contre ?", history, KNOWN)
+    assert q.asks == VOTE and q.acts == ("2025-17",)
+    assert {"chat", "errant"} <= {t.stem for t in q.carried}
+    assert "chats errants" in q.search_text and "2025/17" in q.search_text
+    assert {"chat", "errant"} <= {t.stem for t in q.all_terms}
