@@ -280,6 +280,12 @@ def compute_metrics(
     retrieval = [t["retrieval_s"] for t in timings if t.get("retrieval_s") is not None]
     first = [t["first_token_s"] for t in timings if t.get("first_token_s") is not None]
     total = [t["total_s"] for t in timings if t.get("total_s") is not None]
+    evidence = [t["evidence_s"] for t in timings if t.get("evidence_s") is not None]
+    metrics["evidence_s"] = {"p50": _percentile(evidence, 0.5), "p95": _percentile(evidence, 0.95)}
+    metrics["answer_check"] = {
+        "checked": sum(r.get("checked") is True for r in rows),
+        "evidence_shown": sum(r.get("checked") is False for r in rows),
+    }
     metrics["latency_s"] = {
         "retrieval_p50": _percentile(retrieval, 0.5),
         "retrieval_p95": _percentile(retrieval, 0.95),

@@ -23,6 +23,10 @@ LABELS = {
     "first_token_p50": "premier mot, médiane",
     "first_token_p95": "premier mot, p95",
     "total_p50": "réponse complète, médiane",
+    "p50": "médiane",
+    "p95": "p95",
+    "checked": "réponses vérifiées dans les extraits",
+    "evidence_shown": "vérification échouée : phrase du document montrée",
     "embedder": "plongements",
     "llm": "modèle de langue",
 }
@@ -54,7 +58,7 @@ svg{max-width:100%;height:auto}
 
 
 _REFUSED = {
-    "evidence": " avant le modèle : les extraits ne couvrent pas le sujet ou l'année de la question",
+    "evidence": " avant le modèle : aucune phrase des documents trouvés ne porte sur le sujet ou l'année",
     "model": " du modèle",
 }
 
@@ -198,7 +202,21 @@ def _failed(q: dict, r: dict, corpus: str | None, given: int) -> str:
             + (", lue dans les données structurées des actes" if r.get("structured") else "")
             + _REFUSED.get(r.get("refused_by") or "", "")
             + ") :</p>"
-            f"<blockquote>{escape(r['answer'])}</blockquote><p><b>Citations :</b></p>"
+            f"<blockquote>{escape(r['answer'])}</blockquote>"
+            + (
+                f"<p><b>Phrase du document montrée d'abord :</b></p><blockquote>{escape(r['evidence'])}</blockquote>"
+                if r.get("evidence")
+                else ""
+            )
+            + (
+                f"<p class=small>Vérification de la réponse : "
+                f"{'réussie' if r['checked'] else 'échouée, phrase du document montrée'}"
+                + (f" ({escape(r['check_reason'])})" if r.get("check_reason") else "")
+                + "</p>"
+                if r.get("checked") is not None
+                else (f"<p class=small>{escape(r['check_reason'])}</p>" if r.get("check_reason") else "")
+            )
+            + "<p><b>Citations :</b></p>"
             + (f"<ul>{cites}</ul>" if cites else "<p>aucune</p>")
         )
     retrieved = r.get("retrieved") or [{"file": f, "page": None, "score": None} for f in r["retrieved_files"]]
@@ -231,6 +249,8 @@ def write_report(path: Path, questions: list[dict], rows: list[dict], metrics: d
         + _table("Réponses", metrics["answers"])
         + _table("Citations", metrics["citations"])
         + _table("Latence (secondes)", metrics["latency_s"])
+        + (_table("Phrase de preuve affichée (secondes)", metrics["evidence_s"]) if "evidence_s" in metrics else "")
+        + (_table("Vérification des réponses", metrics["answer_check"]) if "answer_check" in metrics else "")
         + _failures(metrics)
         + "</div>"
     )

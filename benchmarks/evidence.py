@@ -60,7 +60,7 @@ def main() -> None:
             fact += in_fact
             refused_wrong += answer.refused_by == "evidence"
         else:
-            refused_ok += answer.refused_by == "evidence" or (answer.structured is False and not answer.found)
+            refused_ok += answer.refused_by == "evidence"
         if args.verbose or (q["answerable"] and not (in_given or in_fact)) or (not q["answerable"] and answer.refused_by != "evidence"):
             q_ = assistant.understand(q["question"], q.get("history") or [])
             print(f"\n## {q['id']} [{q['kind']}] asks={q_.asks} coll={q_.collectivite} {q['question']}")

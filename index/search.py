@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.french import MONTH_NUMBER, fold
 from index.store import Document, Index, StoredChunk
 from ingest.acts import RECEIPT
 from models.base import Embedder
@@ -21,6 +22,7 @@ YEAR_WEIGHT = 0.1
 CANDIDATES = 50
 MODES = ("hybrid", "bm25", "dense")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
 # "au conseil de métropole", "le conseil municipal": the question names the council whose acts it is about.
 _COUNCILS = (
     (
@@ -121,6 +123,10 @@ def _hybrid(
     if years:  # "en 2014", "Boutographies 2012": the act's séance or title names the year
         matches = [_names_year(index, r, years) for r in rows]
         fused = fused + year_weight * np.array(matches, dtype=np.float32)
+    months = {f"{y}-{MONTH_NUMBER[m]:02d}" for m, y in _MONTH_YEAR.findall(fold(query))}
+    if months:  # "en février 2021", "au conseil de septembre 2025": the séance of that month
+        held = [(index.documents[index.chunks[r].doc_id].seance_date or "")[:7] in months for r in rows]
+        fused = fused + year_weight * np.array(held, dtype=np.float32)
     order = np.argsort(-fused, kind="stable")[:k]
     return rows[order], fused[order]
 

@@ -104,10 +104,9 @@ def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None)
     if doc.collectivite:
         head += f" ({doc.collectivite})"
     parts = [head]
-    if doc.objet:
-        parts.append(f"objet : « {doc.objet[:120]} »")
-    elif affaire is not None:
-        parts.append(f"affaire{f' {affaire.number}' if affaire.number else ''} : « {affaire.title[:120]} »")
+    title = doc.objet or (affaire.title if affaire is not None else "")
+    if title:  # short: every word here costs the reader time before the first word of the answer
+        parts.append(f"« {title[:80]}{'…' if len(title) > 80 else ''} »")
     parts.append(f"page {page}")
     return " — ".join(parts)
 

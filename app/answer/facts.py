@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.answer.evidence import Passage
+from app.answer.evidence import Passage, weight_of
 from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question, act_keys
-from index.french import fold, french_date
+from index.french import WORD, fold, french_date, stem
 from index.store import Document, Index, StoredAffaire
 
 # Share of the subject's weight the passage must hold for its act to be taken as the one asked about.
 FACT_COVERAGE = 0.5
+# Share of the question's own subject the act's title (objet, or the affaire's heading) must hold.
+TITLE_SHARE = 0.25
+
+
+def title_share(index: Index, question: Question, title: str) -> float:
+    """Weighted share of the question's own subject that the title prints."""
+    have = {stem(w) for w in WORD.findall(fold(title))}
+    total = sum(weight_of(index, t.stem) for t in question.terms)
+    got = sum(weight_of(index, t.stem) for t in question.terms if t.stem in have)
+    return got / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,9 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
         about = max(passages, key=lambda p: p.coverage)  # the subject, not the tally, says which act
         if about.coverage < FACT_COVERAGE or not about.year_ok:
             return None
+        title = about.document.objet or (about.affaire.title if about.affaire else "")
+        if title_share(index, question, title) < TITLE_SHARE:
+            return None  # the passage is about the subject, but the act it was filed under is not
     doc, affaire = about.document, about.affaire
     if question.asks == VOTE:
         return _vote(index, affaire, question)

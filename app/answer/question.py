@@ -27,7 +27,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"unanimit|\babstenu|\babstention|\bscrutin|\bvoix\b|\bmajorite\b|vote(?:e|es|s)? contre"
             r"|\bcomment\b.*\bvot|\bquel (?:a ete le |est le |etait le )?(?:vote|resultat|score)\b"
-            r"|\bavec quel (?:vote|resultat|score)|\b(?:le|du|son|ce) vote\b|\bcombien\b[^?]*\bcontre\b"
+            r"|\bavec quel (?:vote|resultat|score)|\bcombien\b[^?]*\bcontre\b"
+            r"|^(?:et )?(?:le|du|son|ce) vote\b|\b(?:a|ont|est|sont)(?:-t-\w+)? (?:ete )?(?:adoptee?s?|approuvee?s?|rejetee?s?)\b"
         ),
     ),
     (
@@ -61,6 +62,9 @@ _INTERROGATIVE = {"quel", "quelle", "quels", "quelles", "combien", "quand", "pou
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
 # Act numbers as councils print them: "2013/138", "n° 2014 / 197", "D2024-27", "D 2025-019", "2024_37", "DEL 2025-90".
 ACT_NUMBER = re.compile(r"\b(?:DEL\s*|D\s?)?((?:19|20)\d{2})\s*[/_-]\s*(\d{1,4})\b", re.IGNORECASE)
+# A follow-up is searched with the start of the answer it follows: its names and figures point to the act.
+ANSWER_WORDS = 40
+_MARKS = re.compile(r"\[\d{1,2}\]")
 # Words of a collectivité's name that do not tell one from another.
 _GENERIC_NAME = {
     "ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie", "departement",
@@ -95,6 +99,7 @@ class Question:
     acts: tuple[str, ...] = ()  # act keys named by the question, or carried from the previous answer
     carried: tuple[Term, ...] = ()  # the previous question's subject, for a follow-up
     previous: str = ""  # the previous question, as asked
+    previous_answer: str = ""  # the answer it got (its names and figures say which act it was about)
     yes_no: bool = False  # "… a-t-il été approuvé à l'unanimité ?": the answer starts with Oui or Non
     asked_noun: str | None = None  # "Quelle entreprise …": the kind of thing that answers
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
@@ -112,7 +117,8 @@ class Question:
     @property
     def search_text(self) -> str:
         """What retrieval reads: the question, the previous one for a follow-up, the acts it carries."""
-        parts = [self.previous, self.text] if self.previous else [self.text]
+        said = " ".join(_MARKS.sub(" ", self.previous_answer).split()[:ANSWER_WORDS])
+        parts = [self.previous, said, self.text] if self.previous else [self.text]
         return " ".join(parts + [a.replace("-", "/") for a in self.acts if a not in act_keys(self.text)])
 
 
@@ -159,6 +165,7 @@ def analyse(
         acts=acts,
         carried=carried,
         previous=previous,
+        previous_answer=answer if previous else "",
         yes_no=bool(_YESNO.search(folded)) and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
         asked_noun=asked_noun,
     )
