@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app import runtime  # noqa: E402
+from app.answer import assistant as assistant_module  # noqa: E402
+from app.answer import evidence as evidence_module  # noqa: E402
 from app.answer.assistant import Answer, Sources  # noqa: E402
 from app.evaluate import normalise  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -43,7 +45,19 @@ def main() -> None:
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     best = given = fact = refused_ok = refused_wrong = 0
     times = []
+    coverages: dict[str, list] = {}
+    real_find = evidence_module.find_evidence
+
+    def spy(index, question, hits, k=3, words=50):
+        found = real_find(index, question, hits, k, words)
+        coverages[current[0]] = found
+        return found
+
+    current = [""]
+    assistant_module.find_evidence = spy
+    rows = []
     for q in questions:
+        current[0] = q["id"]
         t0 = time.perf_counter()
         items = list(assistant.stream(q["question"], q.get("history") or []))
         sources = next(i for i in items if isinstance(i, Sources))
@@ -54,6 +68,8 @@ def main() -> None:
         in_best = bool(texts) and holds(texts[0], must)
         in_given = holds(" ".join(texts), must)
         in_fact = answer.structured and holds(answer.text, must)
+        top = max((p.coverage for p in coverages.get(q["id"], [])), default=0.0)
+        rows.append((q["id"], q["answerable"], q.get("history") != [] and bool(q.get("history")), round(top, 3)))
         if q["answerable"]:
             best += in_best
             given += in_given or in_fact
@@ -66,10 +82,14 @@ def main() -> None:
             print(f"\n## {q['id']} [{q['kind']}] asks={q_.asks} coll={q_.collectivite} {q['question']}")
             print(f"   must={must} gold={q.get('gold_files')} p{q.get('gold_pages')}")
             print(f"   -> refused_by={answer.refused_by} ({answer.check_reason}) structured={answer.structured}")
+            print(f"   coverage={[round(c.coverage, 2) for c in coverages[q['id']]]}")
             if answer.structured:
                 print(f"   FACT: {answer.text[:300]}")
             for c in sources.extracts:
                 print(f"   [{c.n}] {Path(c.file).name} p{c.page}: {c.excerpt[:400]}")
+    print("\ncoverage of the best passage (id, answerable, follow-up, coverage):")
+    for row in sorted(rows, key=lambda r: r[3]):
+        print("  ", *row)
     n = sum(1 for q in questions if q["answerable"])
     u = len(questions) - n
     print(

@@ -120,7 +120,7 @@ class Assistant:
         embedder: Embedder | None,
         llm: LLM | None,
         top_k: int = 3,
-        extract_words: int = 60,
+        extract_words: int = 50,
         max_tokens: int = 160,
         human_contact: str = "",
         llm_slot: AbstractContextManager | None = None,
@@ -223,7 +223,7 @@ class Assistant:
         hits = self.retrieve(q)
         t_retrieval = time.perf_counter() - t0
         files = [d.path for d in ranked_files(hits)]
-        passages = find_evidence(self.index, q, hits, k=self.top_k)
+        passages = find_evidence(self.index, q, hits, k=self.top_k, words=self.extract_words)
         citations = self.citations(passages)
         evidence = (
             Evidence(1, passages[0].sentence, passages[0].start, passages[0].end) if passages else None
@@ -285,9 +285,8 @@ class Assistant:
         cited = cite(text, citations)
         allowed = [p.text for p in passages] + [source_label(p.document, p.page, p.affaire) for p in passages]
         verdict = check(text, [*allowed, q.text, q.previous])
-        if not verdict.ok:
-            where = next((i for i, c in enumerate(citations) if c in cited), 0)
-            yield done(self.quote(citations[where], passages[where]), True, [citations[where]], checked=False,
+        if not verdict.ok:  # the best passage, the one shown at once (the model may have cited another)
+            yield done(self.quote(citations[0], passages[0]), True, [citations[0]], checked=False,
                        check_reason=verdict.reason, notice=self._evidence_notice,
                        generated_by="document")  # fmt: skip
             return
@@ -311,7 +310,7 @@ class Assistant:
             return "aucun passage trouvé"
         weights = stem_weights(self.index)
         if len(self.index.chunks) >= VOCABULARY_CHUNKS:
-            unknown = [t.word for t in q.terms if t.stem not in weights and not t.stem.isdigit() and len(t.stem) > 3]
+            unknown = [t.word for t in q.terms if t.noun and t.stem not in weights and len(t.stem) > 3]
             if unknown:
                 return f"aucun document n'emploie « {unknown[0]} »"
         if max(p.coverage for p in passages) < SUBJECT_FLOOR:
@@ -336,11 +335,9 @@ class Assistant:
 
 
 def collectivite_of(doc: Document) -> str | None:
-    """The key of the document's collectivité: as its text names it, else the first folder of its path."""
-    if doc.collectivite:
-        return collectivite_key(doc.collectivite) or None
-    parts = Path(doc.path).parts
-    return collectivite_key(parts[0]) or None if len(parts) > 1 else None
+    """The key of the document's collectivité, as its text names it (None when it names none: such a document
+    is searched whatever collectivité a question names)."""
+    return collectivite_key(doc.collectivite) or None if doc.collectivite else None
 
 
 def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:

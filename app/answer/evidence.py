@@ -34,7 +34,7 @@ from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
 # How many documents, sentences and words the model reads. Every 100 prompt tokens cost 2–3 s on 2 cores.
 DOCUMENTS = 4
 PASSAGES = 3
-PASSAGE_WORDS = 60  # a sentence with its neighbours, cut to this many words around the sentence
+PASSAGE_WORDS = 50  # a sentence with its neighbours, cut to this many words around the sentence
 MAX_SENTENCE_WORDS = 45
 # Weights of the score of a sentence (see score()); measured on both development sets.
 NEIGHBOUR_SHARE = 0.5  # a subject word in the neighbours or the affaire's title counts half
@@ -258,8 +258,10 @@ def _year_ok(question: Question, doc: Document, *texts: str) -> bool:
     return any(y in t for y in question.years for t in texts)
 
 
-def find_evidence(index: Index, question: Question, hits: list[Hit], k: int = PASSAGES) -> list[Passage]:
-    """The k best passages of the best documents found, best first."""
+def find_evidence(
+    index: Index, question: Question, hits: list[Hit], k: int = PASSAGES, words: int = PASSAGE_WORDS
+) -> list[Passage]:
+    """The k best passages of the best documents found, best first; each at most `words` words."""
     order: dict[str, int] = {}
     regions: dict[str, list[tuple[int, int]]] = {}
     firsts = _rows_of(index)
@@ -282,7 +284,7 @@ def find_evidence(index: Index, question: Question, hits: list[Hit], k: int = PA
         for i, s in enumerate(all_sentences):
             if not any(lo <= s.first_word < hi for lo, hi in spans):
                 continue
-            passage = _passage(index, question, doc, all_sentences, i, rank)
+            passage = _passage(index, question, doc, all_sentences, i, rank, words)
             if passage is not None:
                 scored.append((passage.score, passage))
     scored.sort(key=lambda t: -t[0])
@@ -297,7 +299,13 @@ def find_evidence(index: Index, question: Question, hits: list[Hit], k: int = PA
 
 
 def _passage(
-    index: Index, question: Question, doc: Document, all_sentences: list[Sentence], i: int, rank: int
+    index: Index,
+    question: Question,
+    doc: Document,
+    all_sentences: list[Sentence],
+    i: int,
+    rank: int,
+    words: int = PASSAGE_WORDS,
 ) -> Passage | None:
     s = all_sentences[i]
     before = all_sentences[i - 1].text if i > 0 else ""
@@ -311,7 +319,7 @@ def _passage(
     score = coverage + (ASKED_BONUS if asked else 0.0) + RANK_SHARE * (DOCUMENTS - rank) / DOCUMENTS
     if question.asks == COUNT and _TALLY.search(s.text):
         score -= TALLY_PENALTY
-    text, start = _around(before, s.text, after)
+    text, start = _around(before, s.text, after, words)
     year_ok = _year_ok(question, doc, text, title)
     if not year_ok:
         score *= 0.5
@@ -320,9 +328,9 @@ def _passage(
     )
 
 
-def _around(before: str, sentence: str, after: str) -> tuple[str, int]:
-    """The sentence with its neighbours, cut to PASSAGE_WORDS words centred on it; and where it starts."""
-    room = max(PASSAGE_WORDS - len(sentence.split()), 0)
+def _around(before: str, sentence: str, after: str, words: int = PASSAGE_WORDS) -> tuple[str, int]:
+    """The sentence with its neighbours, cut to `words` words centred on it; and where it starts."""
+    room = max(words - len(sentence.split()), 0)
     head = before.split()[-(room // 2) :] if room // 2 else []
     tail = after.split()[: room - len(head)] if room - len(head) > 0 else []
     prefix = " ".join(head)

@@ -23,8 +23,9 @@ TITLE_SHARE = 0.25
 def title_share(index: Index, question: Question, title: str) -> float:
     """Weighted share of the question's own subject that the title prints."""
     have = {stem(w) for w in WORD.findall(fold(title))}
-    total = sum(weight_of(index, t.stem) for t in question.terms)
-    got = sum(weight_of(index, t.stem) for t in question.terms if t.stem in have)
+    terms = question.all_terms  # a follow-up's own words are few: the subject it carries counts too
+    total = sum(weight_of(index, t.stem) for t in terms)
+    got = sum(weight_of(index, t.stem) for t in terms if t.stem in have)
     return got / total if total else 0.0
 
 

@@ -86,6 +86,7 @@ class Term:
     stem: str  # as the index stems the documents' words
     word: str  # as the question writes it
     proper: bool = False  # a name ("Chauret", "Hydrogénie"): it must be printed, no paraphrase can stand for it
+    noun: bool = False  # a noun or a name: what a subject is made of (verbs and adjectives say how)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def _terms(text: str) -> tuple[Term, ...]:
                 continue
             s = stem(part)
             proper = token.pos_ == "PROPN" or (token.text[:1].isupper() and token.i > 0)
-            out.setdefault(s, Term(s, token.text, proper))
+            out.setdefault(s, Term(s, token.text, proper, token.pos_ in ("NOUN", "PROPN")))
     return tuple(out.values())
 
 
