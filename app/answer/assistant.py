@@ -34,7 +34,7 @@ _MARK = re.compile(r"\[(\d{1,2})\]")
 _WORD = re.compile(r"\w+")
 
 # Below this share of the subject's weight in the best passage, the documents found do not speak of it.
-SUBJECT_FLOOR = 0.45
+SUBJECT_FLOOR = 0.3
 # A passage this strong, holding what is asked, answers even when the model says it cannot.
 STRONG = 0.8
 # From this size on, a name or noun of the subject that no chunk of the corpus prints is a subject it lacks.

@@ -250,9 +250,17 @@ def _stems(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(fold(text))}
 
 
+_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
+
+
 def _year_ok(question: Question, doc: Document, *texts: str) -> bool:
+    """The passage is of the year asked: its séance was held that year or it names the year; a season or
+    school year ("2012/2013") must be named as such ("saison 2011/2012" is another one)."""
     if not question.years:
         return True
+    spans = {f"{a}/{b}" for a, b in _SPAN.findall(question.text)}
+    if spans:
+        return any(spans & {f"{a}/{b}" for a, b in _SPAN.findall(t)} for t in texts)
     if doc.seance_date and doc.seance_date[:4] in question.years:
         return True
     return any(y in t for y in question.years for t in texts)
