@@ -88,6 +88,8 @@ def find_affaires(pages: list[Page], kind: str, objet: str | None) -> list[Affai
         who = who or _margin_name(lines[max(0, start.line - 2) : start.line])
         vote = read_vote(body[1:])
         affaires.append(Affaire(start.number, start.title, heading_page, first_word, vote, who, start.act))
+    if kind == "document" and not any(a.vote for a in affaires):
+        return []  # a report's numbered sections, not affaires
     return affaires
 
 
