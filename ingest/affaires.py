@@ -166,7 +166,9 @@ def _best_run(found: list[_Start], lines: list[tuple[str, int, int]]) -> list[_S
     if not found or max(best) == float("-inf"):
         return []
     chain: list[_Start] = []
-    at: int | None = max(range(len(found)), key=lambda k: best[k])
+    at: int | None = max(
+        reversed(range(len(found))), key=lambda k: best[k]
+    )  # a tie: the body, after the list
     while at is not None:
         chain.append(found[at])
         at = before[at]
@@ -181,7 +183,7 @@ def _title(first: str, lines: list[tuple[str, int, int]], at: int, full: int) ->
     who = None
     below = [text.strip() for text, _, _ in lines[at + 1 : at + 6]]
     tally = next((k for k, text in enumerate(below) if read_vote([(text, 0)]) is not None), None)
-    if tally is not None and all(t and not (_BULLET.match(t) or _VISA.match(t)) for t in below[:tally]):
+    if tally is not None and all(_title_like(t) and not t.endswith(".") for t in below[:tally]):
         parts += below[:tally]  # a compte rendu: the title's lines, then the tally
         below = []
     for following in below[:3]:
@@ -190,7 +192,7 @@ def _title(first: str, lines: list[tuple[str, int, int]], at: int, full: int) ->
         if rapporteur:
             who = rapporteur.group(1).strip()
             break
-        if not text or _BULLET.match(text) or _VISA.match(text) or _SPEAKER.match(text):
+        if not _title_like(text):
             break
         if _HEADING.match(text) or _ACT_HEADING.match(text) or read_vote([(text, 0)]) is not None:
             break
@@ -212,6 +214,13 @@ def _title(first: str, lines: list[tuple[str, int, int]], at: int, full: int) ->
     if trailing:  # "… Exercice 2012 Max LEVITA :": the speaker ends the title's line
         title, who = trailing.group(1), who or trailing.group(2)
     return title.strip(), who
+
+
+def _title_like(text: str) -> bool:
+    """Not a sub-point, a visa, a speaker or a rule ("_______")."""
+    return bool(re.search(r"[^\W_]", text)) and not (
+        _BULLET.match(text) or _VISA.match(text) or _SPEAKER.match(text)
+    )
 
 
 def _full_width(texts: list[str]) -> int:

@@ -59,9 +59,13 @@ _SEPARATOR = re.compile(rf"\s*(?:,|;|\+|&|\bet\b)\s*|\s+(?={_CIVILITY})")
 _BULLET = re.compile(r"^[\s\-−–—•\uf0a7\uf02d\uf0b7o]*(?=\S)")
 _VOTE = re.compile(r"(?:^|[.!?]\s*)(?:Vote|VOTE)\s*:")  # "Vote :", not "ne prend pas part au vote :"
 _DECISION = re.compile(
-    r"apr[eè]s\s+(?:en\s+)?avoir\s+d[ée]lib[ée]r[ée]|\bLe Conseil adopte|^Adopt[ée]e?s?\b", re.IGNORECASE
+    r"apr[eè]s\s+(?:(?:en\s+)?avoir\s+d[ée]lib[ée]r[ée]|d[ée]lib[ée]ration\b)|\bLe Conseil adopte|^Adopt[ée]e?s?\b",
+    re.IGNORECASE,
 )
 _TALLY_START = re.compile(rf"^(?:{_LABEL}\s*:|{_COUNT}\s+(?:voix\s+)?{_LABEL}\s*:)", re.IGNORECASE)
+_COUNTED = re.compile(
+    rf"^{_COUNT}\s+(?:voix\s+)?{_LABEL}\b", re.IGNORECASE
+)  # "- 4 contre (…)" under "Vote :"
 _FOR = re.compile(r"\bPour\s*:\s*\d+")  # a tally printed beside other words (a rapporteur's name, a column)
 _OUTCOME = re.compile(
     r"(?P<p>Adopt[ée]e?s?\b[^.\n:]{0,60}|Le Conseil adopte|Rejet[ée]e?s?[^.\n:]{0,40}"
@@ -171,9 +175,7 @@ def _read_from(lines: list[Line], start: int, kind: str) -> Vote:
             _VOTE.search(body) and (kind != "decision" or _labels(body) & labels)
         ):
             break  # the next vote
-        elif (_VOTE.search(body) or _TALLY_START.match(body) or _FOR.search(body)) and not _labels(
-            body
-        ) & labels:
+        elif _tallies(body, kind) and not _labels(body) & labels:
             taken.append(text)
             labels |= _labels(body)
             skipped = 0
@@ -182,6 +184,14 @@ def _read_from(lines: list[Line], start: int, kind: str) -> Vote:
         else:
             skipped += 1
     return _parse(" ".join(_BULLET.sub("", t) for t in taken), lines[start][1])
+
+
+def _tallies(line: str, kind: str) -> bool:
+    """A line of the tally: "Vote : …", "Contre : …", "4 abstentions : …", "Pour : 46" beside other words, or,
+    under "Vote :", a count and its label alone ("- 13 pour")."""
+    if _VOTE.search(line) or _TALLY_START.match(line) or _FOR.search(line):
+        return True
+    return kind == "vote" and _COUNTED.match(line) is not None
 
 
 def _labels(text: str) -> set[str]:
