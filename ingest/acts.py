@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.french import fold
 from ingest.pdf import Page
+from ingest.votes import _NUMBER_WORD, number
 
 MONTHS = {
     "janvier": 1,
@@ -50,6 +52,25 @@ _PRESIDENT = re.compile(
     r"sous\s+la\s+pr[ée]sidence\s+de\s+(?:Madame|Monsieur|M\.|Mme)?\s*(?:le\s+|la\s+)?"
     r"(?:Maire|Pr[ée]sidente?|Adjointe?)?\s*,?\s*([A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){1,3})"
 )
+_TITLE_LINES = 10  # the title block: who, which council, which séance
+_NUMERIC_DATE = r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
+_TITLE_DATE = re.compile(
+    rf"\b(?:{_NUMERIC_DATE}|(?P<day>\d{{1,2}})(?:er)?\s+(?P<month>{'|'.join(MONTHS)})\s+(?P<year>\d{{4}}))\b",
+    re.IGNORECASE,
+)
+_OPENING = (
+    re.compile(  # "L'an deux mille quinze, le 15 octobre", "L'an deux-mille-vingt-trois et le trois octobre"
+        rf"L['’]an\s+deux[- ]mille(?:[- ](?P<y>{_NUMBER_WORD}))?\s*,?\s*(?:et\s+)?(?:le\s+)?"
+        rf"(?P<day>\d{{1,2}}|{_NUMBER_WORD})(?:er)?\s+(?P<month>{'|'.join(MONTHS)})",
+        re.IGNORECASE,
+    )
+)
+_PLACE = r"[A-ZÀ-Ý][\w'’-]+(?:[ -](?:(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])\s*)*[A-ZÀ-Ý][\w'’-]+)*"
+_COLLECTIVITE = re.compile(
+    rf"\b(?:(?:Commune|Ville|Mairie|COMMUNE|VILLE|MAIRIE)\s+(?:de|DE|d['’])\s*(?:la\s+|le\s+|les\s+|l['’])?{_PLACE}"
+    rf"|Communaut[ée]\s+(?:de\s+[Cc]ommunes|d['’]\s*[Aa]gglom[ée]ration|[Uu]rbaine)\s+(?:de|des|du|d['’])\s*"
+    rf"(?:la\s+|l['’])?{_PLACE}|M[ée]tropole\s+(?:de|du|d['’])\s*{_PLACE}|{_PLACE}\s+M[ée]tropole)"
+)
 _PUBLISHED = re.compile(r"Publi[ée]e?\s+le\s*:?\s*" + _DATE, re.IGNORECASE)
 _RECEIVED = re.compile(r"R[ée]ception\s+en\s+Pr[ée]fecture\s*:\s*(\d{2})/(\d{2})/(\d{4})", re.IGNORECASE)
 _RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
@@ -73,17 +94,10 @@ class DocumentInfo:
 def describe(pages: list[Page]) -> DocumentInfo:
     """Return what the first pages state about the document; None where they don't say."""
     head = "\n".join(page.text for page in pages[:2])
+    opening = "\n".join(page.text for page in pages[:3])
     start = head[:1500].lower()
-    if "procès-verbal" in start or "proces-verbal" in start:
-        kind = "procès-verbal"
-    elif "compte-rendu" in start or "compte rendu" in start:
-        kind = "compte rendu"
-    elif "délibération" in start or "deliberation" in start:
-        kind = "délibération"
-    else:
-        kind = "document"
+    kind = _kind(head)
     number = _ACT_NUMBER.search(head) if kind == "délibération" else None
-    seance = _SEANCE.search(head)
     receipt = RECEIPT.search("\n".join(page.text for page in pages))
     rapporteur = _RAPPORTEUR.search(head) if kind == "délibération" else None
     council = _COUNCIL.search(head[:1500])
@@ -94,16 +108,75 @@ def describe(pages: list[Page]) -> DocumentInfo:
     return DocumentInfo(
         kind=kind,
         act_number=act_number(number.group(1)) if number else None,
-        seance_date=_iso(seance) if seance else None,
+        seance_date=None if kind == "répertoire" else _seance_date(head),
         objet=_objet(head, rapporteur.start()) if rapporteur else None,
         rapporteur=_name(rapporteur.group(1)) if rapporteur else None,
         receipt_id=receipt.group(0) if receipt else None,
         council=" ".join(council.group(1).lower().split()) if council else _council_in(start),
-        collectivite=" ".join(council.group(2).split()) if council else _register_of(head[:1500]),
+        collectivite=" ".join(council.group(2).split()) if council else _collectivite(opening),
         president=president.group(1).strip() if president else None,
         published_date=_iso(published) if published else None,
         receipt_date="-".join(reversed(received.groups())) if received else None,
     )
+
+
+def _kind(head: str) -> str:
+    """What the document calls itself in its title block ("Extrait du registre des délibérations",
+    "PROCES-VERBAL", "Compte-rendu de la séance", "Répertoire chronologique des délibérations"), else the word it
+    uses for the minutes of the séance before (a council keeps one word for its minutes); the minutes of a séance
+    that name no kind ("Conseil Municipal du 28 juin 2022", then those present) are its compte rendu."""
+    title = " ".join(fold(head[:400]).split())
+    start = " ".join(fold(head[:1500]).split())
+    if "repertoire" in title:
+        return "répertoire"
+    if "registre des deliberations" in title or re.search(r"\bdeliberation\s+n\s*°", title):
+        return "délibération"
+    for text in (title, start):
+        if "proces-verbal" in text or "proces verbal" in text:
+            return "procès-verbal"
+        if "compte-rendu" in text or "compte rendu" in text:
+            return "compte rendu"
+    if "registre des deliberations" in start:
+        return "délibération"
+    if _TITLE_DATE.search("\n".join(head.splitlines()[:_TITLE_LINES])) and "presents" in start:
+        return "compte rendu"
+    return "document"
+
+
+def _seance_date(head: str) -> str | None:
+    """The séance's date: "Séance publique du lundi 4 février 2013" in the title block, else the title's date
+    ("Conseil Municipal du 15 octobre 2015", "du 03/04/2025", "13 novembre 2025 à 19h30"), else the opening
+    formula ("L'an deux mille quinze, le 15 octobre"), else the first "séance du …" (which may be the séance
+    before, whose minutes are approved)."""
+    title = "\n".join(head.splitlines()[:_TITLE_LINES])
+    seance = _SEANCE.search(title)
+    if seance:
+        return _iso(seance)
+    dated = _TITLE_DATE.search("\n".join(head.splitlines()[:6]))
+    if dated:
+        if dated.group("d"):
+            return f"{int(dated.group('y')):04d}-{int(dated.group('m')):02d}-{int(dated.group('d')):02d}"
+        return _iso_words(dated.group("day"), dated.group("month"), dated.group("year"))
+    opening = _OPENING.search(head[:1500])
+    if opening:
+        year = 2000 + (number(opening.group("y")) if opening.group("y") else 0)
+        return _iso_words(str(number(opening.group("day"))), opening.group("month"), str(year))
+    seance = _SEANCE.search(head)
+    return _iso(seance) if seance else None
+
+
+def _iso_words(day: str, month: str, year: str) -> str:
+    return f"{int(year):04d}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
+
+
+def _collectivite(head: str) -> str | None:
+    """The collectivité the document names first: "Commune de Pierrefonds", "Ville de Montpellier", "Mairie de
+    X", "Communauté de Communes des Lisières de l'Oise", "Montpellier Méditerranée Métropole"."""
+    register = _register_of(head[:1500])
+    if register:
+        return register
+    m = _COLLECTIVITE.search(head[:3000]) or _COLLECTIVITE.search(head)  # the title block first
+    return " ".join(m.group(0).split()) if m else None
 
 
 def act_number(printed: str) -> str:
@@ -152,7 +225,9 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
         label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
         label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
         names = _NAMES.match(line) is not None
-        listed = line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2  # "Sarah EL ATMANI ,Martine PETITOUT."
+        listed = (
+            line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2
+        )  # "Sarah EL ATMANI ,Martine PETITOUT."
         if block and (label or names or listed):  # a label or names: the objet starts below
             break
         block.insert(0, line.strip())

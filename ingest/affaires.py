@@ -1,8 +1,9 @@
-"""Split a council document into affaires and read each one's vote, as printed.
+"""Split a council document into affaires, each with its title, page, printed act number and vote.
 
-A procès-verbal or compte rendu numbers its affaires ("3 - Programme de vidéoprotection…", "Philippe SAUREL
-24. Lieudit…") and prints each vote ("Pour : 46 Contre : 10 (PC, Verts-NPA) Abstention : 2 Adopté à la
-majorité"), often pages after the heading. A délibération is one affaire whose vote ends the act.
+Minutes number their affaires ("3 - Programme de vidéoprotection…", "Philippe SAUREL 24. Lieudit…", "1. Budget –
+Commune") after an ordre du jour that lists the same numbers, or head them with the act's number ("D2024-27 -
+Objet : …", "D 2024-29 : …", "DEL 2025-90 : …"). A délibération is one affaire whose vote ends the act. A
+répertoire lists a year's délibérations, one row each ("23/01/2024 2024_01 Aménagement… Approuvée").
 """
 
 from __future__ import annotations
@@ -11,55 +12,56 @@ import re
 from dataclasses import dataclass
 
 from ingest.pdf import Page
+from ingest.votes import Vote, act_key, decision_of, read_vote
+
+__all__ = ["Affaire", "Vote", "act_key", "affaire_at", "find_affaires"]
 
 _HEADING = re.compile(
     r"^(?P<who>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)?\s+[A-ZÀ-Ý-]{2,}\s+"  # the rapporteur, in some minutes
     r"|(?:Mme|M\.|Madame|Monsieur)\s+[Ll]e\s+Maire\s+)?"
     r"(?P<n>\d{1,3})(?:\s*[.\-–]\s*(?=[«\"A-ZÀ-Ýa-z])|(?P<bare>\s+)(?=[«\"A-ZÀ-Ý]))(?P<title>.{4,})$"
 )
+_ACT_HEADING = re.compile(  # "D2024-27 - Objet : …", "1. D2024 – 14 - …", "D 2024-30 : …", "DEL 2025-90 : …"
+    r"^(?:(?P<n>\d{1,2})\s*[.)]\s*)?(?P<act>D(?:EL)?\s?(?:19|20)\d{2}\s*[-–_]\s*\d{1,3})(?:\s*[-–:]\s*)+"
+    r"(?:Objet\s*:\s*)?(?P<title>\S.{3,})$"
+)
+_ROW = re.compile(
+    r"^(?P<date>\d{2})/(?P<month>\d{2})/(?P<year>\d{4})\s+(?P<act>(?:19|20)\d{2}_\d{1,3})\s+(?P<objet>.*)$"
+)
+_STATUS = re.compile(r"\s*(Approuvée|Rejetée|Prend acte|Ajournée.*|Retirée|Annulée)\s*$", re.IGNORECASE)
 _NAME = (
     r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
 )
 _SPEAKER = re.compile(rf"^({_NAME}|(?:Mme|Madame|M\.|Monsieur)\s+[Ll]e\s+Maire)\s*:")
 _TRAILING_SPEAKER = re.compile(rf"^(.*?)\s+({_NAME})\s*:\s*$")
+_RAPPORTEUR = re.compile(r"^Rapporteur\s*:\s*(.{3,60})$")
+_CIVILITY = re.compile(r"^(?:Madame|Monsieur|Mme|Messieurs|Mesdames)$")
 _FIRST_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?$")
 _LAST_NAME = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*$")
-_FOR = re.compile(r"\bPour\s*:\s*(\d+)")
-_AGAINST = re.compile(r"\bContre\s*:\s*(\d*)\s*(\([^)]{1,120}\))?")
-_ABSTAIN = re.compile(r"\bAbstentions?\s*:\s*(\d*)\s*(\([^)]{1,120}\))?")
-_NOT_VOTING = re.compile(
-    r"\bNe pren(?:d|nent) pas part au vote\s*:\s*(\d*)\s*(\([^)]{1,120}\))?", re.IGNORECASE
-)
-_OUTCOME = re.compile(
-    r"(Adopt[ée]e?s?[^.\n]{0,60}|Le Conseil adopte|[àa] l['’]unanimit[ée][^.\n]{0,40}|Rejet[ée]e?[^.\n]{0,40})",
-    re.IGNORECASE,
-)
-_PRINTED_COUNT = re.compile(r"^(?:Contre|Abstentions?)\s*:\s*\d+")
+_BULLET = re.compile(r"^[\-−–—•\uf0a7\uf02d\uf0b7]|^o\s")
+_VISA = re.compile(r"^(?:Vu|VU|Considérant|CONSIDÉRANT|Madame|Monsieur|Mme|M\.|Il est|Pour extrait)\b")
 _MAX_GAP = 3  # affaire numbers rise one by one; a bigger jump is a line of figures, not a heading
 
 
 @dataclass(frozen=True)
-class Vote:
-    """A tally as printed. Counts are None when the document does not print them; an empty "Contre :" is 0."""
-
-    text: str  # "Pour : 46 · Contre : 10 (PC, Verts-NPA) · Adopté à la majorité"
-    page: int
-    pour: int | None = None
-    contre: int | None = None
-    abstention: int | None = None
-    ne_prend_pas_part: int | None = None
-    outcome: str | None = None  # "unanimité", "majorité", "adopté" or "rejeté"
-    dissenters: str | None = None  # who voted against, when named: "PC, Verts-NPA"
-
-
-@dataclass(frozen=True)
 class Affaire:
-    number: int | None
+    number: int | None  # the item number printed in the séance, restarting every séance
     title: str
     page: int
     start_word: int  # position in the document's word stream (the chunker's)
     vote: Vote | None
     rapporteur: str | None = None
+    act_number: str | None = None  # as printed, spaces dropped: "D2024-29", "DEL2025-90", "2024_27"
+    date: str | None = None  # ISO: a répertoire's row gives each act's séance
+
+
+@dataclass(frozen=True)
+class _Start:
+    line: int
+    number: int | None
+    title: str
+    who: str | None
+    act: str | None = None
 
 
 def find_affaires(pages: list[Page], kind: str, objet: str | None) -> list[Affaire]:
@@ -70,18 +72,24 @@ def find_affaires(pages: list[Page], kind: str, objet: str | None) -> list[Affai
         for line in page.text.splitlines():
             lines.append((line, page.number, words))
             words += len(line.split())
+    if kind == "répertoire":
+        return _rows(lines)
     if kind == "délibération":
-        starts: list[tuple[int, int | None, str, str | None]] = [(0, None, objet or "", None)]
-    else:
-        starts = _headings(lines, bare_numbers=kind == "compte rendu")
+        body = [(text, page_of) for text, page_of, _ in lines]
+        vote = read_vote(body, decisions=False) or decision_of(body)
+        return [Affaire(None, objet or "", lines[0][1] if lines else 1, 0, vote)] if lines else []
+    starts = _headings(lines, bare_numbers=kind == "compte rendu")
     affaires = []
-    for i, (first_line, number, title, who) in enumerate(starts):
-        end_line = starts[i + 1][0] if i + 1 < len(starts) else len(lines)
-        body = lines[first_line:end_line]
-        _, page, start = lines[first_line]
-        if kind != "délibération" and who is None:
-            who = _speaker(body[:6]) or _margin_name(lines[max(0, first_line - 2) : first_line])
-        affaires.append(Affaire(number, title, page, start, _vote(body), who))
+    for i, start in enumerate(starts):
+        end_line = starts[i + 1].line if i + 1 < len(starts) else len(lines)
+        body = [(text, page_of) for text, page_of, _ in lines[start.line : end_line]]
+        _, heading_page, first_word = lines[start.line]
+        who = start.who or _rapporteur(body[1:6]) or _speaker(body[:6])
+        who = who or _margin_name(lines[max(0, start.line - 2) : start.line])
+        vote = read_vote(body[1:])
+        affaires.append(Affaire(start.number, start.title, heading_page, first_word, vote, who, start.act))
+    if kind == "document" and not any(a.vote for a in affaires):
+        return []  # a report's numbered sections, not affaires
     return affaires
 
 
@@ -95,100 +103,174 @@ def affaire_at(affaires: list[Affaire], word: int) -> Affaire | None:
     return current
 
 
-def _headings(
-    lines: list[tuple[str, int, int]], bare_numbers: bool
-) -> list[tuple[int, int | None, str, str | None]]:
-    """Numbered headings, numbers rising; each with its title (wrapped lines joined) and its rapporteur if the
-    heading line names one. Comptes rendus may print "41 Zone d'aménagement…" with no dash after the number."""
-    found: list[tuple[int, int | None, str, str | None]] = []
-    last = 0
+def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_Start]:
+    """The affaires' headings. Headings that print an act number are all kept. Numbered ones must rise one by
+    one; the ordre du jour's list of the same numbers, and numbered lists inside an affaire, are left out."""
+    full = _full_width([text for text, _, _ in lines])
+    found: list[_Start] = []
     for i, (line, _, _) in enumerate(lines):
-        m = _HEADING.match(line.strip())
-        if not m or (m.group("bare") and not bare_numbers):
+        text = line.strip()
+        act = _ACT_HEADING.match(text)
+        if act:
+            number = int(act.group("n")) if act.group("n") else None
+            title, who = _title(act.group("title"), lines, i, full)
+            found.append(
+                _Start(i, number, title, who, re.sub(r"\s+", "", act.group("act")).replace("–", "-"))
+            )
             continue
-        number = int(m.group("n"))
-        if not last < number <= last + _MAX_GAP:
-            continue
-        who = " ".join(m.group("who").split()) if m.group("who") else None
-        parts = [m.group("title").strip()]
-        for following, _, _ in lines[i + 1 : i + 4]:  # titles wrap; the speaker or the tally comes next
-            text = following.strip()
-            if not text or _FOR.search(text) or _SPEAKER.match(text) or _HEADING.match(text):
-                break
-            if text.startswith(("-", "—", "Pour extrait")) or len(" ".join(parts)) > 260:
-                break
-            parts.append(text)
-        title = " ".join(parts)
-        trailing = _TRAILING_SPEAKER.match(title)
-        if trailing:  # "… Exercice 2012 Max LEVITA :": the speaker ends the title's line
-            title, who = trailing.group(1), who or trailing.group(2)
-        found.append((i, number, title.strip(), who))
-        last = number
-    return found
+        m = _HEADING.match(text)
+        if m and not (m.group("bare") and not bare_numbers):
+            title, who = _title(m.group("title"), lines, i, full)
+            who = " ".join(m.group("who").split()) if m.group("who") else who
+            found.append(_Start(i, int(m.group("n")), title, who))
+    if any(s.act for s in found):
+        return _with_acts(found)
+    return _best_run(found, lines)
 
 
-def _vote(lines: list[tuple[str, int, int]]) -> Vote | None:
-    """Read the first printed tally of an affaire ("Pour : N" and what follows it)."""
-    starts = [i for i, (line, _, _) in enumerate(lines) if _FOR.search(line)]
-    if not starts:  # the text layer lost the "Pour" line: the tally starts at "Contre" or "Abstention"
-        starts = [i for i, (line, _, _) in enumerate(lines) if _PRINTED_COUNT.match(line.strip())]
-    for i in starts[:1]:
-        line, page, _ = lines[i]
-        m = _FOR.search(line)
-        block = "\n".join(text for text, _, _ in lines[i : i + 6])[m.start() if m else 0 :]
-        parts = [f"Pour : {m.group(1)}"] if m else []
-        counts: dict[str, int | None] = {}
-        dissenters = None
-        for label, pattern in (
-            ("Contre", _AGAINST),
-            ("Abstentions", _ABSTAIN),
-            ("Ne prend pas part au vote", _NOT_VOTING),
-        ):
-            found = pattern.search(block[:300])
-            if not found:
-                continue
-            counts[label] = int(found.group(1)) if found.group(1) else 0  # "Contre : /" or "Contre :" is none
-            if found.group(1) or found.group(2):
-                parts.append(
-                    f"{label} : {found.group(1) or '0'}" + (f" {found.group(2)}" if found.group(2) else "")
-                )
-            if label == "Contre" and found.group(2):
-                dissenters = found.group(2).strip("() ")
-        outcome = _OUTCOME.search(block[:400])
-        if outcome:
-            parts.append(outcome.group(1).strip(" .,;"))
-        kind = _outcome_kind(outcome.group(1)) if outcome else None
-        return Vote(
-            " · ".join(parts),
-            page,
-            pour=int(m.group(1)) if m else None,
-            contre=counts.get("Contre"),
-            abstention=counts.get("Abstentions"),
-            ne_prend_pas_part=counts.get("Ne prend pas part au vote"),
-            outcome=kind,
-            dissenters=dissenters,
+def _with_acts(found: list[_Start]) -> list[_Start]:
+    """Act headings are certain. A numbered heading without an act number is kept when it continues the item
+    numbers those headings print ("3. D2024-17 …" then "4. Vote des taux…")."""
+    kept: list[_Start] = []
+    for s in found:
+        if s.act or (kept and kept[-1].number is not None and s.number == kept[-1].number + 1):
+            kept.append(s)
+    return kept
+
+
+def _best_run(found: list[_Start], lines: list[tuple[str, int, int]]) -> list[_Start]:
+    """The numbered headings that are the séance's affaires: the chain of numbers rising one by one (a gap of up
+    to _MAX_GAP costs a little) whose blocks print the most votes. The ordre du jour lists the same numbers
+    without votes; a numbered list inside an affaire breaks the chain, so neither is chosen."""
+    weights = []
+    for k, s in enumerate(found):
+        end = found[k + 1].line if k + 1 < len(found) else len(lines)
+        listed = any(
+            abs((found[o].number or 0) - (s.number or 0)) == 1 and abs(found[o].line - s.line) <= 2
+            for o in (k - 1, k + 1)
+            if 0 <= o < len(found)
         )
-    for line, page, _ in reversed(lines[-40:]):  # a délibération that prints only its decision
-        outcome = _OUTCOME.search(line)
-        if outcome:
-            return Vote(outcome.group(1).strip(" .,;"), page, outcome=_outcome_kind(outcome.group(1)))
+        voted = read_vote([(t, p) for t, p, _ in lines[s.line + 1 : end]]) is not None
+        weights.append(0.25 if listed else 1.0 + voted)  # an item of a list, one line after the other
+    best: list[float] = []
+    before: list[int | None] = []
+    for j, s in enumerate(found):
+        assert s.number is not None
+        score, link = (weights[j], None) if s.number <= _MAX_GAP else (float("-inf"), None)
+        for i in range(j):
+            gap = s.number - (found[i].number or 0)
+            if 0 < gap <= _MAX_GAP and best[i] + weights[j] - 0.5 * (gap - 1) > score:
+                score, link = best[i] + weights[j] - 0.5 * (gap - 1), i
+        best.append(score)
+        before.append(link)
+    if not found or max(best) == float("-inf"):
+        return []
+    chain: list[_Start] = []
+    at: int | None = max(
+        reversed(range(len(found))), key=lambda k: best[k]
+    )  # a tie: the body, after the list
+    while at is not None:
+        chain.append(found[at])
+        at = before[at]
+    return chain[::-1]
+
+
+def _title(first: str, lines: list[tuple[str, int, int]], at: int, full: int) -> tuple[str, str | None]:
+    """The heading's title, wrapped lines joined, and the rapporteur if a "Rapporteur :" line closes it.
+    A line continues the title when the title's line was full (wrapped), or starts in lower case, or is a short
+    subtitle; sub-points (bullets), visas and the first words of the text do not."""
+    parts = [first.strip()]
+    who = None
+    below = [text.strip() for text, _, _ in lines[at + 1 : at + 6]]
+    tally = next((k for k, text in enumerate(below) if read_vote([(text, 0)]) is not None), None)
+    if tally is not None and all(_title_like(t) and not t.endswith(".") for t in below[:tally]):
+        parts += below[:tally]  # a compte rendu: the title's lines, then the tally
+        below = []
+    for following in below[:3]:
+        text = following
+        rapporteur = _RAPPORTEUR.match(text)
+        if rapporteur:
+            who = rapporteur.group(1).strip()
+            break
+        if not _title_like(text):
+            break
+        if _HEADING.match(text) or _ACT_HEADING.match(text) or read_vote([(text, 0)]) is not None:
+            break
+        previous = parts[-1]
+        wrapped = len(previous) >= 0.8 * full or previous.endswith((",", "–", "-", " à", " de", " et", " du"))
+        short = len(text) < 0.8 * full
+        if not (text[0].islower() or (short and (wrapped or not text.endswith((".", ":"))))):
+            break  # a full line that starts a sentence is the text, not the title
+        if len(" ".join(parts)) > 260:
+            break
+        if previous.endswith("-") and previous[-2:-1].isalpha() and text[0].islower():
+            parts[-1] = previous[:-1] + text  # "ins-" / "tallations"
+        elif previous.endswith("-") and previous[-2:-1].isdigit() and text[0].isdigit():
+            parts[-1] = previous + text  # "2024-" / "2025"
+        else:
+            parts.append(text)
+    title = " ".join(" ".join(parts).split()).rstrip(" :")
+    trailing = _TRAILING_SPEAKER.match(title)
+    if trailing:  # "… Exercice 2012 Max LEVITA :": the speaker ends the title's line
+        title, who = trailing.group(1), who or trailing.group(2)
+    return title.strip(), who
+
+
+def _title_like(text: str) -> bool:
+    """Not a sub-point, a visa, a speaker or a rule ("_______")."""
+    return bool(re.search(r"[^\W_]", text)) and not (
+        _BULLET.match(text) or _VISA.match(text) or _SPEAKER.match(text)
+    )
+
+
+def _full_width(texts: list[str]) -> int:
+    """The length of a full line of text in this document (its 90th percentile)."""
+    lengths = sorted(len(t) for t in texts if len(t) >= 20)
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 80
+
+
+def _rows(lines: list[tuple[str, int, int]]) -> list[Affaire]:
+    """A répertoire's rows: date, act number, objet (wrapped), and whether it was approved or rejected."""
+    affaires: list[Affaire] = []
+    current: list[str] = []
+    head: tuple[re.Match[str], int, int] | None = None
+
+    def close() -> None:
+        if head is None:
+            return
+        m, page, word = head
+        text = " ".join(" ".join(current).split())
+        status = _STATUS.search(text)
+        title = text[: status.start()] if status else text
+        printed = status.group(1) if status else None
+        outcome = {"approuvée": "adopté", "rejetée": "rejeté"}.get(printed.lower() if printed else "")
+        vote = Vote(printed, page, outcome=outcome) if printed else None
+        date = f"{m.group('year')}-{m.group('month')}-{m.group('date')}"
+        affaires.append(Affaire(None, title.strip(), page, word, vote, None, m.group("act"), date))
+
+    for text, page, word in lines:
+        m = _ROW.match(text.strip())
+        if m:
+            close()
+            head, current = (m, page, word), [m.group("objet")]
+        elif head is not None:
+            current.append(text)
+    close()
+    return affaires
+
+
+def _rapporteur(lines: list[tuple[str, int]]) -> str | None:
+    """ "Rapporteur : Franck SUPERBI" under the heading."""
+    for line, _ in lines:
+        m = _RAPPORTEUR.match(line.strip())
+        if m:
+            return m.group(1).strip()
     return None
 
 
-def _outcome_kind(printed: str) -> str:
-    folded = printed.lower()
-    if "unanimit" in folded:
-        return "unanimité"
-    if "majorit" in folded:
-        return "majorité"
-    if "rejet" in folded:
-        return "rejeté"
-    return "adopté"
-
-
-def _speaker(lines: list[tuple[str, int, int]]) -> str | None:
+def _speaker(lines: list[tuple[str, int]]) -> str | None:
     """The first person to speak on an affaire presents it ("Serge FLEURENCE : Pour dénommer…")."""
-    for line, _, _ in lines[1:]:
+    for line, _ in lines[1:]:
         m = _SPEAKER.match(line.strip())
         if m:
             return m.group(1).strip()
@@ -199,6 +281,6 @@ def _margin_name(lines: list[tuple[str, int, int]]) -> str | None:
     """Some minutes print the rapporteur in the margin, first name above last name, just before the heading."""
     if len(lines) == 2:
         first, last = lines[0][0].strip(), lines[1][0].strip()
-        if _FIRST_NAME.match(first) and _LAST_NAME.match(last):
+        if _FIRST_NAME.match(first) and not _CIVILITY.match(first) and _LAST_NAME.match(last):
             return f"{first} {last}"
     return None

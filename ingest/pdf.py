@@ -124,15 +124,20 @@ def _shape(line: str) -> str:
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """Find line shapes repeated at the edges of many pages: running headers and footers."""
+    """Find line shapes repeated at the same edge (top or bottom) of many pages, and never inside a page:
+    running headers and footers. A vote line ("Pour : 46") or an item of the ordre du jour that happens to
+    open or close a few pages is content: it also stands inside other pages, or at the other edge."""
     if len(pages) < 2:
         return set()
-    counts: Counter[str] = Counter()
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    inside: set[str] = set()
     for page in pages:
-        edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
-        counts.update({_shape(line) for line in edges})
+        tops.update({_shape(line) for line in page[:_EDGE_LINES]})
+        bottoms.update({_shape(line) for line in page[-_EDGE_LINES:]})
+        inside.update(_shape(line) for line in page[_EDGE_LINES:-_EDGE_LINES])
     threshold = max(2, len(pages) // 3)
-    return {shape for shape, n in counts.items() if n >= threshold}
+    return {shape for shape in tops | bottoms if max(tops[shape], bottoms[shape]) >= threshold} - inside
 
 
 def _is_running(line: str, index: int, length: int, running: set[str]) -> bool:

@@ -321,6 +321,9 @@ def _stored(doc: Document, idx: int, a: Affaire) -> StoredAffaire:
             else [None] * 6
         ),
         rapporteur=doc.rapporteur if doc.kind == "délibération" else a.rapporteur,
+        act_number=a.act_number,
+        abstainers=v.abstainers if v else None,
+        date=a.date,
     )
 
 

@@ -4,9 +4,12 @@ import pytest
 
 from app.chat import Assistant
 from ingest.acts import describe
-from ingest.affaires import affaire_at, find_affaires
+from ingest.affaires import act_key, affaire_at, find_affaires
 from ingest.pdf import read_pages
-from tests.conftest import CORPUS
+from ingest.votes import read_vote
+from tests.conftest import CORPUS, SHARED
+
+PIERREFONDS = SHARED / "corpus" / "pierrefonds"
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +78,193 @@ def test_extract_given_to_the_model_carries_its_affaire_vote(index, embedder, sc
     assistant.answer("Constitution et fonctionnement du Conseil Consultatif des Résidents Etrangers")
     prompt = scripted.history[0][-1]["content"]
     assert "Vote (page 2) : Le Conseil adopte" in prompt
+
+
+# The vote grammar, on the formats the Pierrefonds and CCLO minutes print (lines copied from the real PDFs'
+# shapes, names shortened), then on whole real documents.
+
+
+def _vote(*lines):
+    return read_vote([(line, 1) for line in lines])
+
+
+@pytest.mark.parametrize(
+    "lines, counts, outcome, dissenters, abstainers",
+    [
+        (["Vote : Pour à l’unanimité"], (None, None, None), "unanimité", None, None),
+        (["Vote : Pour, à l’unanimité"], (None, None, None), "unanimité", None, None),
+        (
+            [
+                "Vote :",
+                "− Pour : 11",
+                "− Contre : 2, Monsieur BARATTE, Monsieur GAUTHIER",
+                "− Abstentions : 3, Madame A",
+            ],
+            (11, 2, 3),
+            "majorité",
+            "Monsieur BARATTE, Monsieur GAUTHIER",
+            "Madame A",
+        ),
+        (
+            ["- pour : 15", "- contre : 4 (M. LEBLANC, M. TANGUY)"],
+            (15, 4, None),
+            "majorité",
+            "M. LEBLANC, M. TANGUY",
+            None,
+        ),
+        (
+            [
+                "Le Conseil Municipal, après en avoir délibéré, à la majorité :",
+                "- ACCEPTE le devis",
+                "Vote : 2 CONTRE (M. Leblanc et M. Tanguy)",
+            ],
+            (None, 2, None),
+            "majorité",
+            "M. Leblanc et M. Tanguy",
+            None,
+        ),
+        (
+            [
+                "Le Conseil Municipal, après en avoir délibéré, à la majorité :",
+                "- DÉCIDE",
+                "5 contre : Mme Debuisser, M. Leblanc, M. Papin, M. Tanguy, M. Thuillier.",
+            ],
+            (None, 5, None),
+            "majorité",
+            "Mme Debuisser, M. Leblanc, M. Papin, M. Tanguy, M. Thuillier",
+            None,
+        ),
+        (  # no number: the names are counted; the debate below is not read
+            [
+                "… à la majorité :",
+                "Contre : M. Tanguy, M. Leblanc et M. Thuillier",
+                "Abstention : M. Papin",
+                "Monsieur Papin demande",
+            ],
+            (None, 3, 1),
+            "majorité",
+            "M. Tanguy, M. Leblanc et M. Thuillier",
+            "M. Papin",
+        ),
+        (  # number words, over two lines
+            [
+                "Après avoir délibéré, les Membres du Conseil Communautaire ont, à 34 voix pour et une voix",
+                "contre :",
+            ],
+            (34, 1, None),
+            "majorité",
+            None,
+            None,
+        ),
+        (  # the text contradicts itself: both are kept
+            [
+                "Le Conseil municipal, après en avoir délibéré, à l'unanimité :",
+                "- APPROUVE le CFU",
+                "4 abstentions : Mme A, M. B, M. C, M. D",
+            ],
+            (None, None, 4),
+            "unanimité",
+            None,
+            "Mme A, M. B, M. C, M. D",
+        ),
+        (
+            ["Vote : 15 voix pour, 2 voix contre (M. A et Mme B), 1 abstention (M. C)."],
+            (15, 2, 1),
+            "majorité",
+            "M. A et Mme B",
+            "M. C",
+        ),
+        (
+            ["− Contre : 1, Monsieur TANGUY car il ne voit pas l’intérêt", "− Pour : 15"],
+            (15, 1, None),
+            "majorité",
+            "Monsieur TANGUY",
+            None,
+        ),
+        (
+            ["Vote : Contre à l’unanimité compte tenu de la proximité"],
+            (None, None, None),
+            "rejeté",
+            None,
+            None,
+        ),
+        (
+            ["− Pour : 7, Madame A, Monsieur B", "− Contre : 8, Madame C, Madame D,", "Madame E"],
+            (7, 8, None),
+            "rejeté",
+            "Madame C, Madame D, Madame E",
+            None,
+        ),
+        (
+            ["Pour : 38", "Contre : /", "Abstention : 6", "Adopté à l’unanimité."],
+            (38, 0, 6),
+            "unanimité",
+            None,
+            None,
+        ),
+    ],
+)
+def test_vote_grammar(lines, counts, outcome, dissenters, abstainers):
+    vote = _vote(*lines)
+    assert (vote.pour, vote.contre, vote.abstention) == counts
+    assert (vote.outcome, vote.dissenters, vote.abstainers) == (outcome, dissenters, abstainers)
+
+
+def test_prose_that_mentions_votes_is_not_a_vote():
+    assert _vote("le taux d'épargne brut est de 9,60 %,", "contre 7 % en 2022, et 0% en 2021.") is None
+    assert (
+        _vote("Toutefois, le conseil municipal peut décider à l’unanimité de procéder au vote à main levée.")
+        is None
+    )
+    assert (
+        _vote("Vote : M. TOLEDANO étant président de l’association, son pouvoir ne sera pas pris en compte.")
+        is None
+    )
+
+
+def test_one_key_for_both_spellings_of_an_act_number():
+    spellings = ["D2024-27", "D 2024-27", "2024_27", "2024-027", "D2024 – 27"]
+    assert {act_key(s) for s in spellings} == {"2024-27"}
+    assert act_key("DEL 2025-90") == act_key("DEL2025-90") == "2025-90"
+    assert act_key("D2025-019") == act_key("2025_019") == "2025-19"
+
+
+def test_pierrefonds_minutes_with_an_ordre_du_jour_first():
+    pages = read_pages(PIERREFONDS / "conseil-municipal/compte-rendu-15-10-2015.pdf")
+    affaires = find_affaires(pages, describe(pages).kind, None)
+    assert [a.number for a in affaires] == list(
+        range(1, 10)
+    )  # not the ordre du jour's 1…9, nor a list 1…5 inside
+    assert affaires[0].page == 2 and affaires[0].title.endswith("rue Chauret")
+    assert all(a.vote for a in affaires)
+
+
+def test_procès_verbal_headed_by_act_numbers_and_its_repeated_numbers():
+    pages = read_pages(PIERREFONDS / "conseil-municipal/20241210-PV.pdf")
+    affaires = find_affaires(pages, describe(pages).kind, None)
+    keys = [act_key(a.act_number) for a in affaires]
+    assert keys[:4] == ["2024-48", "2024-49", "2024-50", "2024-51"] and keys.count("2024-52") == 2
+    library = affaires[0]
+    assert (library.vote.contre, library.vote.dissenters, library.vote.outcome) == (
+        1,
+        "Mme DEFOSSEZ",
+        "majorité",
+    )
+
+
+def test_cclo_heading_rapporteur_and_vote_in_words():
+    pages = read_pages(PIERREFONDS / "intercommunalite/2025.11.13-CR-CC-du-13-novembre-2025-approuve.pdf")
+    (paroles,) = [a for a in find_affaires(pages, describe(pages).kind, None) if a.act_number == "DEL2025-90"]
+    assert paroles.rapporteur == "Franck SUPERBI" and paroles.title.startswith("Approbation de la convention")
+    assert (paroles.vote.pour, paroles.vote.contre, paroles.vote.page) == (34, 1, 25)
+
+
+def test_repertoire_rows_are_affaires_with_number_date_and_decision():
+    pages = read_pages(PIERREFONDS / "registres/REPERTOIRE-CHRONOLOGIQUE-2024-POUR-AFFICHAGE.pdf")
+    info = describe(pages)
+    rows = find_affaires(pages, info.kind, None)
+    assert info.kind == "répertoire" and len(rows) == 60
+    first = rows[0]
+    assert (first.act_number, first.date, first.vote.outcome) == ("2024_01", "2024-01-23", "adopté")
+    assert first.title.startswith("Aménagement de la Rue de l’Armistice")
+    assert next(r for r in rows if r.act_number == "2024_47").vote.text == "Prend acte"
