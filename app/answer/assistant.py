@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from app.answer.check import check
-from app.answer.evidence import Passage, find_evidence, stem_weights
+from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
 from app.answer.question import Question, act_keys, analyse, collectivite_key
 from index.french import fold, french_date
@@ -133,6 +133,7 @@ class Assistant:
         self._system, self._not_found = prompt("system"), prompt("not_found")
         self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
         self._fact_notice, self._evidence_notice = prompt("notice_facts"), prompt("notice_evidence")
+        self._absent = prompt("absent")
         self.use_index(index)
 
     def use_index(self, index: Index) -> None:
@@ -204,6 +205,13 @@ class Assistant:
             self._extract.format(n=c.n, source=source_label(p.document, p.page, p.affaire), text=p.text)
             for c, p in zip(citations, passages, strict=True)
         )
+        missing = missing_phrases(q, passages)
+        if missing:  # the model is told, so that a look-alike ("séjour" in a cemetery tariff) is not taken for it
+            quoted = " et ".join(f"« {t} »" for t in missing)
+            block += "\n\n" + self._absent.format(
+                terms=("les expressions " if len(missing) > 1 else "l'expression ") + quoted,
+                verb="n'apparaissent" if len(missing) > 1 else "n'apparaît",
+            )
         asked = f"{q.text}" if not q.previous else f"(suite de : « {q.previous[:200]} ») {q.text}"
         final = self._answer.format(extracts=block, question=asked)
         return [{"role": "system", "content": self._system}, {"role": "user", "content": final}]

@@ -24,6 +24,7 @@ from app.answer.question import (
     REASON,
     VOTE,
     ACT_NUMBER,
+    Phrase,
     Question,
 )
 from index.french import MONTHS, WORD, fold, stem
@@ -344,3 +345,23 @@ def _around(before: str, sentence: str, after: str, words: int = PASSAGE_WORDS) 
     prefix = " ".join(head)
     text = " ".join(x for x in (prefix, sentence, " ".join(tail)) if x)
     return text, (len(prefix) + 1 if prefix else 0)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Phrases of the question that no passage prints.
+
+_REACH = 3  # "réseau municipal radio" prints "réseau radio": the second word within three after the first
+
+
+def prints(phrase: Phrase, text: str) -> bool:
+    """The text holds the phrase: its second word within a few words after the first."""
+    stems = [stem(w) for w in WORD.findall(fold(text))]
+    first = [i for i, s in enumerate(stems) if s == phrase.first]
+    second = [i for i, s in enumerate(stems) if s == phrase.second]
+    return any(0 < j - i <= _REACH for i in first for j in second)
+
+
+def missing_phrases(question: Question, passages: list[Passage]) -> list[str]:
+    """The question's phrases that no passage (nor its act's title) prints, as the question writes them."""
+    texts = [f"{p.document.objet or ''} {p.affaire.title if p.affaire else ''} {p.text}" for p in passages]
+    return [ph.written for ph in question.phrases if not any(prints(ph, t) for t in texts)]

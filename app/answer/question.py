@@ -55,8 +55,9 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _YESNO = re.compile(r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b")
 _PLURAL_WHICH = re.compile(r"\bquel(?:le)?s\b")
-# Which parts of speech carry a subject; the rest (pronouns, determiners, auxiliaries, interrogatives) never do.
-_CONTENT_POS = {"NOUN", "PROPN", "ADJ", "VERB", "NUM", "X"}
+# Parts of speech that never carry a subject. Everything else does unless it is a function word: the small
+# model mistags some nouns ("taxe de séjour": "séjour" as a preposition), the stop list does not.
+_FUNCTION_POS = {"AUX", "PRON", "DET", "CCONJ", "SCONJ", "PUNCT", "SYM", "SPACE", "INTJ"}
 # Interrogative and generic question words spaCy tags as content (a closed class of the language).
 _INTERROGATIVE = {"quel", "quelle", "quels", "quelles", "combien", "quand", "pourquoi", "comment", "qui", "quoi"}
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
@@ -90,6 +91,16 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """Two words of the question that name one thing together: a noun and its complement ("taxe de séjour",
+    "billets d'avion") or the adjective after it ("budget participatif")."""
+
+    written: str
+    first: str  # stems
+    second: str
+
+
+@dataclass(frozen=True)
 class Question:
     text: str
     asks: str  # one of the constants above
@@ -103,6 +114,7 @@ class Question:
     previous_answer: str = ""  # the answer it got (its names and figures say which act it was about)
     yes_no: bool = False  # "… a-t-il été approuvé à l'unanimité ?": the answer starts with Oui or Non
     asked_noun: str | None = None  # "Quelle entreprise …": the kind of thing that answers
+    phrases: tuple[Phrase, ...] = ()
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -146,10 +158,10 @@ def analyse(
     history = history or []
     folded = fold(text).strip()
     asks, asked_noun = _what_is_asked(text, folded)
-    terms = _terms(text)
+    terms, phrases = _terms(text)
     previous = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
     answer = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
-    carried = _terms(previous) if previous else ()
+    carried = _terms(previous)[0] if previous else ()
     acts = act_keys(text) or act_keys(answer)
     named = _collectivite_named(folded, collectivites) or (
         _collectivite_named(fold(previous), collectivites) if previous else None
@@ -169,6 +181,7 @@ def analyse(
         previous_answer=answer if previous else "",
         yes_no=bool(_YESNO.search(folded)) and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
         asked_noun=asked_noun,
+        phrases=phrases,
     )
 
 
@@ -191,12 +204,43 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     return OPEN, asked_noun
 
 
-def _terms(text: str) -> tuple[Term, ...]:
-    """The subject: content words (nouns, names, adjectives, verbs, numbers) as stems, each once."""
+_JOINS = {"de", "d", "du", "des"}
+
+
+def _nominal(token) -> bool:
+    """A noun or a name, or a word the tagger took for a preposition that no stop list knows ("séjour")."""
+    word = fold(token.text)
+    if word in FOLDED_STOP_WORDS or len(word) < 3 or not word.isalpha():
+        return False
+    return token.pos_ in ("NOUN", "PROPN") or token.pos_ == "ADP"
+
+
+def _terms(text: str) -> tuple[tuple[Term, ...], tuple[Phrase, ...]]:
+    """The subject: content words (nouns, names, adjectives, verbs, numbers) as stems, each once; and the
+    phrases two of them make (a noun with its complement or the adjective after it)."""
     out: dict[str, Term] = {}
-    for token in _nlp()(text):
+    doc = _nlp()(text)
+    phrases: list[Phrase] = []
+    asking = set()  # "Quel est le montant de …", "Quels taux de …": the noun of the asking, not of the subject
+    for k, token in enumerate(doc):
+        if fold(token.text) in _INTERROGATIVE:
+            nxt = next((t for t in doc[k + 1 : k + 5] if _nominal(t)), None)
+            if nxt is not None:
+                asking.add(nxt.i)
+    for i, token in enumerate(doc):
+        if not _nominal(token) or i in asking:
+            continue
+        j = i + 1
+        if j < len(doc) and fold(doc[j].text).strip("'’") in _JOINS:
+            j += 1
+            ok = j < len(doc) and _nominal(doc[j])
+        else:
+            ok = j < len(doc) and doc[j].pos_ == "ADJ"
+        if ok and len(doc[j].text) > 3 and not doc[j].like_num:
+            phrases.append(Phrase(doc[i : j + 1].text, stem(fold(token.text)), stem(fold(doc[j].text))))
+    for token in doc:
         word = fold(token.text)
-        if token.pos_ not in _CONTENT_POS or token.is_punct or word in _INTERROGATIVE:
+        if token.pos_ in _FUNCTION_POS or token.is_punct or word in _INTERROGATIVE:
             continue
         if word in FOLDED_STOP_WORDS or (len(word) < 2 and not word.isdigit()):
             continue
@@ -207,7 +251,7 @@ def _terms(text: str) -> tuple[Term, ...]:
             s = stem(part)
             proper = token.pos_ == "PROPN" or (token.text[:1].isupper() and token.i > 0)
             out.setdefault(s, Term(s, token.text, proper, token.pos_ in ("NOUN", "PROPN")))
-    return tuple(out.values())
+    return tuple(out.values()), tuple(phrases)
 
 
 def _collectivite_named(folded: str, keys: tuple[str, ...]) -> str | None:

@@ -48,3 +48,12 @@ def test_a_question_naming_one_collectivite_finds_only_its_documents(mixed, embe
         assert q.collectivite == name.lower()
         hits = assistant.retrieve(q)
         assert hits and all(h.document.path.startswith(f"{name.lower()}/") for h in hits)
+
+
+def test_a_phrase_is_printed_when_its_second_word_follows_the_first_closely():
+    from app.answer.evidence import prints
+    from app.answer.question import analyse
+
+    (phrase,) = analyse("Quel est le montant de la taxe de séjour ?").phrases
+    assert prints(phrase, "La taxe communale de séjour est fixée à 1,50 €.")
+    assert not prints(phrase, "Caveau d'attente - séjour / jour 9,00 € ; taxe d'inhumation 68 €.")

@@ -109,3 +109,17 @@ def test_a_follow_up_carries_the_previous_subject_and_the_act_its_answer_named()
     assert {"chat", "errant"} <= {t.stem for t in q.carried}
     assert "chats errants" in q.search_text and "2025/17" in q.search_text
     assert {"chat", "errant"} <= {t.stem for t in q.all_terms}
+
+
+@pytest.mark.parametrize(
+    ("question", "phrases"),
+    [
+        ("Quel est le montant de la taxe de séjour à Montpellier ?", ["taxe de séjour"]),
+        ("La mairie a-t-elle mis en place un budget participatif ?", ["budget participatif"]),
+        ("Quels taux de taxe foncière la commune a-t-elle votés pour 2026 ?", ["taxe foncière"]),
+        ("Combien la Ville a-t-elle payé pour les billets d'avion ?", ["billets d'avion"]),
+        ("Qui a rapporté la délibération ?", []),
+    ],
+)
+def test_phrases_are_a_noun_and_its_complement_not_the_noun_of_the_asking(question, phrases):
+    assert [p.written for p in analyse(question).phrases] == phrases
