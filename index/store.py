@@ -23,7 +23,7 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = 6  # 6: page texts (evidence) and affaires with their act number, abstainers and date
+SCHEMA_VERSION = 7  # 7: page texts (evidence); affaires with act number, abstainers, date and first word
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
@@ -35,7 +35,8 @@ CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES do
 CREATE TABLE affaires (doc_id TEXT NOT NULL REFERENCES documents(id), idx INTEGER NOT NULL, number INTEGER,
   title TEXT NOT NULL, page INTEGER NOT NULL, vote TEXT, vote_page INTEGER, pour INTEGER, contre INTEGER,
   abstention INTEGER, ne_prend_pas_part INTEGER, outcome TEXT, dissenters TEXT, rapporteur TEXT,
-  link_doc TEXT, link_idx INTEGER, act_number TEXT, abstainers TEXT, date TEXT, PRIMARY KEY (doc_id, idx));
+  link_doc TEXT, link_idx INTEGER, act_number TEXT, abstainers TEXT, date TEXT, start_word INTEGER,
+  PRIMARY KEY (doc_id, idx));
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE TABLE pages (doc_id TEXT NOT NULL REFERENCES documents(id), page INTEGER NOT NULL, text TEXT NOT NULL,
   PRIMARY KEY (doc_id, page));
@@ -109,6 +110,7 @@ class StoredAffaire:
     )
     abstainers: str | None = None
     date: str | None = None  # ISO, when the document gives each affaire its own séance (a répertoire's rows)
+    start_word: int | None = None  # where the affaire starts in the document's word stream (the chunker's)
 
     @property
     def has_tally(self) -> bool:

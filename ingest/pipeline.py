@@ -324,6 +324,7 @@ def _stored(doc: Document, idx: int, a: Affaire) -> StoredAffaire:
         act_number=a.act_number,
         abstainers=v.abstainers if v else None,
         date=a.date,
+        start_word=a.start_word,
     )
 
 

@@ -223,6 +223,32 @@ def chunk_at(index: Index, doc_id: str, word: int) -> StoredChunk | None:
     return index.chunks[first + k]
 
 
+def affaire_at(index: Index, doc_id: str, word: int) -> StoredAffaire | None:
+    """The affaire whose text holds the document's word (the last one starting at or before it)."""
+    affaires = _affaires_of(index).get(doc_id)
+    if not affaires:
+        return None
+    current = None
+    for a in affaires:
+        if a.start_word is None:  # an index without positions: the chunk nearest the word says
+            chunk = chunk_at(index, doc_id, word)
+            return index.affaire_of(chunk) if chunk is not None else None
+        if a.start_word > word:
+            break
+        current = a
+    return current
+
+
+def _affaires_of(index: Index) -> dict[str, list[StoredAffaire]]:
+    cached = getattr(index, "_affaires_by_doc", None)
+    if cached is None:
+        cached = {}
+        for a in sorted(index.affaires.values(), key=lambda a: (a.doc_id, a.idx)):
+            cached.setdefault(a.doc_id, []).append(a)
+        index._affaires_by_doc = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def asked_in(question: Question, text: str) -> bool:
     """The text holds the kind of thing the question asks for."""
     if question.asks == COUNT:
@@ -319,8 +345,7 @@ def _passage(
     s = all_sentences[i]
     before = all_sentences[i - 1].text if i > 0 else ""
     after = all_sentences[i + 1].text if i + 1 < len(all_sentences) else ""
-    chunk = chunk_at(index, doc.id, s.first_word)
-    affaire = index.affaire_of(chunk) if chunk is not None else None
+    affaire = affaire_at(index, doc.id, s.first_word)
     title = doc.objet or (affaire.title if affaire else "") or ""
     own = _stems(s.text)
     coverage = _coverage(index, question, own, _stems(f"{before} {after} {title}"))

@@ -17,7 +17,7 @@ from index.store import Document, Index, StoredAffaire
 # Share of the subject's weight the passage must hold for its act to be taken as the one asked about.
 FACT_COVERAGE = 0.5
 # Share of the question's own subject the act's title (objet, or the affaire's heading) must hold.
-TITLE_SHARE = 0.25
+TITLE_SHARE = 0.1
 
 
 def title_share(index: Index, question: Question, title: str) -> float:
@@ -107,9 +107,9 @@ def counts(a: StoredAffaire) -> str:
 
 
 def _vote(index: Index, affaire: StoredAffaire | None, question: Question) -> Fact | None:
-    tally = index.tally(affaire) if affaire else None
+    tally = (index.tally(affaire) or (affaire if affaire.vote else None)) if affaire else None
     if tally is None or tally.vote_page is None:
-        return None
+        return None  # no vote printed for this affaire (or none read): the model answers from the evidence
     doc = index.documents[tally.doc_id]
     act = act_of(index, doc, tally)
     tallied = counts(tally)
