@@ -15,7 +15,7 @@ from index.french import WORD, fold, french_date, stem
 from index.store import Document, Index, StoredAffaire
 
 # Share of the subject's weight the passage must hold for its act to be taken as the one asked about.
-FACT_COVERAGE = 0.5
+FACT_COVERAGE = 0.4
 # Share of the question's own subject the act's title (objet, or the affaire's heading) must hold.
 TITLE_SHARE = 0.1
 
@@ -132,8 +132,10 @@ def _number(index: Index, doc: Document, affaire: StoredAffaire | None) -> Fact 
         return None
     number, act = found
     objet = act.objet or (affaire.title if affaire else "")
+    held = act.seance_date or (affaire.date if affaire is not None else None)  # a répertoire dates each row
     text = (
-        f"Délibération n° {number} du conseil du {french_date(act.seance_date)}"
+        f"Délibération n° {number}"
+        + (f" du conseil du {french_date(held)}" if held else "")
         + (f" : « {objet[:200]} »" if objet else "")
         + (f" (rapporteur : {act.rapporteur})" if act.rapporteur else "")
         + "."
