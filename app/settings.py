@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         0, description="Processes reading PDFs during an ingest; 0 means one per core."
     )
     top_k: int = Field(3, description="Evidence passages given to the LLM per question.")
-    extract_words: int = Field(50, description="Longest evidence passage given to the LLM, in words.")
+    extract_words: int = Field(40, description="Longest evidence passage given to the LLM, in words.")
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (the sites embedding the widget), as a JSON "

@@ -48,7 +48,7 @@ def main() -> None:
     coverages: dict[str, list] = {}
     real_find = evidence_module.find_evidence
 
-    def spy(index, question, hits, k=3, words=50):
+    def spy(index, question, hits, k=3, words=40):
         found = real_find(index, question, hits, k, words)
         coverages[current[0]] = found
         return found

@@ -96,19 +96,19 @@ class Answer:
 
 
 def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
-    """Say where an extract comes from, in the words a reader uses."""
+    """Say where an extract comes from, in the words a reader uses (short: every word here costs the reader
+    time before the first word of the answer)."""
     number = doc.act_number or getattr(affaire, "act_number", None)
     head = doc.kind.capitalize() + (f" n° {number}" if number else "")
-    if doc.seance_date:
-        head += f" du conseil du {french_date(doc.seance_date)}"
+    held = doc.seance_date or getattr(affaire, "date", None)
+    if held:
+        head += f" du {french_date(held)}"
     if doc.collectivite:
         head += f" ({doc.collectivite})"
-    parts = [head]
     title = doc.objet or (affaire.title if affaire is not None else "")
-    if title:  # short: every word here costs the reader time before the first word of the answer
-        parts.append(f"« {title[:80]}{'…' if len(title) > 80 else ''} »")
-    parts.append(f"page {page}")
-    return " — ".join(parts)
+    if title:
+        head += f", « {title[:60]}{'…' if len(title) > 60 else ''} »"
+    return f"{head}, page {page}"
 
 
 class Assistant:
@@ -120,7 +120,7 @@ class Assistant:
         embedder: Embedder | None,
         llm: LLM | None,
         top_k: int = 3,
-        extract_words: int = 50,
+        extract_words: int = 40,
         max_tokens: int = 160,
         human_contact: str = "",
         llm_slot: AbstractContextManager | None = None,

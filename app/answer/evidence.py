@@ -35,7 +35,7 @@ from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
 # How many documents, sentences and words the model reads. Every 100 prompt tokens cost 2–3 s on 2 cores.
 DOCUMENTS = 4
 PASSAGES = 3
-PASSAGE_WORDS = 50  # a sentence with its neighbours, cut to this many words around the sentence
+PASSAGE_WORDS = 40  # a sentence with its neighbours, cut to this many words around the sentence
 MAX_SENTENCE_WORDS = 45
 # Weights of the score of a sentence (see score()); measured on both development sets.
 NEIGHBOUR_SHARE = 0.5  # a subject word in the neighbours or the affaire's title counts half
@@ -325,8 +325,8 @@ def find_evidence(
     scored.sort(key=lambda t: -t[0])
     chosen: list[Passage] = []
     for _, p in scored:
-        if any(p.document.id == c.document.id and (p.sentence in c.text or c.sentence in p.text) for c in chosen):
-            continue  # the same stretch of text once
+        if any(p.sentence in c.text or c.sentence in p.text for c in chosen):
+            continue  # the same stretch of text once (an act printed in two files too)
         chosen.append(p)
         if len(chosen) == k:
             break

@@ -27,7 +27,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"unanimit|\babstenu|\babstention|\bscrutin|\bvoix\b|\bmajorite\b|vote(?:e|es|s)? contre"
             r"|\bcomment\b.*\bvot|\bquel (?:a ete le |est le |etait le )?(?:vote|resultat|score)\b"
-            r"|\bavec quel (?:vote|resultat|score)|\bcombien\b[^?]*\bcontre\b"
+            r"|\bavec quel (?:vote|resultat|score)|\bcombien\b[^?]*\bcontre\b|\bresultats? du (?:vote|scrutin)\b"
             r"|^(?:et )?(?:le|du|son|ce) vote\b|\b(?:a|ont|est|sont)(?:-t-\w+)? (?:ete )?(?:adoptee?s?|approuvee?s?|rejetee?s?)\b"
         ),
     ),
@@ -166,7 +166,8 @@ def analyse(
     named = _collectivite_named(folded, collectivites) or (
         _collectivite_named(fold(previous), collectivites) if previous else None
     )
-    years = tuple(dict.fromkeys(YEAR.findall(text)))
+    # A follow-up that names no year is about the year its previous question named.
+    years = tuple(dict.fromkeys(YEAR.findall(text) or (YEAR.findall(previous) if previous else [])))
     months = tuple(f"{y}-{MONTH_NUMBER[m]:02d}" for m, y in _MONTH_YEAR.findall(folded))
     return Question(
         text=text,
