@@ -24,9 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import runtime
+from app import wiring
 from app.chat import Assistant
-from app.main import create_app
+from app.http.app import create_app
 from benchmarks.common import ROOT, eval_index, load_questions, pct, record, show
 from ingest.pipeline import find_pdfs
 
@@ -115,7 +115,7 @@ def main() -> None:
     ]
     if not args.no_llm:
         t = time.perf_counter()
-        llm = runtime.llm(settings)  # loads the default model and evaluates the system prompt once
+        llm = wiring.llm(settings)  # loads the default model and evaluates the system prompt once
         figures["model"], figures["load_and_prime_s"] = llm.name, time.perf_counter() - t
         ours = Assistant(index, emb, llm, settings.top_k, settings.extract_words, settings.llm_max_tokens)
         whole = Unshaped(index, emb, llm, settings.top_k, 10_000, settings.llm_max_tokens)

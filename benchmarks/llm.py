@@ -27,14 +27,14 @@ from models.llm import LlamaCpp
 
 def sample_messages(settings: Settings, corpus: Path) -> list[dict[str, str]]:
     """Registre's messages for the first dev question, from the evaluation index when it is built."""
-    from app import runtime
-    from ingest.pipeline import open_for
+    from app import wiring
+    from index.store import open_index
 
-    root = runtime.eval_root(settings, corpus)
+    root = wiring.eval_root(settings, corpus)
     question = "Quelle entreprise a été retenue pour le marché du réseau radio numérique TETRA ?"
     try:
-        emb = runtime.embedder(settings)
-        assistant = Assistant(open_for(root, emb.name), emb, None, settings.top_k, settings.extract_words)
+        emb = wiring.embedder(settings)
+        assistant = Assistant(open_index(root, emb.name), emb, None, settings.top_k, settings.extract_words)
         hits = assistant.retrieve(question, [])
         return assistant.messages(question, [], assistant.extracts(hits, retrieval_query(question, [])))
     except Exception:  # noqa: BLE001 - no index yet: a fixed prompt of the same shape

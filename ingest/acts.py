@@ -128,7 +128,9 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
         label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
         label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
         names = _NAMES.match(line) is not None
-        listed = line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2  # "Sarah EL ATMANI ,Martine PETITOUT."
+        listed = (
+            line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2
+        )  # "Sarah EL ATMANI ,Martine PETITOUT."
         if block and (label or names or listed):  # a label or names: the objet starts below
             break
         block.insert(0, line.strip())

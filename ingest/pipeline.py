@@ -20,7 +20,6 @@ from index.lexical import fold
 from index.store import (
     SCHEMA_VERSION,
     Document,
-    Index,
     IndexError_,
     Skipped,
     StoredAffaire,
@@ -368,10 +367,3 @@ def _embed(embedder: Embedder, texts: list[str], progress: bool, batch: int = 64
     for i in tqdm(range(0, len(texts), batch), desc="Vectorisation", unit="lot", disable=not progress):
         out.append(embedder.embed(texts[i : i + batch]))
     return np.concatenate(out)
-
-
-def open_for(root: Path, embedder_name: str) -> Index:
-    """Open the published index and check it was built by this embedder."""
-    index = open_index(root)
-    index.check_embedder(embedder_name)
-    return index
