@@ -7,60 +7,17 @@ query finds the act directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from app.search.facets import facets
 from app.search.filters import SORTS, Filters
+from app.search.results import Act, Results, Vote
 from app.search.snippets import Snippet, snippet
 from index.identifiers import identifiers_only
 from index.search import named_acts
 from index.store import Document, Index, StoredAffaire, StoredChunk
 
 Key = tuple[str, int | None]  # (document id, affaire index): None for a délibération, which is one act
-
-
-@dataclass(frozen=True)
-class Vote:
-    """A tally as printed, with the page and document that print it."""
-
-    pour: int | None
-    contre: int | None
-    abstention: int | None
-    ne_prend_pas_part: int | None
-    outcome: str | None  # "unanimité", "majorité", "adopté", "rejeté"
-    dissenters: str | None
-    text: str
-    page: int | None
-    doc_id: str
-    file: str
-
-
-@dataclass(frozen=True)
-class Act:
-    id: str  # the document id, or "document id:affaire index" for an affaire of the minutes
-    doc_id: str
-    kind: str
-    title: str
-    file: str
-    page: int
-    seance_date: str | None
-    council: str | None
-    act_number: str | None
-    receipt_id: str | None
-    rapporteur: str | None
-    affaire_number: int | None
-    vote: Vote | None
-    snippet: Snippet
-    score: float = 0.0
-
-
-@dataclass(frozen=True)
-class Results:
-    total: int
-    page: int
-    per_page: int
-    acts: list[Act]
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def search_acts(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from app.search.acts import Act
+from app.search.results import Act
 
 RAPPORTEURS_SHOWN = 15
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from app.search.results import Act
 from index.french import fold
-
-if TYPE_CHECKING:
-    from app.search.acts import Act
 
 OUTCOMES = ("unanimité", "majorité", "adopté", "rejeté")
 KINDS = ("délibération", "procès-verbal", "compte rendu")
