@@ -6,7 +6,7 @@ PORT   ?= 8000
 export REGISTRE_DATA_DIR ?= $(CURDIR)/var
 FETCH  := $(BIN)/python -m models.fetch --dir "$(REGISTRE_DATA_DIR)/models"
 
-.PHONY: demo setup system models sample ingest serve test lint eval eval-retrieval bench loadtest clean
+.PHONY: demo setup system models sample ingest serve check test test-fast lint eval eval-retrieval bench loadtest clean
 
 demo: setup models ingest serve  ## set up, index the shipped sample, serve the chat at http://127.0.0.1:8000
 
@@ -41,12 +41,19 @@ serve: $(VENV)/.installed
 	@echo "registre: http://127.0.0.1:$(PORT)  (API docs: /docs; the widget on a sample city page: /static/demo.html)"
 	$(BIN)/registre serve --port $(PORT)
 
-test: setup  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF
+check: $(VENV)/.installed  ## lint, format and types: what CI checks before the tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup check  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF
 	$(FETCH) smollm2-135m use-multilingual
 	$(BIN)/python -m pytest -q
 
-lint: $(VENV)/.installed
-	$(BIN)/ruff check .
+test-fast: $(VENV)/.installed  ## under a minute, without the shared corpus or model weights
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: check
 
 eval: $(VENV)/.installed  ## full evaluation on the shared dev set (LLM included; slow on CPU)
 	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval

@@ -73,7 +73,12 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_status(args, settings: Settings) -> int:
     if current(settings.index_dir) is None:
-        status = {"indexed": False, "index_dir": str(settings.index_dir), "documents": [], "skipped": []}
+        status: dict = {
+            "indexed": False,
+            "index_dir": str(settings.index_dir),
+            "documents": [],
+            "skipped": [],
+        }
     else:
         index = open_index(settings.index_dir)
         status = {

@@ -125,7 +125,9 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
     before = head[:rapporteur_at].rstrip().splitlines()
     block: list[str] = []
     for line in reversed(before):
-        label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
+        label = bool(
+            re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
+        )
         label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
         names = _NAMES.match(line) is not None
         listed = (

@@ -303,11 +303,12 @@ def _stored(doc: Document, idx: int, a: Affaire) -> StoredAffaire:
         a.page,
         v.text if v else None,
         v.page if v else None,
-        *(
-            (v.pour, v.contre, v.abstention, v.ne_prend_pas_part, v.outcome, v.dissenters)
-            if v
-            else [None] * 6
-        ),
+        pour=v.pour if v else None,
+        contre=v.contre if v else None,
+        abstention=v.abstention if v else None,
+        ne_prend_pas_part=v.ne_prend_pas_part if v else None,
+        outcome=v.outcome if v else None,
+        dissenters=v.dissenters if v else None,
         rapporteur=doc.rapporteur if doc.kind == "délibération" else a.rapporteur,
     )
 

@@ -6,16 +6,18 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # matplotlib writes a font cache on first use; keep it out of a home that may be read-only.
 os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "registre-matplotlib"))
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 BLUE, ORANGE, GREEN, GREY = "#3465a4", "#f57900", "#4e9a06", "#888a85"
 COLOURS = {"pipeline": BLUE, "hybrid": BLUE, "bm25": ORANGE, "dense": GREEN}
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: smaller, selectable, in the page's font
     "svg.hashsalt": "registre",  # stable element ids: two runs give the same page
     "font.size": 10,

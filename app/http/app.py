@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             burst=settings.rate_limit_burst,
             prefixes=("/api/", "/v1/"),
         )
-    app.add_middleware(SecurityHeaders, static=STATIC, frame_origins=settings.cors_origins)
+    app.add_middleware(SecurityHeaders, frame_origins=settings.cors_origins)
     if settings.cors_origins:  # the widget calls from the city's site: only the origins it names
         app.add_middleware(
             CORSMiddleware,

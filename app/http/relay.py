@@ -10,6 +10,11 @@ from app.chat import Answer, Assistant, Sources
 from app.http.queue import Cancelled, Ticket, cancel_with
 
 
+def _finish(done: asyncio.Future) -> None:
+    if not done.done():
+        done.set_result(None)
+
+
 async def relay(
     assistant: Assistant, question: str, history: list[dict], ticket: Ticket | None = None
 ) -> AsyncIterator[Sources | str | Answer]:
@@ -39,7 +44,7 @@ async def relay(
         finally:
             cancel_with(None)
             put(finished)
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+            loop.call_soon_threadsafe(_finish, done)
 
     try:
         threading.Thread(target=work, name="registre-answer", daemon=True).start()

@@ -59,7 +59,8 @@ def test_health_docs_and_chat_page(client, index):
     assert client.get("/openapi.json").json()["paths"]["/api/chat"]
     assert client.get("/docs").status_code == 200
     page = client.get("/")
-    assert page.status_code == 200 and "/api/chat" in page.text
+    assert page.status_code == 200 and 'src="/static/widget.js" data-mode="page"' in page.text
+    assert "/api/chat/stream" in client.get("/static/widget.js").text
 
 
 def test_app_without_index_fails_with_instructions(tmp_path):

@@ -29,10 +29,12 @@
     }
   }
 
-  function frenchDate(iso) {
+  const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+  function frenchDate(iso) {  // "2014-02-01" → "1er février 2014"
     if (!iso) return "date inconnue";
     const [y, m, d] = iso.split("-").map(Number);
-    return new Date(y, m - 1, d).toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+    return DATE.format(new Date(Date.UTC(y, m - 1, d))).replace(/^1 /, "1er ");
   }
 
   function voteLine(v) {

@@ -1,6 +1,7 @@
 /* registre — chat widget over the city council's deliberations. Vanilla JS, no dependency, no build.
  *   <script src="https://HOST/static/widget.js" data-api="https://HOST" data-title="…" data-color="#00528c"
  *           data-contact="https://… | tel:… | phone number" data-contact-label="…" defer></script>
+ * data-mode="page" shows the chat full page, always open (registre's own chat page at / is this script).
  * Everything lives in an open shadow root. Server text only ever goes through textContent; links only to http(s).
  * The conversation stays in this browser tab (memory + sessionStorage) and is sent only to the API. */
 (function () {
@@ -11,14 +12,14 @@
   const own = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   const API = (ds.api || own).replace(/\/+$/, "");
   const TITLE = ds.title || "Questions sur les délibérations";
+  const PAGE = ds.mode === "page";
   const CONTACT_LABEL = ds.contactLabel || "Contacter la mairie";
   const STORE = "registre-widget-conversation";
   const BUSY = "Le service est très sollicité, réessayez dans un instant.";
   const UNREACHABLE = "Le service est injoignable pour le moment. Vérifiez votre connexion puis réessayez.";
   const NOTICE = "Réponse générée par une intelligence artificielle à partir des actes publiés par le conseil " +
     "municipal. Elle peut contenir des erreurs : vérifiez toujours l'acte cité.";
-  const MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre"];
+  const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
   // The configured colour, darkened until white text on it passes WCAG AA (4.5:1).
   function luminance(rgb) {
@@ -62,7 +63,7 @@ a { color: var(--c); text-decoration: underline; }
   border: 1px solid #9ca3af; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.3); overflow: hidden; }
 #registre-panel[hidden] { display: none; }
 .head { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--c); color: #fff; }
-.head h2 { flex: 1; margin: 0; font-size: 16px; font-weight: 700; color: #fff; }
+.head h1, .head h2 { flex: 1; margin: 0; font-size: 16px; font-weight: 700; color: #fff; }
 .head button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 6px; padding: 4px 10px;
   cursor: pointer; }
 .head :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #1a1a1a; }
@@ -98,6 +99,9 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
 .row button[hidden] { display: none; }
 .status { font-size: 13px; color: #4b5563; }
 .hint { font-size: 12px; color: #4b5563; margin: 4px 0 0; }
+.page #registre-panel { position: static; width: 100%; max-width: 760px; height: 100vh; height: 100dvh;
+  margin: 0 auto; border: 0; border-radius: 0; box-shadow: none; }
+.page .head h1 { font-size: 18px; }
 @media (max-width: 480px) {
   #registre-panel { inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; }
   #registre-launcher { right: 12px; bottom: 12px; padding: 10px 14px; font-size: 14px; }
@@ -136,10 +140,10 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     return el("a", { class: "registre-contact", href: CONTACT, target: web ? "_blank" : "", rel: web ? "noopener" : "",
       text: CONTACT_LABEL + (tel ? " (" + CONTACT.slice(4) + ")" : "") });
   }
-  function frDate(iso) {
+  function frDate(iso) {  // "2014-02-01" → "1er février 2014"
     const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
     if (!m || +m[2] < 1 || +m[2] > 12) return iso || "";
-    return (+m[3] === 1 ? "1er" : String(+m[3])) + " " + MONTHS[+m[2] - 1] + " " + m[1];
+    return DATE.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))).replace(/^1 /, "1er ");
   }
   function citationLabel(c) {  // [n] Délibération n° X — séance du 4 février 2013 — objet — p. N
     const parts = [c.act ? "Délibération n° " + c.act : String(c.file || "Document").split("/").pop()];
@@ -187,9 +191,10 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     el("div", { class: "row" }, send, stop, reset, status),
     el("p", { id: "registre-hint", class: "hint",
       text: "Entrée pour envoyer, Maj + Entrée pour aller à la ligne." }));
-  const panel = el("div", { id: "registre-panel", role: "dialog", "aria-label": TITLE, hidden: true },
-    el("div", { class: "head" }, el("h2", { text: TITLE }), closeBtn), body, contactBar, form);
-  const wrap = el("div", { class: "wrap" }, launcher, panel);
+  const panel = el("div", { id: "registre-panel", role: PAGE ? "region" : "dialog", "aria-label": TITLE,
+    hidden: !PAGE }, el("div", { class: "head" }, el(PAGE ? "h1" : "h2", { text: TITLE }), PAGE ? null : closeBtn),
+    body, contactBar, form);
+  const wrap = el("div", { class: PAGE ? "wrap page" : "wrap" }, PAGE ? null : launcher, panel);
   wrap.style.setProperty("--c", accessibleColor(ds.color));
   root.append(el("style", { text: CSS }), wrap);
 
@@ -396,6 +401,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       .catch(function () { /* keep the default text */ });
   }
   function close() {
+    if (PAGE) return;  // the page is the chat: nothing to close
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
@@ -425,7 +431,12 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     list.textContent = ""; input.value = ""; input.focus();
   });
 
-  function mount() { document.body.appendChild(host); restore(); }
+  function mount() {
+    if (PAGE) host.style.display = "block";
+    document.body.appendChild(host);
+    restore();
+    if (PAGE) open();
+  }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
   window.registreWidget = { open: open, close: close };
 })();
