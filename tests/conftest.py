@@ -7,7 +7,9 @@ missing corpus stops the run instead, since the full suite is what CI is for.
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -21,7 +23,8 @@ from models.fetch import ensure, spec
 from models.llm import LlamaCpp
 from tests.fakes import ScriptedLLM
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the clone; REGISTRE_SHARED_DIR points elsewhere (or nowhere, to see what runs without it).
+SHARED = Path(os.environ.get("REGISTRE_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 CORPUS = SHARED / "corpus" / "montpellier"
 QUESTIONS = SHARED / "eval" / "dev-questions.jsonl"
 DATA_DIR = Settings().data_dir  # model weights are fetched once, by `make test`, into the project's data dir
@@ -43,8 +46,8 @@ NO_SHARED = f"needs the shared corpus, not found at {SHARED} (clone the project 
 # Fixtures that need the shared corpus, and those that need model weights (fetched by `make test`).
 CORPUS_FIXTURES = {"corpus", "index_root", "index", "council_data", "council"}
 MODEL_FIXTURES = {"models_dir", "embedder", "small_gguf", "llm"}
-# Names a test module imports from here when it reads the shared corpus itself.
-CORPUS_NAMES = ("CORPUS", "QUESTIONS", "SUBSET", "COUNCIL", "copy_subset")
+# Names a test or a fixture uses when it reads the shared corpus itself.
+CORPUS_NAMES = re.compile(r"\b(CORPUS|QUESTIONS|SUBSET|COUNCIL|copy_subset)\b")
 
 
 def pytest_configure(config):
@@ -61,7 +64,7 @@ class _Module(pytest.Module):
         except FileNotFoundError as e:
             if SHARED_READY or str(SHARED) not in str(e):
                 raise
-            pytest.skip(NO_SHARED)
+            pytest.skip(f"{self.path.relative_to(self.config.rootpath)} {NO_SHARED}")
 
 
 def pytest_pycollect_makemodule(module_path, parent):
@@ -73,9 +76,9 @@ def pytest_pycollect_makemodule(module_path, parent):
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=NO_SHARED)
     for item in items:
-        module = getattr(item, "module", None)
+        fixtures = [d.func for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs]
         needs_corpus = bool(CORPUS_FIXTURES & set(item.fixturenames)) or any(
-            name in vars(module) for name in CORPUS_NAMES if module is not None
+            _reads_corpus(f) for f in [getattr(item, "function", None), *fixtures]
         )
         if needs_corpus or MODEL_FIXTURES & set(item.fixturenames) or "e2e" in item.path.parts:
             item.add_marker(pytest.mark.slow)
@@ -156,3 +159,10 @@ def council(council_data, embedder):
 @pytest.fixture
 def scripted() -> ScriptedLLM:
     return ScriptedLLM()
+
+
+def _reads_corpus(function) -> bool:
+    try:
+        return bool(CORPUS_NAMES.search(inspect.getsource(function)))
+    except (OSError, TypeError):
+        return False
