@@ -227,3 +227,31 @@ def test_staff_search_page_filters_and_links_to_the_vote_page(browser, council, 
         page.screenshot(path=str(ARTIFACTS / "recherche.png"), full_page=True)
         assert not errors, errors
         page.close()
+
+
+def test_the_chat_page_is_the_widget_full_page(browser, index, embedder, scripted):
+    scripted.enqueue("Le marché a été attribué à la société TALCO [1].")
+    with Server(Assistant(index, embedder, scripted)) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/")
+        panel = page.locator("#registre-panel")
+        panel.wait_for()
+        assert page.locator("#registre-launcher").count() == 0  # no launcher: the page is the chat
+        assert panel.get_attribute("role") == "region" and panel.bounding_box()["height"] >= 800
+        assert shadow_focus(page) == "registre-input"
+        assert "intelligence artificielle" in page.locator(".registre-notice.intro").inner_text()
+
+        page.keyboard.type(QUESTION)
+        page.keyboard.press("Enter")
+        answer = page.locator('.registre-msg-assistant[data-state="done"]')
+        answer.wait_for(timeout=60_000)
+        assert "TALCO" in answer.locator(".registre-text").first.inner_text()
+        assert PDF_LINK.match(answer.locator("sup a").first.evaluate("a => a.href"))
+        sources = answer.locator(".registre-source").all_inner_texts()
+        assert any("séance du 25 mars 2013" in s for s in sources), sources  # Intl.DateTimeFormat('fr-FR')
+        page.keyboard.press("Escape")
+        assert panel.is_visible()  # nothing to close
+        assert not errors, errors
+        page.close()
