@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,11 @@ import httpx
 
 from tests.conftest import copy_subset
 from tests.ingest.test_robustness import ACT, ACT_C, PROJECT, data_dir
+from tests.serving import free_port
 
 CLIENT_IP = "127.0.0.57"  # the requests come from this loopback address, which must never be written
 SECRET = "Zéphyrine Quatremarres"  # a citizen's name in a question
 QUESTION = f"Je m'appelle {SECRET}, qui a rapporté la délibération sur le réseau TETRA ?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_no_question_and_no_address_in_logs_or_on_disk(tmp_path, embedder, small_gguf):

@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from app.chat import Assistant
 from app.http.app import create_app
 from app.settings import Settings
-from tests.live import LiveServer
+from tests.serving import LiveServer
 
 EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 15}  # per operation: bounded
 

@@ -16,7 +16,7 @@ from app.chat import Assistant
 from app.http.app import create_app
 from app.settings import Settings
 from tests.fakes import SlowLLM
-from tests.live import LiveServer
+from tests.serving import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
