@@ -106,7 +106,7 @@ def test_full_run_with_the_real_llm_twice_gives_the_same_answers(small_set, tmp_
 
 
 def test_interrupted_run_resumes_where_it_stopped(index, embedder, tmp_path):
-    from app.evaluate import run
+    from app.evaluation.run import run
 
     from app.chat import Assistant
 
