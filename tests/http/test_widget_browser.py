@@ -249,7 +249,7 @@ def test_the_chat_page_is_the_widget_full_page(browser, index, embedder, scripte
         answer.wait_for(timeout=60_000)
         assert "TALCO" in answer.locator(".registre-text").first.inner_text()
         assert PDF_LINK.match(answer.locator("sup a").first.evaluate("a => a.href"))
-        sources = answer.locator(".registre-source").all_inner_texts()
+        sources = answer.locator(".registre-source, .registre-citation").all_text_contents()
         assert any("séance du 25 mars 2013" in s for s in sources), sources  # Intl.DateTimeFormat('fr-FR')
         page.keyboard.press("Escape")
         assert panel.is_visible()  # nothing to close
