@@ -106,9 +106,8 @@ def test_full_run_with_the_real_llm_twice_gives_the_same_answers(small_set, tmp_
 
 
 def test_interrupted_run_resumes_where_it_stopped(index, embedder, tmp_path):
-    from app.evaluation.run import run
-
     from app.chat import Assistant
+    from app.evaluation.run import run
 
     questions = [
         q for q in map(json.loads, QUESTIONS.read_text().splitlines()) if q["id"] in ("d001", "d002")
