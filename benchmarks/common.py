@@ -74,14 +74,15 @@ def load_questions(path: Path, limit: int | None = None) -> list[dict]:
 
 def eval_index(corpus: Path):
     """The evaluation index of the corpus (built, or brought up to date, first) and its embedder."""
-    from app import runtime
+    from app import wiring
     from app.settings import Settings
-    from ingest.pipeline import ingest, open_for
+    from index.store import open_index
+    from ingest.pipeline import ingest
 
     settings = Settings()
-    emb = runtime.embedder(settings)
-    root = runtime.eval_root(settings, corpus)
+    emb = wiring.embedder(settings)
+    root = wiring.eval_root(settings, corpus)
     t = time.perf_counter()
     report = ingest(corpus, root, emb, progress=False, ocr=settings.ocr, log=lambda _: None)
     print(f"index: {report.chunks} chunks ({time.perf_counter() - t:.1f} s to check or build)")
-    return open_for(root, emb.name), emb, settings
+    return open_index(root, emb.name), emb, settings

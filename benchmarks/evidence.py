@@ -21,12 +21,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app import runtime  # noqa: E402
-from app.answer import assistant as assistant_module  # noqa: E402
-from app.answer import evidence as evidence_module  # noqa: E402
-from app.answer.assistant import Answer, Sources  # noqa: E402
-from app.evaluate import normalise  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app import runtime
+from app.answer import assistant as assistant_module
+from app.answer import evidence as evidence_module
+from app.answer.assistant import Answer, Sources
+from app.evaluation.metrics import normalise
+from app.settings import Settings
 
 
 def holds(text: str, items: list[str]) -> bool:
@@ -37,7 +37,9 @@ def holds(text: str, items: list[str]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
-    parser.add_argument("--questions", type=Path, default=REPO.parent / "shared" / "eval" / "dev2-questions.jsonl")
+    parser.add_argument(
+        "--questions", type=Path, default=REPO.parent / "shared" / "eval" / "dev2-questions.jsonl"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every question's evidence")
     args = parser.parse_args()
     settings = Settings()
@@ -69,7 +71,9 @@ def main() -> None:
         in_given = holds(" ".join(texts), must)
         in_fact = answer.structured and holds(answer.text, must)
         top = max((p.coverage for p in coverages.get(q["id"], [])), default=0.0)
-        rows.append((q["id"], q["answerable"], q.get("history") != [] and bool(q.get("history")), round(top, 3)))
+        rows.append(
+            (q["id"], q["answerable"], q.get("history") != [] and bool(q.get("history")), round(top, 3))
+        )
         if q["answerable"]:
             best += in_best
             given += in_given or in_fact
@@ -77,11 +81,17 @@ def main() -> None:
             refused_wrong += answer.refused_by == "evidence"
         else:
             refused_ok += answer.refused_by == "evidence"
-        if args.verbose or (q["answerable"] and not (in_given or in_fact)) or (not q["answerable"] and answer.refused_by != "evidence"):
+        if (
+            args.verbose
+            or (q["answerable"] and not (in_given or in_fact))
+            or (not q["answerable"] and answer.refused_by != "evidence")
+        ):
             q_ = assistant.understand(q["question"], q.get("history") or [])
             print(f"\n## {q['id']} [{q['kind']}] asks={q_.asks} coll={q_.collectivite} {q['question']}")
             print(f"   must={must} gold={q.get('gold_files')} p{q.get('gold_pages')}")
-            print(f"   -> refused_by={answer.refused_by} ({answer.check_reason}) structured={answer.structured}")
+            print(
+                f"   -> refused_by={answer.refused_by} ({answer.check_reason}) structured={answer.structured}"
+            )
             print(f"   coverage={[round(c.coverage, 2) for c in coverages[q['id']]]}")
             if answer.structured:
                 print(f"   FACT: {answer.text[:300]}")

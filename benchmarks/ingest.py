@@ -24,10 +24,11 @@ from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import runtime
+from app import wiring
 from app.settings import Settings
 from benchmarks.common import ROOT, record, show
-from ingest.pipeline import find_pdfs, ingest, open_for
+from index.store import open_index
+from ingest.pipeline import find_pdfs, ingest
 
 
 def naive(files: list[Path], embedder) -> tuple[int, int]:
@@ -50,7 +51,7 @@ def main() -> None:
     p.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     p.add_argument("--limit", type=int, help="only the first N PDFs (default: all)")
     args = p.parse_args()
-    emb = runtime.embedder(Settings())
+    emb = wiring.embedder(Settings())
     with tempfile.TemporaryDirectory(prefix="registre-ingest-") as tmp:
         corpus = args.corpus
         files = find_pdfs(corpus)
@@ -72,7 +73,7 @@ def main() -> None:
         report = ingest(corpus, root, emb, progress=False, ocr=False, log=lambda _: None)
         registre_s = time.perf_counter() - t
 
-        index = open_for(root, emb.name)
+        index = open_index(root, emb.name)
         indexed = sum(d.pages for d in index.documents.values())
         pages = naive_pages  # pages/s over the same folder: every page, read or skipped (scans, OCR off)
         print(f"registre: {indexed} pages indexed, {report.chunks} chunks in {registre_s:.1f} s")

@@ -24,9 +24,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import runtime
-from app.chat import Assistant
-from app.main import create_app
+from app import wiring
+from app.answer.assistant import Assistant
+from app.answer.evidence import Passage
+from app.http.app import create_app
 from benchmarks.common import ROOT, eval_index, load_questions, pct, record, show
 from ingest.pipeline import find_pdfs
 
@@ -61,12 +62,27 @@ def time_to_sources(index, emb, settings, questions: list[dict]) -> list[float]:
     return out
 
 
-class Unshaped(Assistant):
-    """The baseline: the chunks found, whole and as stored (an act's header and list of those present included,
-    overlaps repeated), no window."""
+class WholeChunks(Assistant):
+    """The baseline: the model reads the four chunks found, whole and as stored (an act's header and list of
+    those present included), instead of the evidence sentences."""
 
-    def passages(self, group):
-        return [(h.chunk.text, 1) for h in sorted(group, key=lambda h: h.chunk.row)]
+    def passages_for(self, q, hits):
+        return [
+            Passage(
+                h.document,
+                h.chunk.page,
+                h.chunk.text,
+                h.chunk.text,
+                0,
+                len(h.chunk.text),
+                1.0,
+                1.0,
+                True,
+                self.index.affaire_of(h.chunk),
+                True,
+            )
+            for h in hits[:4]
+        ]
 
 
 def first_token(assistant: Assistant, q: dict) -> float:
@@ -115,10 +131,10 @@ def main() -> None:
     ]
     if not args.no_llm:
         t = time.perf_counter()
-        llm = runtime.llm(settings)  # loads the default model and evaluates the system prompt once
+        llm = wiring.llm(settings)  # loads the default model and evaluates the system prompt once
         figures["model"], figures["load_and_prime_s"] = llm.name, time.perf_counter() - t
         ours = Assistant(index, emb, llm, settings.top_k, settings.extract_words, settings.llm_max_tokens)
-        whole = Unshaped(index, emb, llm, settings.top_k, 10_000, settings.llm_max_tokens)
+        whole = WholeChunks(index, emb, llm, settings.top_k, 10_000, settings.llm_max_tokens)
         fast, slow = [], []
         for q in load_questions(args.questions, args.limit):
             fast.append(first_token(ours, q))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.chat import Assistant, prompt, retrieval_query
+from app.answer.assistant import Assistant, prompt
 from app.settings import Settings
 from benchmarks.common import pct, record, show
 from models.fetch import ensure, spec
@@ -27,16 +27,17 @@ from models.llm import LlamaCpp
 
 def sample_messages(settings: Settings, corpus: Path) -> list[dict[str, str]]:
     """Registre's messages for the first dev question, from the evaluation index when it is built."""
-    from app import runtime
-    from ingest.pipeline import open_for
+    from app import wiring
+    from index.store import open_index
 
-    root = runtime.eval_root(settings, corpus)
+    root = wiring.eval_root(settings, corpus)
     question = "Quelle entreprise a été retenue pour le marché du réseau radio numérique TETRA ?"
     try:
-        emb = runtime.embedder(settings)
-        assistant = Assistant(open_for(root, emb.name), emb, None, settings.top_k, settings.extract_words)
-        hits = assistant.retrieve(question, [])
-        return assistant.messages(question, [], assistant.extracts(hits, retrieval_query(question, [])))
+        emb = wiring.embedder(settings)
+        assistant = Assistant(open_index(root, emb.name), emb, None, settings.top_k, settings.extract_words)
+        q = assistant.understand(question)
+        passages = assistant.passages_for(q, assistant.retrieve(q))
+        return assistant.messages(q, passages, assistant.citations(passages))
     except Exception:  # noqa: BLE001 - no index yet: a fixed prompt of the same shape
         extract = "Le conseil municipal attribue le marché du réseau radio à la société TALCO. " * 12
         user = prompt("answer").format(extracts=f"[1] Délibération — page 1\n{extract}", question=question)

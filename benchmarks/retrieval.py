@@ -16,13 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import runtime
-from app.evaluate import retrieval_metrics, retriever_ranks
-from app.questions import load_questions
+from app import wiring
+from app.evaluation.metrics import retrieval_metrics
+from app.evaluation.questions import load_questions
+from app.evaluation.run import retriever_ranks
 from app.settings import Settings
 from benchmarks.common import record
 from index.search import MODES
-from ingest.pipeline import ingest, open_for
+from index.store import open_index
+from ingest.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,15 +37,15 @@ def main() -> None:
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     args = p.parse_args()
     settings = Settings(**({"embedder": args.embedder} if args.embedder else {}))
-    emb = runtime.embedder(settings)
-    root = runtime.eval_root(settings, args.corpus)
+    emb = wiring.embedder(settings)
+    root = wiring.eval_root(settings, args.corpus)
     if emb.name != "use-multilingual":
         root = root.with_name(root.name + "-" + emb.name.replace("/", "_").replace(":", "_"))
     t = time.perf_counter()
     report = ingest(args.corpus, root, emb, progress=False, ocr=settings.ocr)
     print(f"index: {report.chunks} chunks, {len(report.skipped)} skipped ({time.perf_counter() - t:.1f} s)")
-    index = open_for(root, emb.name)
-    questions = [q for q in load_questions(args.questions) if q.get("answerable")]
+    index = open_index(root, emb.name)
+    questions = [q for q in load_questions(args.questions) if q.answerable]
     figures, ranks_by_mode = {}, {}
     for mode in MODES:
         t = time.perf_counter()
@@ -62,8 +64,8 @@ def main() -> None:
         + "".join(f"{(figures['hybrid'][k] / base[k] if base[k] else float('nan')):>14.3f}" for k in base)
         + "  (hybrid / bm25)"
     )
-    follow = [r for q, r in zip(questions, ranks_by_mode["hybrid"]) if q.get("history")]
-    alone = [r for q, r in zip(questions, ranks_by_mode["hybrid"]) if not q.get("history")]
+    follow = [r for q, r in zip(questions, ranks_by_mode["hybrid"]) if q.history]
+    alone = [r for q, r in zip(questions, ranks_by_mode["hybrid"]) if not q.history]
     for label, ranks in (("follow-ups", follow), ("standalone", alone)):
         m = retrieval_metrics(ranks)
         print(f"hybrid, {label} ({len(ranks)}): recall@5 {m['recall_at_5']:.3f}, MRR@10 {m['mrr_at_10']:.3f}")

@@ -32,7 +32,7 @@ class Dense:
         ivf = self._ivf
         if ivf is not None:
             ivf.nprobe = ivf_probes(ivf.nlist)
-            if ivf.direct_map.type == faiss.DirectMap.NoMap:
+            if ivf.direct_map.type == faiss.DirectMap.NoMap:  # type: ignore[attr-defined]  # SWIG, no stub
                 ivf.make_direct_map()  # rows are read back for the hybrid ranker and for re-indexing
 
     @property
@@ -51,7 +51,7 @@ class Dense:
     def build(cls, vectors: np.ndarray, dim: int, flat_max: int = FLAT_MAX) -> Dense:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if len(vectors) <= flat_max:
-            index = faiss.IndexFlatIP(dim)
+            index: faiss.Index = faiss.IndexFlatIP(dim)
             if len(vectors):
                 index.add(vectors)
             return cls(index)

@@ -12,16 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.french import MONTH_NUMBER, fold
+from index.french import MONTH_NUMBER, YEAR, fold
+from index.identifiers import act_numbers, receipt_ids
 from index.store import Document, Index, StoredChunk
-from ingest.acts import RECEIPT
 from models.base import Embedder
 
 DENSE_WEIGHT = 0.15
 YEAR_WEIGHT = 0.1
 CANDIDATES = 50
 MODES = ("hybrid", "bm25", "dense")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
 # "au conseil de métropole", "le conseil municipal": the question names the council whose acts it is about.
 _COUNCILS = (
@@ -85,9 +84,7 @@ def named_council(index: Index, query: str) -> str | None:
     return None
 
 
-def _lexical(
-    index: Index, query: str, k: int, allowed: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
+def _lexical(index: Index, query: str, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     if allowed is None:
         return index.lexical.search(query, k)
     scores = np.where(allowed, index.lexical.scores(query), 0.0)
@@ -119,7 +116,7 @@ def _hybrid(
     if rows.size == 0:
         return rows, np.zeros(0, dtype=np.float32)
     fused = (lexical[rows] / best if best > 0 else 0.0) + weight * index.dense.similarities(qv, rows)
-    years = set(_YEAR.findall(query))
+    years = set(YEAR.findall(query))
     if years:  # "en 2014", "Boutographies 2012": the act's séance or title names the year
         matches = [_names_year(index, r, years) for r in rows]
         fused = fused + year_weight * np.array(matches, dtype=np.float32)
@@ -137,21 +134,12 @@ def _names_year(index: Index, row: int, years: set[str]) -> bool:
     return (date is not None and date[:4] in years) or any(y in chunk.context for y in years)
 
 
-_ACT_NUMBER = re.compile(r"\b(\d{4})\s*/\s*0*(\d{1,4})\b")
-
-
 def named_acts(index: Index, text: str) -> list[Document]:
     """The acts whose printed number ("2013/138", "n° 2013 / 138") or préfecture receipt id the text names."""
-    numbers = {f"{y}/{n}" for y, n in _ACT_NUMBER.findall(text)}
-    receipts = set(RECEIPT.findall(text))
+    numbers, receipts = act_numbers(text), receipt_ids(text)
     if not numbers and not receipts:
         return []
     return [d for d in index.documents.values() if d.act_number in numbers or d.receipt_id in receipts]
-
-
-def identifiers_only(text: str) -> bool:
-    """True when the text is nothing but act numbers and receipt ids."""
-    return not RECEIPT.sub("", _ACT_NUMBER.sub("", text)).strip(" ,;n°")
 
 
 def named_first(index: Index, text: str, hits: list[Hit]) -> list[Hit]:

@@ -210,7 +210,8 @@ def schema_of(root: Path) -> int | None:
     return None if folder is None else int(json.loads((folder / "manifest.json").read_text())["schema"])
 
 
-def open_index(root: Path) -> Index:
+def open_index(root: Path, embedder: str | None = None) -> Index:
+    """Open the index published under root; given an embedder's name, check that it built the index."""
     folder = current(root)
     if folder is None:
         raise IndexError_(f"No index in {root}. Build one with `registre ingest DIR`.")
@@ -219,7 +220,10 @@ def open_index(root: Path) -> Index:
         raise IndexError_(
             f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`."
         )
-    return Index(folder)
+    index = Index(folder)
+    if embedder is not None:
+        index.check_embedder(embedder)
+    return index
 
 
 @contextmanager

@@ -5,33 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.french import fold
+from index.french import MONTH_NUMBER, fold
+from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_number
 from ingest.pdf import Page
 from ingest.votes import _NUMBER_WORD, number
 
-MONTHS = {
-    "janvier": 1,
-    "février": 2,
-    "fevrier": 2,
-    "mars": 3,
-    "avril": 4,
-    "mai": 5,
-    "juin": 6,
-    "juillet": 7,
-    "août": 8,
-    "aout": 8,
-    "septembre": 9,
-    "octobre": 10,
-    "novembre": 11,
-    "décembre": 12,
-    "decembre": 12,
-}
+MONTHS = MONTH_NUMBER  # "février" and "fevrier" alike
 _DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})"
 _SEANCE = re.compile(
     r"s[ée]ance\s+(?:publique\s+|ordinaire\s+|extraordinaire\s+)?du\s+(?:\w+\s+)?" + _DATE, re.IGNORECASE
 )
-_ACT_NUMBER = re.compile(r"\bn°\s*([A-Z]?\d{4}\s*[/-]\s*\d+)", re.IGNORECASE)
-RECEIPT = re.compile(r"\b\d{3}-\d{9}-\d{8}-\w+-[A-Z]{2}\b")  # the préfecture's receipt id
+_ACT_NUMBER = PRINTED_ACT_NUMBER
 _RAPPORTEUR = re.compile(
     r"^(?:M\.|Mme|Madame|Monsieur)?\s*(.{3,80}?)\s+rapporte\s*:", re.IGNORECASE | re.MULTILINE
 )
@@ -179,13 +163,6 @@ def _collectivite(head: str) -> str | None:
     return " ".join(m.group(0).split()) if m else None
 
 
-def act_number(printed: str) -> str:
-    """The printed act number as `YYYY/N`: "2013 / 138" and "2013/0138" are both "2013/138". Numbers with a
-    letter prefix ("V2024-420", a metropolis's series) keep their printed form."""
-    m = re.fullmatch(r"(\d{4})\s*[/-]\s*0*(\d+)", printed.strip())
-    return f"{m.group(1)}/{m.group(2)}" if m else re.sub(r"\s+", "", printed)
-
-
 def _register_of(head: str) -> str | None:
     m = _REGISTER_OF.search(head)
     return " ".join(m.group(1).split()) if m else None
@@ -222,8 +199,10 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
     before = head[:rapporteur_at].rstrip().splitlines()
     block: list[str] = []
     for line in reversed(before):
-        label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
-        label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
+        labelled = re.search(
+            r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE
+        )
+        label = labelled is not None or (line.rstrip().endswith(".") and "," in line)  # the list's end
         names = _NAMES.match(line) is not None
         listed = (
             line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2

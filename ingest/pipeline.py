@@ -20,7 +20,6 @@ from index.lexical import fold
 from index.store import (
     SCHEMA_VERSION,
     Document,
-    Index,
     IndexError_,
     Skipped,
     StoredAffaire,
@@ -315,11 +314,12 @@ def _stored(doc: Document, idx: int, a: Affaire) -> StoredAffaire:
         a.page,
         v.text if v else None,
         v.page if v else None,
-        *(
-            (v.pour, v.contre, v.abstention, v.ne_prend_pas_part, v.outcome, v.dissenters)
-            if v
-            else [None] * 6
-        ),
+        pour=v.pour if v else None,
+        contre=v.contre if v else None,
+        abstention=v.abstention if v else None,
+        ne_prend_pas_part=v.ne_prend_pas_part if v else None,
+        outcome=v.outcome if v else None,
+        dissenters=v.dissenters if v else None,
         rapporteur=doc.rapporteur if doc.kind == "délibération" else a.rapporteur,
         act_number=a.act_number,
         abstainers=v.abstainers if v else None,
@@ -383,10 +383,3 @@ def _embed(embedder: Embedder, texts: list[str], progress: bool, batch: int = 64
     for i in tqdm(range(0, len(texts), batch), desc="Vectorisation", unit="lot", disable=not progress):
         out.append(embedder.embed(texts[i : i + batch]))
     return np.concatenate(out)
-
-
-def open_for(root: Path, embedder_name: str) -> Index:
-    """Open the published index and check it was built by this embedder."""
-    index = open_index(root)
-    index.check_embedder(embedder_name)
-    return index

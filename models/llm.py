@@ -38,15 +38,16 @@ class LlamaCpp:
         # The Llama object is reused on purpose: llama.cpp keeps the KV cache of the previous prompt and
         # evaluates only what differs, so the constant head of the prompt (system prompt) is paid once.
         chunks = self._llm.create_chat_completion(
-            messages=messages,
+            messages=messages,  # type: ignore[arg-type]  # llama-cpp's TypedDicts; plain role/content dicts
             max_tokens=max_tokens,
             temperature=0.0,
             top_k=1,
-            stream=True,  # type: ignore[arg-type]
+            stream=True,
         )
         for chunk in chunks:
-            piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
-            if piece:
+            delta: dict = chunk["choices"][0]["delta"]  # type: ignore[index, assignment]  # a stream chunk
+            piece = delta.get("content")
+            if isinstance(piece, str) and piece:
                 yield piece
 
     def prime(self, system: str) -> None:

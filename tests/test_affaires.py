@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.chat import Assistant
+from app.answer.assistant import Assistant
 from ingest.acts import describe
 from ingest.affaires import act_key, affaire_at, find_affaires
 from ingest.pdf import read_pages

@@ -55,7 +55,6 @@ class Citation:
     seance_date: str | None
     objet: str | None
     excerpt: str
-    url: str
     affaire: StoredAffaire | None = None
 
 
@@ -153,7 +152,10 @@ class Assistant:
         allowed = None
         if q.collectivite:
             allowed = np.array(
-                [self._collectivite_of_doc.get(c.doc_id) in (None, q.collectivite) for c in self.index.chunks],
+                [
+                    self._collectivite_of_doc.get(c.doc_id) in (None, q.collectivite)
+                    for c in self.index.chunks
+                ],
                 dtype=bool,
             )
         hits = search(self.index, self.embedder, q.search_text, k=k, allowed=allowed)
@@ -161,12 +163,13 @@ class Assistant:
 
     def _named_first(self, q: Question, hits: list[Hit]) -> list[Hit]:
         """The acts the question (or the answer it follows) names by number come first."""
-        if not q.acts:
+        if not q.acts and not q.receipts:
             return hits
         wanted = set(q.acts)
         first: list[Hit] = []
         for doc in self.index.documents.values():
-            if doc.act_number and set(act_keys(doc.act_number)) & wanted:
+            named = doc.receipt_id in q.receipts if doc.receipt_id else False
+            if named or (doc.act_number and set(act_keys(doc.act_number)) & wanted):
                 chunks = self.index.document_chunks(doc.id)
                 if chunks:
                     first.append(Hit(chunks[0], doc, 0.0))
@@ -181,7 +184,13 @@ class Assistant:
             return hits
         top = hits[0].score if hits else 0.0
         ids = {h.chunk.row for h in first}
-        return [Hit(h.chunk, h.document, top + 1.0) for h in first] + [h for h in hits if h.chunk.row not in ids]
+        return [Hit(h.chunk, h.document, top + 1.0) for h in first] + [
+            h for h in hits if h.chunk.row not in ids
+        ]
+
+    def passages_for(self, q: Question, hits: list[Hit]) -> list[Passage]:
+        """What the model reads: the evidence sentences of the best documents found."""
+        return find_evidence(self.index, q, hits, k=self.top_k, words=self.extract_words)
 
     def citations(self, passages: list[Passage]) -> list[Citation]:
         return [
@@ -194,19 +203,22 @@ class Assistant:
                 p.document.seance_date,
                 p.document.objet or (p.affaire.title if p.affaire else None),
                 p.text,
-                f"/documents/{p.document.id}.pdf#page={p.page}",
                 p.affaire,
             )
             for n, p in enumerate(passages, start=1)
         ]
 
-    def messages(self, q: Question, passages: list[Passage], citations: list[Citation]) -> list[dict[str, str]]:
+    def messages(
+        self, q: Question, passages: list[Passage], citations: list[Citation]
+    ) -> list[dict[str, str]]:
         block = "\n\n".join(
             self._extract.format(n=c.n, source=source_label(p.document, p.page, p.affaire), text=p.text)
             for c, p in zip(citations, passages, strict=True)
         )
         missing = missing_phrases(q, passages)
-        if missing:  # the model is told, so that a look-alike ("séjour" in a cemetery tariff) is not taken for it
+        if (
+            missing
+        ):  # the model is told, so that a look-alike ("séjour" in a cemetery tariff) is not taken for it
             quoted = " et ".join(f"« {t} »" for t in missing)
             block += "\n\n" + self._absent.format(
                 terms=("les expressions " if len(missing) > 1 else "l'expression ") + quoted,
@@ -231,11 +243,9 @@ class Assistant:
         hits = self.retrieve(q)
         t_retrieval = time.perf_counter() - t0
         files = [d.path for d in ranked_files(hits)]
-        passages = find_evidence(self.index, q, hits, k=self.top_k, words=self.extract_words)
+        passages = self.passages_for(q, hits)
         citations = self.citations(passages)
-        evidence = (
-            Evidence(1, passages[0].sentence, passages[0].start, passages[0].end) if passages else None
-        )
+        evidence = Evidence(1, passages[0].sentence, passages[0].start, passages[0].end) if passages else None
         timings: dict[str, float | None] = {
             "retrieval_s": t_retrieval,
             "evidence_s": time.perf_counter() - t0,
@@ -363,7 +373,6 @@ def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:
         doc.seance_date,
         doc.objet or (affaire.title if affaire else None),
         fact.printed or fact.text,
-        f"/documents/{doc.id}.pdf#page={fact.page}",
         affaire,
     )
 

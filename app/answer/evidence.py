@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from app.answer.question import (
+    ACT_NUMBER,
     AMOUNT,
     COUNT,
     DATE,
@@ -23,11 +24,10 @@ from app.answer.question import (
     RAPPORTEUR,
     REASON,
     VOTE,
-    ACT_NUMBER,
     Phrase,
     Question,
 )
-from index.french import MONTHS, WORD, fold, stem
+from index.french import MONTHS, WORD, YEAR, fold, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
@@ -280,17 +280,26 @@ def _stems(text: str) -> set[str]:
 _SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
 
 
-def _year_ok(question: Question, doc: Document, *texts: str) -> bool:
+_FULL_DATE = re.compile(
+    r"\b\d{1,2}(?:er)?\s+(?:" + "|".join(MONTHS) + r")\s+(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+
+
+def _year_ok(question: Question, doc: Document, text: str, title: str) -> bool:
     """The passage is of the year asked: its séance was held that year or it names the year; a season or
     school year ("2012/2013") must be named as such ("saison 2011/2012" is another one)."""
     if not question.years:
         return True
     spans = {f"{a}/{b}" for a, b in _SPAN.findall(question.text)}
     if spans:
-        return any(spans & {f"{a}/{b}" for a, b in _SPAN.findall(t)} for t in texts)
-    if doc.seance_date and doc.seance_date[:4] in question.years:
+        return any(spans & {f"{a}/{b}" for a, b in _SPAN.findall(t)} for t in (text, title))
+    if any(y in t for y in question.years for t in (text, title)):
         return True
-    return any(y in t for y in question.years for t in texts)
+    # Held that year, unless the act's title names another year ("subventions votées en 2013", examined in
+    # 2014, are of 2013); a full date in a title ("délibération du 17 novembre 2008") is an earlier act's.
+    own = YEAR.findall(_FULL_DATE.sub("", title))
+    return bool(doc.seance_date and doc.seance_date[:4] in question.years) and not own
 
 
 def find_evidence(

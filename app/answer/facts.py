@@ -100,7 +100,9 @@ def counts(a: StoredAffaire) -> str:
         parts.append(against + (f" ({a.dissenters})" if a.dissenters else ""))
     if a.abstention:
         who = getattr(a, "abstainers", None)
-        parts.append(f"{a.abstention} abstention{'s' if a.abstention > 1 else ''}" + (f" ({who})" if who else ""))
+        parts.append(
+            f"{a.abstention} abstention{'s' if a.abstention > 1 else ''}" + (f" ({who})" if who else "")
+        )
     if a.ne_prend_pas_part:
         parts.append(f"{a.ne_prend_pas_part} ne prenant pas part au vote")
     return ", ".join(parts)

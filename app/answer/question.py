@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.french import FOLDED_STOP_WORDS, MONTH_NUMBER, YEAR, fold, stem
+from index.identifiers import receipt_ids
 
 # What a question can ask for. The evidence step looks for sentences that hold such a thing.
 AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person", "place", "reason"
@@ -28,7 +29,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"unanimit|\babstenu|\babstention|\bscrutin|\bvoix\b|\bmajorite\b|vote(?:e|es|s)? contre"
             r"|\bcomment\b.*\bvot|\bquel (?:a ete le |est le |etait le )?(?:vote|resultat|score)\b"
             r"|\bavec quel (?:vote|resultat|score)|\bcombien\b[^?]*\bcontre\b|\bresultats? du (?:vote|scrutin)\b"
-            r"|^(?:et )?(?:le|du|son|ce) vote\b|\b(?:a|ont|est|sont)(?:-t-\w+)? (?:ete )?(?:adoptee?s?|approuvee?s?|rejetee?s?)\b"
+            r"|^(?:et )?(?:le|du|son|ce) vote\b"
         ),
     ),
     (
@@ -50,16 +51,34 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (COUNT, re.compile(r"\bcombien\b|\bquel (?:est le )?nombre\b|\bnombre de\b")),
     (PLACE, re.compile(r"(?:^|\s)ou\b(?! non\b)|\bdans quel(?:le)? (?:ville|commune|lieu|quartier|salle)\b")),
-    (PERSON, re.compile(r"\bqui\b|\ba qui\b|\bpar qui\b|\bquel(?:le)?s? (?:entreprise|societe|association"
-                        r"|organisme|prestataire|titulaire|banque|cabinet|bureau|elue?|adjointe?|personne)")),
+    (
+        PERSON,
+        re.compile(
+            r"\bqui\b|\ba qui\b|\bpar qui\b|\bquel(?:le)?s? (?:entreprise|societe|association"
+            r"|organisme|prestataire|titulaire|banque|cabinet|bureau|elue?|adjointe?|personne)"
+        ),
+    ),
 )
-_YESNO = re.compile(r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b")
+_YESNO = re.compile(
+    r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b"
+)
 _PLURAL_WHICH = re.compile(r"\bquel(?:le)?s\b")
 # Parts of speech that never carry a subject. Everything else does unless it is a function word: the small
 # model mistags some nouns ("taxe de séjour": "séjour" as a preposition), the stop list does not.
 _FUNCTION_POS = {"AUX", "PRON", "DET", "CCONJ", "SCONJ", "PUNCT", "SYM", "SPACE", "INTJ"}
 # Interrogative and generic question words spaCy tags as content (a closed class of the language).
-_INTERROGATIVE = {"quel", "quelle", "quels", "quelles", "combien", "quand", "pourquoi", "comment", "qui", "quoi"}
+_INTERROGATIVE = {
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "combien",
+    "quand",
+    "pourquoi",
+    "comment",
+    "qui",
+    "quoi",
+}
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
 # Act numbers as councils print them: "2013/138", "n° 2014 / 197", "D2024-27", "D 2025-019", "2024_37", "DEL 2025-90".
 ACT_NUMBER = re.compile(r"\b(?:DEL\s*|D\s?)?((?:19|20)\d{2})\s*[/_-]\s*(\d{1,4})\b", re.IGNORECASE)
@@ -86,7 +105,9 @@ def act_keys(text: str) -> tuple[str, ...]:
 class Term:
     stem: str  # as the index stems the documents' words
     word: str  # as the question writes it
-    proper: bool = False  # a name ("Chauret", "Hydrogénie"): it must be printed, no paraphrase can stand for it
+    proper: bool = (
+        False  # a name ("Chauret", "Hydrogénie"): it must be printed, no paraphrase can stand for it
+    )
     noun: bool = False  # a noun or a name: what a subject is made of (verbs and adjectives say how)
 
 
@@ -109,6 +130,7 @@ class Question:
     months: tuple[str, ...] = ()  # "2025-09" for "septembre 2025"
     collectivite: str | None = None  # the key of the collectivité named (see collectivite_key)
     acts: tuple[str, ...] = ()  # act keys named by the question, or carried from the previous answer
+    receipts: tuple[str, ...] = ()  # préfecture receipt ids named by the question
     carried: tuple[Term, ...] = ()  # the previous question's subject, for a follow-up
     previous: str = ""  # the previous question, as asked
     previous_answer: str = ""  # the answer it got (its names and figures say which act it was about)
@@ -146,7 +168,9 @@ def _nlp():
 def collectivite_key(name: str) -> str:
     """The words of a collectivité's name that tell it apart: "Commune de Pierrefonds" → "pierrefonds",
     "Communauté de Communes des Lisières de l'Oise" → "lisieres oise"."""
-    return " ".join(w for w in re.findall(r"\w+", fold(name)) if w not in _GENERIC_NAME and w not in FOLDED_STOP_WORDS)
+    return " ".join(
+        w for w in re.findall(r"\w+", fold(name)) if w not in _GENERIC_NAME and w not in FOLDED_STOP_WORDS
+    )
 
 
 def analyse(
@@ -177,10 +201,12 @@ def analyse(
         months=months,
         collectivite=named,
         acts=acts,
+        receipts=tuple(sorted(receipt_ids(text))),
         carried=carried,
         previous=previous,
         previous_answer=answer if previous else "",
-        yes_no=bool(_YESNO.search(folded)) and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
+        yes_no=bool(_YESNO.search(folded))
+        and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
         asked_noun=asked_noun,
         phrases=phrases,
     )
@@ -222,7 +248,9 @@ def _terms(text: str) -> tuple[tuple[Term, ...], tuple[Phrase, ...]]:
     out: dict[str, Term] = {}
     doc = _nlp()(text)
     phrases: list[Phrase] = []
-    asking = set()  # "Quel est le montant de …", "Quels taux de …": the noun of the asking, not of the subject
+    asking = (
+        set()
+    )  # "Quel est le montant de …", "Quels taux de …": the noun of the asking, not of the subject
     for k, token in enumerate(doc):
         if fold(token.text) in _INTERROGATIVE:
             nxt = next((t for t in doc[k + 1 : k + 5] if _nominal(t)), None)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest, open_for
+from index.store import open_index
+from ingest.pipeline import ingest
 from tests.conftest import SHARED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,4 +36,4 @@ def mixed_corpus(tmp_path_factory) -> Path:
 def mixed(tmp_path_factory, mixed_corpus, embedder):
     root = tmp_path_factory.mktemp("mixed-index")
     ingest(mixed_corpus, root, embedder, progress=False, log=lambda _: None)
-    return open_for(root, embedder.name)
+    return open_index(root, embedder.name)

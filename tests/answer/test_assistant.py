@@ -7,7 +7,9 @@ from app.answer.check import check, figures
 def test_the_evidence_comes_before_the_model_and_is_the_sentence_that_answers(mixed, embedder, scripted):
     assistant = Assistant(mixed, embedder, scripted)
     scripted.enqueue("Le devis d'Hydrogénie s'élève à 12 431,97 € HT [1].")
-    items = list(assistant.stream("Quel est le montant du devis d'Hydrogénie pour la fontaine de Pierrefonds ?"))
+    items = list(
+        assistant.stream("Quel est le montant du devis d'Hydrogénie pour la fontaine de Pierrefonds ?")
+    )
     assert isinstance(items[0], Sources) and items[0].evidence is not None
     sources = items[0]
     excerpt = sources.extracts[sources.evidence.n - 1].excerpt

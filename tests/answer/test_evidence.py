@@ -1,10 +1,11 @@
 """Evidence sentences on real pages of both corpora: the sentence that holds what is asked, on its own page."""
 
+import itertools
+
 from app.answer.evidence import find_evidence, split_sentences
 from app.answer.question import analyse
 from index.search import search
 from ingest.pdf import read_pages
-from tests.answer.conftest import REPO
 from tests.conftest import SHARED
 
 
@@ -20,7 +21,7 @@ def test_sentences_keep_their_page_and_a_tally_stays_whole():
     assert tally and tally[0].text.endswith("Monsieur GAUTHIER") and tally[0].page == 3
     assert all(len(s.text.split()) <= 45 for s in sentences)
     # Positions are the chunker's: sentences follow each other word for word.
-    for a, b in zip(sentences, sentences[1:]):
+    for a, b in itertools.pairwise(sentences):
         assert b.first_word == a.first_word + len(a.text.split())
 
 
@@ -32,7 +33,9 @@ def test_a_count_of_people_beats_the_vote_tally_of_the_same_act(mixed, embedder)
 
 
 def test_an_amount_question_finds_the_amount_on_its_own_page(mixed, embedder):
-    passages = _evidence(mixed, embedder, "Quel est le montant du devis d'Hydrogénie pour réhabiliter la fontaine ?")
+    passages = _evidence(
+        mixed, embedder, "Quel est le montant du devis d'Hydrogénie pour réhabiliter la fontaine ?"
+    )
     best = passages[0]
     assert "12 431,97" in best.sentence and best.page == 5
     assert best.text[best.start : best.end] == best.sentence  # the offsets point at the sentence
@@ -44,7 +47,9 @@ def test_a_question_naming_one_collectivite_finds_only_its_documents(mixed, embe
 
     assistant = Assistant(mixed, embedder, None)
     for name in ("Montpellier", "Pierrefonds"):
-        q = assistant.understand(f"Quelles décisions le conseil municipal de {name} a-t-il prises sur la sécurité ?")
+        q = assistant.understand(
+            f"Quelles décisions le conseil municipal de {name} a-t-il prises sur la sécurité ?"
+        )
         assert q.collectivite == name.lower()
         hits = assistant.retrieve(q)
         assert hits and all(h.document.path.startswith(f"{name.lower()}/") for h in hits)

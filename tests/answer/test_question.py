@@ -45,7 +45,10 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Et qui a voté contre ?", VOTE),
         ("La gratuité de la bibliothèque a-t-elle été votée à l'unanimité ?", VOTE),
         ("Et combien d'élus ont voté contre ?", VOTE),
-        ("Sous quel numéro la commune a-t-elle délibéré sur sa dénomination de commune touristique ?", NUMBER),
+        (
+            "Sous quel numéro la commune a-t-elle délibéré sur sa dénomination de commune touristique ?",
+            NUMBER,
+        ),
         ("Quel est le numéro de la délibération qui fixe les tarifs de la cantine ?", NUMBER),
         ("Qui est le rapporteur de la délibération sur le stade ?", RAPPORTEUR),
         ("La commune a-t-elle adopté un plan de lutte contre le moustique tigre ?", YESNO),
@@ -63,7 +66,9 @@ def test_a_yes_no_question_about_a_vote_is_both():
 
 
 def test_the_subject_is_the_content_words_as_the_index_stems_them():
-    q = analyse("Quelle entreprise a remporté en 2015 le marché des branchements d'eau potable de la rue Chauret ?")
+    q = analyse(
+        "Quelle entreprise a remporté en 2015 le marché des branchements d'eau potable de la rue Chauret ?"
+    )
     stems = [t.stem for t in q.terms]
     assert {"branch", "potabl", "chauret", "2015"} <= set(stems)
     assert not {"quel", "quell", "a", "le", "de", "des"} & set(stems)  # no interrogative, no function word
@@ -77,9 +82,9 @@ def test_a_collectivite_is_named_by_its_distinctive_words():
     assert analyse("Le conseil municipal de Pierrefonds a-t-il voté le budget ?", [], KNOWN).collectivite == (
         "pierrefonds"
     )
-    assert analyse("Qui préside le conseil communautaire des Lisières de l'Oise ?", [], KNOWN).collectivite == (
-        "lisieres oise"
-    )
+    assert analyse(
+        "Qui préside le conseil communautaire des Lisières de l'Oise ?", [], KNOWN
+    ).collectivite == ("lisieres oise")
     assert analyse("Qui préside le conseil communautaire ?", [], KNOWN).collectivite is None
 
 
@@ -101,7 +106,10 @@ def test_every_spelling_of_an_act_number_is_one_key():
 
 def test_a_follow_up_carries_the_previous_subject_and_the_act_its_answer_named():
     history = [
-        {"role": "user", "content": "Avec quelle association la commune a-t-elle passé une convention pour les chats errants ?"},
+        {
+            "role": "user",
+            "content": "Avec quelle association la commune a-t-elle passé une convention pour les chats errants ?",
+        },
         {"role": "assistant", "content": "Avec l'association Cats in The Air (délibération D2025-017)."},
     ]
     q = analyse("Et qui a voté contre ?", history, KNOWN)

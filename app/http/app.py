@@ -1,0 +1,64 @@
+"""The app factory: the parts built once at start-up, the routers, the middleware around them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from app import wiring
+from app.answer.assistant import Assistant
+from app.http import STATIC, errors
+from app.http.middleware import BodySizeLimit, RateLimit, SecurityHeaders
+from app.http.queue import Gate
+from app.http.routes import admin, chat, documents, openai, search
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """Build the app; the model and the index load once, at start-up (or come ready-made, for tests)."""
+    settings = settings or Settings()
+    gate = Gate(settings.llm_parallel, settings.chat_max_waiting)  # generations take the fair queue's slots
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ready: Assistant = (
+            assistant if assistant is not None else await run_in_threadpool(wiring.assistant, settings)
+        )
+        app.state.served = wiring.Served(ready, settings.index_dir, gate)
+        yield
+
+    app = FastAPI(
+        title="registre",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Questions en français sur les délibérations d'un conseil municipal, avec sources.",
+    )
+    app.state.settings, app.state.gate = settings, gate
+    errors.install(app)
+    for routes in (chat, openai, search, documents, admin):
+        app.include_router(routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost last: CORS wraps everything so that a 413 or 429 reaches the widget with its message.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(
+            RateLimit,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+            prefixes=("/api/", "/v1/"),
+        )
+    app.add_middleware(SecurityHeaders, frame_origins=settings.cors_origins)
+    if settings.cors_origins:  # the widget calls from the city's site: only the origins it names
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            expose_headers=["Retry-After"],
+        )
+    return app

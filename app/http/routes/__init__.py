@@ -1,0 +1,1 @@
+"""One router per resource: chat, the OpenAI-compatible chat, staff search, documents, administration."""

@@ -1,0 +1,94 @@
+"""An OpenAI-compatible `/v1/chat/completions`, so existing chat front ends and scripts can use registre.
+
+The answer is the message content; its sources travel in the extra field `citations` (same shape as in
+`/api/chat`) and the field `registre` ({found, notice, human_contact}), on the response or, when streaming,
+on the last chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from fastapi.sse import EventSourceResponse, format_sse_event
+from pydantic import BaseModel, Field
+
+from app.answer.assistant import Answer
+from app.http.deps import AssistantDep, GateDep, SettingsDep
+from app.http.relay import relay
+from app.http.schemas import CitationOut, without_links
+
+router = APIRouter(tags=["OpenAI-compatible"])
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(max_length=4000)
+
+
+class CompletionRequest(BaseModel):
+    model: str = "registre"
+    messages: list[Message] = Field(min_length=1, max_length=21)
+    stream: bool = False
+
+
+def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
+    """The last user message is the question; earlier user and assistant turns are the history."""
+    turns = [m for m in body.messages if m.role != "system"]  # registre's own instructions apply
+    if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
+        raise HTTPException(422, "Le dernier message doit être une question de l'utilisateur.")
+    if len(turns[-1].content) > 1000:
+        raise HTTPException(422, "La question dépasse 1000 caractères.")
+    return turns[-1].content.strip(), [m.model_dump() for m in turns[:-1]]
+
+
+def _extras(answer: Answer, human_contact: str) -> dict:
+    return {
+        "citations": [CitationOut.of(c).model_dump() for c in answer.citations],
+        "registre": {"found": answer.found, "notice": answer.notice, "human_contact": human_contact},
+    }
+
+
+@router.post("/v1/chat/completions", response_model=None)
+async def completions(
+    body: CompletionRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+) -> dict | EventSourceResponse:
+    """Answer the last user message from the published acts (OpenAI chat-completions format)."""
+    human_contact = settings.human_contact
+    question, history = _split(body)
+    ticket = gate.admit()  # 503 with Retry-After when the queue is full
+    ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    model = getattr(assistant.llm, "name", "registre")
+    head = {"id": ident, "created": created, "model": model}
+    if not body.stream:
+        answer = None
+        async for item in relay(assistant, question, history, ticket):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        message = {"role": "assistant", "content": without_links(answer.text)}  # links: citations only
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        return {**head, "object": "chat.completion", "choices": [choice], **_extras(answer, human_contact)}
+
+    async def chunks():
+        first = True
+        async for item in relay(assistant, question, history, ticket):
+            if isinstance(item, str):
+                delta = {"role": "assistant", "content": item} if first else {"content": item}
+                first = False
+                chunk = {**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
+                yield format_sse_event(data_str=json.dumps(chunk, ensure_ascii=False))
+            elif isinstance(item, Answer):
+                last = {
+                    **head,
+                    "object": "chat.completion.chunk",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    **_extras(item, human_contact),
+                }
+                yield format_sse_event(data_str=json.dumps(last, ensure_ascii=False))
+        yield format_sse_event(data_str="[DONE]")
+
+    return EventSourceResponse(chunks(), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,442 @@
+/* registre — chat widget over the city council's deliberations. Vanilla JS, no dependency, no build.
+ *   <script src="https://HOST/static/widget.js" data-api="https://HOST" data-title="…" data-color="#00528c"
+ *           data-contact="https://… | tel:… | phone number" data-contact-label="…" defer></script>
+ * data-mode="page" shows the chat full page, always open (registre's own chat page at / is this script).
+ * Everything lives in an open shadow root. Server text only ever goes through textContent; links only to http(s).
+ * The conversation stays in this browser tab (memory + sessionStorage) and is sent only to the API. */
+(function () {
+  "use strict";
+  if (window.registreWidget) return;
+  const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const ds = (script && script.dataset) || {};
+  const own = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  const API = (ds.api || own).replace(/\/+$/, "");
+  const TITLE = ds.title || "Questions sur les délibérations";
+  const PAGE = ds.mode === "page";
+  const CONTACT_LABEL = ds.contactLabel || "Contacter la mairie";
+  const STORE = "registre-widget-conversation";
+  const BUSY = "Le service est très sollicité, réessayez dans un instant.";
+  const UNREACHABLE = "Le service est injoignable pour le moment. Vérifiez votre connexion puis réessayez.";
+  const NOTICE = "Réponse générée par une intelligence artificielle à partir des actes publiés par le conseil " +
+    "municipal. Elle peut contenir des erreurs : vérifiez toujours l'acte cité.";
+  const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+  // The configured colour, darkened until white text on it passes WCAG AA (4.5:1).
+  function luminance(rgb) {
+    const c = rgb.map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  }
+  function accessibleColor(input) {
+    const m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec((input || "").trim());
+    let hex = m ? m[1] : "00528c";
+    if (hex.length === 3) hex = hex.replace(/./g, "$&$&");
+    let rgb = [0, 2, 4].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); });
+    while (1.05 / (luminance(rgb) + 0.05) < 4.5) rgb = rgb.map(function (v) { return Math.floor(v * 0.9); });
+    return "rgb(" + rgb.join(", ") + ")";
+  }
+
+  // data-contact: a URL, a tel:/mailto: link, or a phone number (made a tel: link).
+  function contactHref(v) {
+    v = (v || "").trim();
+    if (/^(https?:|tel:|mailto:|\/)/i.test(v)) return v;
+    if (/^\+?[\d\s().-]{6,}$/.test(v)) return "tel:" + v.replace(/[^\d+]/g, "");
+    return null;
+  }
+  const CONTACT = contactHref(ds.contact);
+  let humanContact = "Pour toute question, contactez l'accueil de votre mairie.";
+
+  const CSS = `
+:host { all: initial; }
+* { box-sizing: border-box; }
+.wrap { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1a1a1a; }
+button, textarea { font: inherit; letter-spacing: normal; text-transform: none; margin: 0; }
+a { color: var(--c); text-decoration: underline; }
+:focus-visible { outline: 3px solid #1a1a1a; outline-offset: 2px; box-shadow: 0 0 0 2px #fff; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+#registre-launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: flex; gap: 8px;
+  align-items: center; padding: 12px 18px; border: 2px solid #fff; border-radius: 28px; background: var(--c);
+  color: #fff; font-weight: 600; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.3);
+  max-width: calc(100vw - 40px); }
+#registre-launcher svg { flex: none; }
+#registre-panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483001; width: 400px;
+  height: min(640px, calc(100vh - 108px)); display: flex; flex-direction: column; background: #fff;
+  border: 1px solid #9ca3af; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.3); overflow: hidden; }
+#registre-panel[hidden] { display: none; }
+.head { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--c); color: #fff; }
+.head h1, .head h2 { flex: 1; margin: 0; font-size: 16px; font-weight: 700; color: #fff; }
+.head button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 6px; padding: 4px 10px;
+  cursor: pointer; }
+.head :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #1a1a1a; }
+.body { position: relative; flex: 1; overflow-y: auto; padding: 10px 12px; }
+.registre-notice { margin: 6px 0 0; font-size: 13px; color: #4b5563; }
+.intro { background: #fffbeb; border-left: 4px solid #b45309; padding: 6px 10px; margin: 0 0 6px; color: #1a1a1a; }
+.privacy { font-size: 13px; color: #4b5563; margin: 0 0 8px; }
+ol.msgs { list-style: none; margin: 0; padding: 0; }
+.registre-msg { margin: 8px 0; padding: 8px 10px; border-radius: 8px; overflow-wrap: anywhere; }
+.registre-msg-user { background: #e8eef6; margin-left: 12%; }
+.registre-msg-assistant { background: #f3f4f6; margin-right: 4%; }
+.who { display: block; font-size: 12px; font-weight: 700; color: #4b5563; margin-bottom: 2px; }
+.registre-text { white-space: pre-wrap; margin: 0; }
+.registre-notfound .registre-text { color: #4b5563; font-style: italic; }
+.registre-error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
+.registre-stopped { margin: 6px 0 0; font-weight: 600; color: #92400e; }
+.registre-sources, .registre-citations { font-size: 13px; margin: 6px 0 0; }
+.registre-sources summary { cursor: pointer; color: #374151; }
+ul.list { margin: 4px 0 0; padding-left: 0; list-style: none; }
+ul.list li { margin: 4px 0; }
+blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid #d1d5db; white-space: pre-wrap; color: #374151; }
+sup a { text-decoration: none; font-weight: 700; }
+.contactbar { margin: 0; padding: 8px 12px; border-top: 1px solid #d1d5db; font-size: 14px; background: #f9fafb; }
+form { padding: 8px 12px 10px; border-top: 1px solid #d1d5db; }
+label { display: block; font-weight: 600; font-size: 14px; margin-bottom: 4px; }
+textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; padding: 6px 8px; color: #1a1a1a;
+  border: 1px solid #6b7280; border-radius: 6px; resize: vertical; background: #fff; }
+.row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 6px; }
+.row button { padding: 6px 14px; border-radius: 6px; cursor: pointer; border: 1px solid var(--c); }
+#registre-send { background: var(--c); color: #fff; }
+#registre-stop, .reset { background: #fff; color: var(--c); }
+.row button:disabled { opacity: .6; cursor: wait; }
+.row button[hidden] { display: none; }
+.status { font-size: 13px; color: #4b5563; }
+.hint { font-size: 12px; color: #4b5563; margin: 4px 0 0; }
+.page #registre-panel { position: static; width: 100%; max-width: 760px; height: 100vh; height: 100dvh;
+  margin: 0 auto; border: 0; border-radius: 0; box-shadow: none; }
+.page .head h1 { font-size: 18px; }
+@media (max-width: 480px) {
+  #registre-panel { inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; }
+  #registre-launcher { right: 12px; bottom: 12px; padding: 10px 14px; font-size: 14px; }
+  .registre-msg-user { margin-left: 0; } .registre-msg-assistant { margin-right: 0; }
+}`;
+
+  // el(tag, {class, text, prop|attr: value}, ...children): text goes through textContent, never HTML.
+  function el(tag, props) {
+    const e = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) {
+      const v = props[k];
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = String(v);
+      else if (/^(aria-|role$|data-)/.test(k)) e.setAttribute(k, v);
+      else e[k] = v;
+    });
+    for (let i = 2; i < arguments.length; i++) if (arguments[i]) e.append(arguments[i]);
+    return e;
+  }
+  function safeUrl(u) {  // only http(s) or relative URLs, resolved against the API
+    if (typeof u !== "string" || !u) return null;
+    try {
+      const url = new URL(u, API + "/");
+      return /^https?:$/.test(url.protocol) ? url.href : null;
+    } catch (e) { return null; }
+  }
+  function link(url, text) {
+    const href = safeUrl(url);
+    if (!href) return el("span", { text: text });
+    return el("a", { text: text, href: href, target: "_blank", rel: "noopener noreferrer" },
+      el("span", { class: "sr", text: " (ouvre le document dans un nouvel onglet)" }));
+  }
+  function contactNode() {
+    if (!CONTACT) return el("span", { class: "registre-contact", text: humanContact });
+    const tel = /^tel:/i.test(CONTACT), web = /^https?:/i.test(CONTACT);
+    return el("a", { class: "registre-contact", href: CONTACT, target: web ? "_blank" : "", rel: web ? "noopener" : "",
+      text: CONTACT_LABEL + (tel ? " (" + CONTACT.slice(4) + ")" : "") });
+  }
+  function frDate(iso) {  // "2014-02-01" → "1er février 2014"
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    if (!m || +m[2] < 1 || +m[2] > 12) return iso || "";
+    return DATE.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))).replace(/^1 /, "1er ");
+  }
+  function citationLabel(c) {  // [n] Délibération n° X — séance du 4 février 2013 — objet — p. N
+    const parts = [c.act ? "Délibération n° " + c.act : String(c.file || "Document").split("/").pop()];
+    if (c.seance_date) parts.push("séance du " + frDate(c.seance_date));
+    if (c.objet) parts.push(c.objet);
+    parts.push("p. " + c.page);
+    return "[" + c.n + "] " + parts.join(" — ");
+  }
+
+  // ---- the widget ----
+  const host = document.createElement("registre-widget");
+  const root = host.attachShadow({ mode: "open" });
+  function svg(tag, attrs) {
+    const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    return e;
+  }
+  const icon = svg("svg", { width: 22, height: 22, viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" });
+  icon.appendChild(svg("path", { fill: "currentColor",
+    d: "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z" }));
+  const launcher = el("button", { id: "registre-launcher", type: "button", "aria-expanded": "false",
+    "aria-controls": "registre-panel" }, icon, el("span", { text: TITLE }));
+  const closeBtn = el("button", { type: "button", text: "Fermer", "aria-label": "Fermer la fenêtre de questions" });
+  const list = el("ol", { id: "registre-messages", class: "msgs", "aria-live": "polite",
+    "aria-label": "Conversation" });
+  const body = el("div", { class: "body" },
+    el("p", { class: "registre-notice intro", text: "Les réponses sont générées par une intelligence " +
+      "artificielle à partir des actes publiés par le conseil municipal. Elles peuvent contenir des erreurs : " +
+      "vérifiez toujours l'acte cité." }),
+    el("p", { class: "privacy", text: "Confidentialité : la conversation reste dans votre navigateur et s'efface à " +
+      "la fermeture de l'onglet. Vos questions ne sont envoyées qu'au service de réponses de la mairie ; n'y " +
+      "indiquez pas de données personnelles." }),
+    list);
+  let contactSlot = contactNode();
+  const contactBar = el("p", { id: "registre-contactbar", class: "contactbar" },
+    el("strong", { text: "Parler à une personne : " }), contactSlot);
+  const input = el("textarea", { id: "registre-input", maxLength: 1000, rows: 2, "aria-describedby": "registre-hint",
+    placeholder: "Ex. : Qu'a décidé le conseil sur la cantine scolaire ?" });
+  const send = el("button", { id: "registre-send", type: "submit", text: "Envoyer" });
+  const stop = el("button", { id: "registre-stop", type: "button", text: "Arrêter", hidden: true });
+  const reset = el("button", { class: "reset", type: "button", text: "Nouvelle conversation" });
+  const status = el("span", { class: "status", role: "status" });
+  const form = el("form", { noValidate: true },
+    el("label", { htmlFor: "registre-input", text: "Votre question" }), input,
+    el("div", { class: "row" }, send, stop, reset, status),
+    el("p", { id: "registre-hint", class: "hint",
+      text: "Entrée pour envoyer, Maj + Entrée pour aller à la ligne." }));
+  const panel = el("div", { id: "registre-panel", role: PAGE ? "region" : "dialog", "aria-label": TITLE,
+    hidden: !PAGE }, el("div", { class: "head" }, el(PAGE ? "h1" : "h2", { text: TITLE }), PAGE ? null : closeBtn),
+    body, contactBar, form);
+  const wrap = el("div", { class: PAGE ? "wrap page" : "wrap" }, PAGE ? null : launcher, panel);
+  wrap.style.setProperty("--c", accessibleColor(ds.color));
+  root.append(el("style", { text: CSS }), wrap);
+
+  // ---- conversation: memory + sessionStorage only ----
+  let log = [];  // [{role, content, data?}]: completed exchanges
+  let current = null;  // AbortController of the answer being streamed
+  function save() {
+    try { sessionStorage.setItem(STORE, JSON.stringify(log.slice(-20))); } catch (e) { /* storage disabled */ }
+  }
+  function history() { return log.slice(-6).map(function (m) { return { role: m.role, content: m.content }; }); }
+  // Keep the latest question at the top of the view while its answer grows below it. Not scrollIntoView: that
+  // would scroll the host page too.
+  function reveal(li) { body.scrollTop = li ? li.offsetTop - 8 : body.scrollHeight; }
+  function addMsg(role) {
+    const li = el("li", { class: "registre-msg registre-msg-" + role },
+      el("span", { class: "who", text: role === "user" ? "Vous" : "Assistant (IA)" }));
+    list.appendChild(li);
+    return li;
+  }
+  function userMsg(text) {
+    const li = addMsg("user");
+    li.append(el("p", { class: "registre-text", text: text }));
+    return li;
+  }
+  function assistantMsg() {
+    const li = addMsg("assistant");
+    li.dataset.state = "streaming";
+    li.appendChild(el("p", { class: "registre-text" }));
+    return li;
+  }
+  function textOf(li) { return li.querySelector(".registre-text"); }
+  function renderSources(li, extracts) {
+    if (!Array.isArray(extracts) || !extracts.length) return;
+    const ul = el("ul", { class: "list" });
+    extracts.forEach(function (c) {
+      ul.append(el("li", { class: "registre-source" }, link(c.url, citationLabel(c))));
+    });
+    li.insertBefore(el("details", { class: "registre-sources", open: true },
+      el("summary", { text: "Sources consultées (" + extracts.length + ")" }), ul), textOf(li));
+  }
+  function renderAnswer(p, text, byN) {  // [n] marks become links to the cited page
+    p.textContent = "";
+    const re = /\[(\d+)\]/g;
+    let last = 0, m;
+    while ((m = re.exec(text)) !== null) {
+      if (m.index > last) p.append(text.slice(last, m.index));
+      const c = byN[m[1]];
+      p.append(c && safeUrl(c.url) ? el("sup", null, link(c.url, m[0])) : m[0]);
+      last = re.lastIndex;
+    }
+    if (last < text.length) p.append(text.slice(last));
+  }
+  function renderDone(li, data) {
+    li.dataset.state = "done";
+    const byN = {}, cites = Array.isArray(data.citations) ? data.citations : [];
+    (data.extracts || []).concat(cites).forEach(function (c) { byN[c.n] = c; });
+    renderAnswer(textOf(li), String(data.answer || ""), byN);
+    if (!data.found) {
+      li.classList.add("registre-notfound");
+      li.append(el("p", { text: "Cette information ne figure pas dans les documents consultés. " }, contactNode()));
+    }
+    if (cites.length) {
+      const src = li.querySelector(".registre-sources");
+      if (src) src.open = false;
+      const ul = el("ul", { class: "list" });
+      cites.forEach(function (c) {
+        ul.append(el("li", { class: "registre-citation" }, link(c.url, citationLabel(c)), c.excerpt &&
+          el("details", null, el("summary", { text: "Voir l'extrait" }), el("blockquote", { text: c.excerpt }))));
+      });
+      li.append(el("div", { class: "registre-citations" }, el("strong", { text: "Sources citées" }), ul));
+    }
+    li.append(el("p", { class: "registre-notice", text: typeof data.notice === "string" && data.notice || NOTICE }));
+  }
+  function fail(li, message) {
+    li.dataset.state = "error";
+    li.classList.add("registre-error");
+    li.querySelector(".who").textContent = "Erreur";
+    if (!textOf(li).textContent) { textOf(li).textContent = message; return; }
+    li.append(el("p", { class: "registre-text", text: message }), el("p", { class: "registre-notice", text: NOTICE }));
+  }
+  function stopped(li) {
+    li.dataset.state = "stopped";
+    li.append(el("p", { class: "registre-stopped", text: "Réponse arrêtée à votre demande." }));
+    if (textOf(li).textContent) li.append(el("p", { class: "registre-notice", text: NOTICE }));
+  }
+  function httpMessage(code, payload) {
+    const d = payload && payload.detail;
+    if (code === 503) return BUSY;
+    if (code === 422 && Array.isArray(d)) {
+      return "Question non valide : " + d.map(function (x) { return x && x.msg ? x.msg : String(x); }).join(" ; ");
+    }
+    return typeof d === "string" && d ? d : "Erreur du service (" + code + "). Réessayez dans un instant.";
+  }
+
+  // Server-sent events read from fetch's stream: EventSource cannot POST.
+  async function readEvents(resp, onEvent) {
+    const reader = resp.body.getReader(), dec = new TextDecoder();
+    let buf = "";
+    function block(text) {
+      let name = "message";
+      const data = [];
+      text.split("\n").forEach(function (line) {
+        if (!line || line[0] === ":") return;
+        const i = line.indexOf(":"), field = i < 0 ? line : line.slice(0, i);
+        const value = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
+        if (field === "event") name = value; else if (field === "data") data.push(value);
+      });
+      if (!data.length) return;
+      let obj;
+      try { obj = JSON.parse(data.join("\n")); } catch (e) { return; }
+      onEvent(name, obj || {});
+    }
+    for (;;) {
+      const r = await reader.read();
+      buf = (buf + (r.done ? dec.decode() : dec.decode(r.value, { stream: true }))).replace(/\r\n/g, "\n");
+      let i;
+      while ((i = buf.indexOf("\n\n")) >= 0) { block(buf.slice(0, i)); buf = buf.slice(i + 2); }
+      if (r.done) { if (buf.trim()) block(buf); return; }
+    }
+  }
+
+  function setBusy(on) {
+    send.disabled = on; stop.hidden = !on;
+    status.textContent = on ? "Recherche dans les délibérations…" : "";
+    list.setAttribute("aria-busy", on ? "true" : "false");  // read the answer once, not token by token
+  }
+  async function ask(question) {
+    const hist = history(), ctrl = new AbortController();
+    const asked = userMsg(question);
+    const li = assistantMsg();
+    reveal(asked);
+    current = ctrl;
+    setBusy(true);
+    let finished = false;
+    function onEvent(name, data) {
+      if (finished) return;
+      if (name === "sources") renderSources(li, data.extracts);
+      else if (name === "token") {
+        textOf(li).append(String(data.text || ""));
+        status.textContent = "Réponse en cours…";
+      } else if (name === "done") {
+        finished = true;
+        renderDone(li, data);
+        if (typeof data.human_contact === "string" && data.human_contact) humanContact = data.human_contact;
+        log.push({ role: "user", content: question },
+          { role: "assistant", content: String(data.answer || "").slice(0, 4000), data: data });
+        save();
+      } else if (name === "error") {
+        finished = true;
+        fail(li, "Une erreur est survenue : " + String(data.detail || "erreur inconnue") + " Réessayez plus tard.");
+      }
+    }
+    try {
+      const resp = await fetch(API + "/api/chat/stream", {
+        method: "POST", credentials: "omit", cache: "no-store", signal: ctrl.signal,
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ question: question, history: hist }),
+      });
+      if (!resp.ok) {
+        finished = true;
+        fail(li, httpMessage(resp.status, await resp.json().catch(function () { return null; })));
+        return;
+      }
+      await readEvents(resp, onEvent);
+      if (!finished) { finished = true; fail(li, "La réponse s'est interrompue avant la fin. Réessayez."); }
+    } catch (e) {
+      if (!finished) { if (ctrl.signal.aborted) stopped(li); else fail(li, UNREACHABLE); }
+    } finally {
+      if (current === ctrl) {
+        const active = root.activeElement;
+        current = null;
+        setBusy(false);
+        if (!panel.hidden && (!active || active === stop)) input.focus();
+      }
+      reveal(asked);
+    }
+  }
+
+  function restore() {
+    try { log = JSON.parse(sessionStorage.getItem(STORE) || "[]"); } catch (e) { log = []; }
+    if (!Array.isArray(log)) log = [];
+    log.forEach(function (m) {
+      if (m.role === "user") userMsg(String(m.content));
+      else if (m.data) { const li = assistantMsg(); renderSources(li, m.data.extracts); renderDone(li, m.data); }
+    });
+  }
+
+  let healthAsked = false;
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    reveal(null);
+    input.focus();
+    if (CONTACT || healthAsked) return;
+    healthAsked = true;  // no contact configured: show the service's own word on how to reach a person
+    fetch(API + "/health", { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (h) {
+        if (!h || typeof h.human_contact !== "string" || !h.human_contact) return;
+        humanContact = h.human_contact;
+        const fresh = contactNode();
+        contactSlot.replaceWith(fresh); contactSlot = fresh;
+      })
+      .catch(function () { /* keep the default text */ });
+  }
+  function close() {
+    if (PAGE) return;  // the page is the chat: nothing to close
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  closeBtn.addEventListener("click", close);
+  wrap.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !panel.hidden) { e.preventDefault(); e.stopPropagation(); close(); }
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    const q = input.value.trim();
+    if (!q || current) return;
+    input.value = "";
+    ask(q.slice(0, 1000));
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.shiftKey || e.isComposing) return;
+    e.preventDefault();
+    if (form.requestSubmit) form.requestSubmit(); else send.click();
+  });
+  stop.addEventListener("click", function () { if (current) current.abort(); input.focus(); });
+  reset.addEventListener("click", function () {
+    if (current) current.abort();
+    log = []; save();
+    list.textContent = ""; input.value = ""; input.focus();
+  });
+
+  function mount() {
+    if (PAGE) host.style.display = "block";
+    document.body.appendChild(host);
+    restore();
+    if (PAGE) open();
+  }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  window.registreWidget = { open: open, close: close };
+})();

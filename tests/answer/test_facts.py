@@ -1,0 +1,128 @@
+"""Answers read from the structured data (vote, act number, rapporteur) over real acts and minutes, and the
+evidence rules that refuse an answer before the model is asked."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.answer.assistant import Assistant
+from app.http.app import create_app
+from app.settings import Settings
+
+SUBSIDIES_2014 = "Quel a été le vote sur la délibération n° 2014/121 d'attribution des subventions 2014 ?"
+
+
+@pytest.fixture(scope="module")
+def facts_only(council, embedder):
+    """The assistant with no model at all: what it answers comes from the structured data alone."""
+    return Assistant(council, embedder, None)
+
+
+def test_vote_question_is_answered_from_the_printed_tally(facts_only):
+    answer = facts_only.answer(SUBSIDIES_2014)
+    assert answer.found and answer.structured
+    assert "55 voix pour" in answer.text and "unanimité" in answer.text
+    (citation,) = answer.citations
+    assert citation.file.endswith("PV_CM_17_02_2014.pdf") and citation.page == 233
+    assert f"[{citation.n}]" in answer.text
+    assert "sans texte rédigé par l'intelligence artificielle" in answer.notice
+
+
+def test_yes_no_vote_question_names_the_dissenter(facts_only):
+    answer = facts_only.answer(
+        "Est-ce que le nom de la place Georges Frêche a été voté à l'unanimité par le conseil municipal ?"
+    )
+    assert answer.structured and answer.text.startswith("Non.")
+    assert "58 voix pour" in answer.text and "1 contre (M. Viguié)" in answer.text
+    assert answer.citations[0].file.endswith("CR_CM_07_02_2011.pdf")
+
+
+def test_act_number_and_rapporteur_come_from_the_act(facts_only):
+    number = facts_only.answer(
+        "Quel est le numéro de la délibération fixant les taux d'imposition pour 2013 ?"
+    )
+    assert number.structured and "n° 2013/138" in number.text and "25 mars 2013" in number.text
+    who = facts_only.answer("Qui a rapporté l'acquisition du terrain pour le groupe scolaire Chengdu ?")
+    assert who.structured and who.text.startswith("Michaël DELAFOSSE a rapporté")
+    assert "n° 2012/47" in who.text  # printed number kept as printed, even when it looks wrong
+
+
+def test_questions_without_a_plain_match_are_left_to_the_model(facts_only):
+    # A vote on a subject the documents do not hold, and a compound question: no direct answer.
+    assert not facts_only.answer(
+        "Le conseil a-t-il voté un plan de lutte contre le moustique tigre ?"
+    ).structured
+    compound = facts_only.answer(
+        "Quel est le numéro de la délibération sur les taux d'imposition 2013 et quel est le taux de la taxe ?"
+    )
+    assert not compound.structured
+    # Another year than the act's: not this act.
+    assert not facts_only.answer(
+        "Quel a été le vote sur les subventions aux associations en 2019 ?"
+    ).structured
+
+
+def test_subject_found_only_for_another_year_is_refused_without_asking_the_model(council, embedder, scripted):
+    assistant = Assistant(council, embedder, scripted)
+    answer = assistant.answer(
+        "Combien la Ville a-t-elle donné à l'association Musique Sans Frontières en 2019 ?"
+    )
+    assert not answer.found and scripted.history == []  # the act is of 2014: refused from the evidence
+    assert answer.extracts  # the sources consulted are still shown
+    scripted.enqueue("La Ville lui a attribué une subvention [1].")
+    same_year = assistant.answer(
+        "Combien la Ville a-t-elle donné à l'association Musique Sans Frontières en 2014 ?"
+    )
+    assert same_year.found and len(scripted.history) == 1
+
+
+def test_a_receipt_id_or_act_number_in_a_question_puts_that_act_first(facts_only):
+    ask = facts_only.understand
+    hits = facts_only.retrieve(ask("Que décide l'acte 034-213401722-20130204-0000061129-DE ?"))
+    assert hits[0].document.receipt_id == "034-213401722-20130204-0000061129-DE"
+    hits = facts_only.retrieve(ask("Et la délibération 2013/138, que fixe-t-elle ?"))
+    assert hits[0].document.act_number == "2013/138"
+
+
+def test_api_says_when_an_answer_was_read_rather_than_generated(council, embedder):
+    app = create_app(Settings(), Assistant(council, embedder, None))
+    with TestClient(app) as client:
+        body = client.post("/api/chat", json={"question": SUBSIDIES_2014}).json()
+        assert body["structured"] and body["found"] and "55 voix pour" in body["answer"]
+        assert body["citations"][0]["url"].endswith("#page=233")
+
+
+def test_a_title_naming_another_year_is_not_evidence_for_the_seance_year(council, embedder):
+    # The 2014 minutes list the association under "Report d'affectation de subventions votées en 2013" (page 199):
+    # examined in 2014, the subsidy is of 2013, so that passage is no evidence for a question about 2014.
+    from app.answer.evidence import find_evidence
+
+    assistant = Assistant(council, embedder, None)
+    question = (
+        "Quelle subvention la Ville a-t-elle accordée à l'association Mécénat Chirurgie Cardiaque en 2014 ?"
+    )
+    for year, expected in (("2014", False), ("2013", True)):
+        q = assistant.understand(question.replace("2014", year))
+        passages = find_evidence(council, q, assistant.retrieve(q))
+        [row] = [p for p in passages if "MECENAT CHIRURGIE CARDIAQUE" in p.text and p.page == 199]
+        assert "votées en 2013" in row.affaire.title and row.document.seance_date.startswith("2014")
+        assert row.year_ok is expected
+
+
+def test_a_full_date_in_a_title_is_an_earlier_acts_not_the_year_the_title_is_about():
+    from app.answer.evidence import _year_ok
+    from app.answer.question import analyse
+    from index.store import Document
+
+    pv_2009 = Document(
+        "x", "PV_CM_30_03_2009.pdf", "0", 1, "procès-verbal", None, "2009-03-30", None, None, None
+    )
+    q = analyse("Comment le conseil a-t-il voté en mars 2009 la cession de la salle de boxe ?")
+    cited = (
+        "Vente de la salle de boxe M. SAUREL : Par délibération du 17 novembre 2008, le Conseil a autorisé"
+    )
+    assert _year_ok(q, pv_2009, "…", cited)  # a full date refers to an earlier act
+    assert not _year_ok(q, pv_2009, "tableau", "Report de subventions votées en 2008")
+    assert _year_ok(q, pv_2009, "tableau", "Subventions 2009")
+    assert _year_ok(analyse("Quelles subventions ?"), pv_2009, "", "Tarifs 2012")  # no year asked
