@@ -290,7 +290,7 @@ class Assistant:
                     break  # the reader left: free the model now
                 pieces.append(piece)
                 yield piece
-        text = "".join(pieces).strip()
+        text = fill_act_numbers("".join(pieces).strip(), citations)
         if is_refusal(text):
             best = passages[0]
             if best.asked and best.coverage >= STRONG and best.year_ok:
@@ -375,6 +375,22 @@ def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:
         fact.printed or fact.text,
         affaire,
     )
+
+
+_MARK_FOR_NUMBER = re.compile(
+    r"((?:num[ée]ro|n°)(?:[^\[\].]{0,160}?(?:\best\b|:))?\s*)\[(\d{1,2})\]", re.IGNORECASE
+)
+
+
+def fill_act_numbers(text: str, citations: list[Citation]) -> str:
+    """Write the act number where the model put only a mark ("le numéro … est [1]"), from the act's metadata."""
+    acts = {c.n: c.act for c in citations if c.act}
+
+    def fill(m: re.Match[str]) -> str:
+        n = int(m.group(2))
+        return f"{m.group(1)}n° {acts[n]} [{n}]" if n in acts else m.group(0)
+
+    return _MARK_FOR_NUMBER.sub(fill, text)
 
 
 def is_refusal(text: str) -> bool:

@@ -48,11 +48,14 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     if named:  # the act is named by its number (in the question, or in the answer it follows)
         about = named[0]
     else:
-        about = max(passages, key=lambda p: p.coverage)  # the subject, not the tally, says which act
-        if about.coverage < FACT_COVERAGE or not about.year_ok:
+        # The subject, not the tally, says which act: of the passages about it, the one whose act's title
+        # says most of it (a row of a table of acts may stand under its neighbour's heading).
+        about_subject = [p for p in passages if p.coverage >= FACT_COVERAGE and p.year_ok]
+        if not about_subject:
             return None
-        title = about.document.objet or (about.affaire.title if about.affaire else "")
-        if title_share(index, question, title) < TITLE_SHARE:
+        shares = {id(p): title_share(index, question, _title(p)) for p in about_subject}
+        about = max(about_subject, key=lambda p: (shares[id(p)], p.coverage))
+        if shares[id(about)] < TITLE_SHARE:
             return None  # the passage is about the subject, but the act it was filed under is not
     doc, affaire = about.document, about.affaire
     if question.asks == VOTE:
@@ -60,6 +63,10 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     if question.asks == NUMBER:
         return _number(index, doc, affaire)
     return _rapporteur(doc, affaire)
+
+
+def _title(p: Passage) -> str:
+    return p.document.objet or (p.affaire.title if p.affaire else "")
 
 
 def _keys(p: Passage) -> tuple[str, ...]:

@@ -63,3 +63,13 @@ def test_a_real_model_answers_through_the_checked_path(mixed, embedder, llm):
     assert answer.checked in (True, False) and answer.text
     if answer.checked is False:
         assert answer.generated_by == "document" and answer.check_reason
+
+
+def test_an_act_number_the_model_left_as_a_mark_is_written_from_the_act():
+    from app.answer.assistant import Citation, fill_act_numbers
+
+    c = Citation(2, "d", "f.pdf", 5, "D2025-038", "2025-11-20", None, "…")
+    assert fill_act_numbers("Le numéro de la délibération est [2].", [c]) == (
+        "Le numéro de la délibération est n° D2025-038 [2]."
+    )
+    assert fill_act_numbers("La subvention est de 500 € [2].", [c]) == "La subvention est de 500 € [2]."

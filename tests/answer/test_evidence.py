@@ -62,3 +62,11 @@ def test_a_phrase_is_printed_when_its_second_word_follows_the_first_closely():
     (phrase,) = analyse("Quel est le montant de la taxe de séjour ?").phrases
     assert prints(phrase, "La taxe communale de séjour est fixée à 1,50 €.")
     assert not prints(phrase, "Caveau d'attente - séjour / jour 9,00 € ; taxe d'inhumation 68 €.")
+
+
+def test_an_amount_in_a_table_row_beside_its_vote_column_is_given_to_the_model(mixed, embedder):
+    passages = _evidence(
+        mixed, embedder, "Quelle subvention le Festival des forêts a-t-il obtenue de la commune pour 2025 ?"
+    )
+    row = next(p for p in passages if "Festival des forêts 1 500 €" in p.text)
+    assert "1 200 €" in row.text and row.page == 5 and row.asked

@@ -255,3 +255,24 @@ def test_the_chat_page_is_the_widget_full_page(browser, index, embedder, scripte
         assert panel.is_visible()  # nothing to close
         assert not errors, errors
         page.close()
+
+
+def test_the_evidence_sentence_is_on_screen_before_the_model_has_written(browser, index, embedder):
+    slow = SlowLLM(words=400)  # twenty seconds of answer
+    with Server(Assistant(index, embedder, slow)) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(server.url + "/static/demo.html")
+        page.locator("#registre-launcher").wait_for()
+        page.evaluate("window.registreWidget.open()")
+        page.locator("#registre-input").fill(QUESTION)
+        page.locator("#registre-send").click()
+        mark = page.locator(".registre-msg-assistant .registre-evidence mark")
+        mark.wait_for(timeout=15_000)
+        assert mark.inner_text().strip()
+        assert page.locator('.registre-msg-assistant[data-state="streaming"]').count() == 1  # still writing
+        where = page.locator(".registre-evidence .where a").get_attribute("href")
+        assert PDF_LINK.match(where), where
+        assert not page.locator(".registre-sources").first.evaluate("d => d.open")  # the list folds away
+        page.locator("#registre-stop").click()
+        page.locator('.registre-msg-assistant[data-state="stopped"]').wait_for(timeout=10_000)
+        page.close()

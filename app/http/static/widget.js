@@ -85,6 +85,10 @@ ol.msgs { list-style: none; margin: 0; padding: 0; }
 ul.list { margin: 4px 0 0; padding-left: 0; list-style: none; }
 ul.list li { margin: 4px 0; }
 blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid #d1d5db; white-space: pre-wrap; color: #374151; }
+.registre-evidence { margin: 0 0 6px; font-size: 14px; }
+.registre-evidence blockquote { border-left-color: var(--c); color: #1a1a1a; }
+.registre-evidence mark { background: #fff3b0; color: #1a1a1a; padding: 0 1px; }
+.registre-evidence .where { font-size: 12px; color: #4b5563; }
 sup a { text-decoration: none; font-weight: 700; }
 .contactbar { margin: 0; padding: 8px 12px; border-top: 1px solid #d1d5db; font-size: 14px; background: #f9fafb; }
 form { padding: 8px 12px 10px; border-top: 1px solid #d1d5db; }
@@ -226,14 +230,27 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     return li;
   }
   function textOf(li) { return li.querySelector(".registre-text"); }
-  function renderSources(li, extracts) {
+  function renderSources(li, extracts, evidence) {
     if (!Array.isArray(extracts) || !extracts.length) return;
     const ul = el("ul", { class: "list" });
     extracts.forEach(function (c) {
       ul.append(el("li", { class: "registre-source" }, link(c.url, citationLabel(c))));
     });
-    li.insertBefore(el("details", { class: "registre-sources", open: true },
+    const shown = renderEvidence(li, extracts, evidence);
+    li.insertBefore(el("details", { class: "registre-sources", open: !shown },
       el("summary", { text: "Sources consultées (" + extracts.length + ")" }), ul), textOf(li));
+  }
+  // The document's own sentence that answers, highlighted in its passage, before the model writes anything.
+  function renderEvidence(li, extracts, evidence) {
+    if (!evidence || typeof evidence.sentence !== "string") return false;
+    const c = extracts.find(function (x) { return x.n === evidence.n; });
+    if (!c || typeof c.excerpt !== "string") return false;
+    const start = Math.max(0, evidence.start | 0), end = Math.min(c.excerpt.length, evidence.end | 0);
+    const quote = el("blockquote", null, c.excerpt.slice(0, start),
+      el("mark", { text: c.excerpt.slice(start, end) }), c.excerpt.slice(end));
+    li.insertBefore(el("div", { class: "registre-evidence" },
+      el("p", { class: "where" }, "Dans le document : ", link(c.url, citationLabel(c))), quote), textOf(li));
+    return true;
   }
   function renderAnswer(p, text, byN) {  // [n] marks become links to the cited page
     p.textContent = "";
@@ -254,6 +271,10 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     renderAnswer(textOf(li), String(data.answer || ""), byN);
     if (!data.found) {
       li.classList.add("registre-notfound");
+      const shown = li.querySelector(".registre-evidence");
+      if (shown) shown.remove();  // no sentence answers: what was read is only listed
+      const summary = li.querySelector(".registre-sources summary");
+      if (summary) summary.textContent = "Documents consultés, sans réponse (" + (data.extracts || []).length + ")";
       li.append(el("p", { text: "Cette information ne figure pas dans les documents consultés. " }, contactNode()));
     }
     if (cites.length) {
@@ -331,7 +352,10 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     let finished = false;
     function onEvent(name, data) {
       if (finished) return;
-      if (name === "sources") renderSources(li, data.extracts);
+      if (name === "sources") {
+        renderSources(li, data.extracts, data.evidence);
+        if (data.evidence) status.textContent = "Passage trouvé ; rédaction de la réponse…";
+      }
       else if (name === "token") {
         textOf(li).append(String(data.text || ""));
         status.textContent = "Réponse en cours…";
@@ -378,7 +402,11 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     if (!Array.isArray(log)) log = [];
     log.forEach(function (m) {
       if (m.role === "user") userMsg(String(m.content));
-      else if (m.data) { const li = assistantMsg(); renderSources(li, m.data.extracts); renderDone(li, m.data); }
+      else if (m.data) {
+        const li = assistantMsg();
+        renderSources(li, m.data.extracts, m.data.evidence);
+        renderDone(li, m.data);
+      }
     });
   }
 
