@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app import runtime
+from app import wiring
 from app.answer import assistant as assistant_module
 from app.answer import evidence as evidence_module
 from app.answer.assistant import Answer, Sources
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every question's evidence")
     args = parser.parse_args()
     settings = Settings()
-    assistant = runtime.assistant(settings, runtime.eval_root(settings, args.corpus), with_llm=False)
+    assistant = wiring.assistant(settings, wiring.eval_root(settings, args.corpus), with_llm=False)
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     best = given = fact = refused_ok = refused_wrong = 0
     times = []

@@ -94,7 +94,9 @@ class Answer:
     generated_by: str = "ai"  # "ai", or "document" when the words shown are the document's own
 
 
-def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None) -> str:
+def source_label(
+    doc: Document, page: int, affaire: StoredAffaire | None = None, collectivite: bool = True
+) -> str:
     """Say where an extract comes from, in the words a reader uses (short: every word here costs the reader
     time before the first word of the answer)."""
     number = doc.act_number or getattr(affaire, "act_number", None)
@@ -102,11 +104,11 @@ def source_label(doc: Document, page: int, affaire: StoredAffaire | None = None)
     held = doc.seance_date or getattr(affaire, "date", None)
     if held:
         head += f" du {french_date(held)}"
-    if doc.collectivite:
+    if doc.collectivite and collectivite:
         head += f" ({doc.collectivite})"
     title = doc.objet or (affaire.title if affaire is not None else "")
     if title:
-        head += f", « {title[:60]}{'…' if len(title) > 60 else ''} »"
+        head += f", « {title[:50]}{'…' if len(title) > 50 else ''} »"
     return f"{head}, page {page}"
 
 
@@ -192,6 +194,10 @@ class Assistant:
         """What the model reads: the evidence sentences of the best documents found."""
         return find_evidence(self.index, q, hits, k=self.top_k, words=self.extract_words)
 
+    def _label(self, p: Passage) -> str:
+        """The source label the model reads; the collectivité only where the index holds several."""
+        return source_label(p.document, p.page, p.affaire, collectivite=len(self._collectivites) > 1)
+
     def citations(self, passages: list[Passage]) -> list[Citation]:
         return [
             Citation(
@@ -211,10 +217,14 @@ class Assistant:
     def messages(
         self, q: Question, passages: list[Passage], citations: list[Citation]
     ) -> list[dict[str, str]]:
-        block = "\n\n".join(
-            self._extract.format(n=c.n, source=source_label(p.document, p.page, p.affaire), text=p.text)
-            for c, p in zip(citations, passages, strict=True)
-        )
+        seen: set[str] = set()
+        parts = []
+        for c, p in zip(citations, passages, strict=True):
+            # A second passage of the same document says so in a few words: every word costs time.
+            source = self._label(p) if p.document.id not in seen else f"même document, page {p.page}"
+            seen.add(p.document.id)
+            parts.append(self._extract.format(n=c.n, source=source, text=p.text))
+        block = "\n\n".join(parts)
         missing = missing_phrases(q, passages)
         if (
             missing
@@ -301,7 +311,7 @@ class Assistant:
             yield done(self._not_found, False, [], refused_by="model")
             return
         cited = cite(text, citations)
-        allowed = [p.text for p in passages] + [source_label(p.document, p.page, p.affaire) for p in passages]
+        allowed = [p.text for p in passages] + [self._label(p) for p in passages]
         verdict = check(text, [*allowed, q.text, q.previous])
         if not verdict.ok:  # the best passage, the one shown at once (the model may have cited another)
             yield done(self.quote(citations[0], passages[0]), True, [citations[0]], checked=False,

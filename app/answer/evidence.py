@@ -39,7 +39,7 @@ PASSAGE_WORDS = 40  # a sentence with its neighbours, cut to this many words aro
 MAX_SENTENCE_WORDS = 45
 # Weights of the score of a sentence (see score()); measured on both development sets.
 NEIGHBOUR_SHARE = 0.5  # a subject word in the neighbours or the affaire's title counts half
-ASKED_BONUS = 0.3  # the sentence holds the kind of thing asked
+ASKED_BONUS = 0.45  # the sentence holds the kind of thing asked
 TALLY_PENALTY = 0.3  # a vote tally where people or things are counted: "Pour : 79 voix" is not 40 citizens
 RANK_SHARE = 0.1  # the retrieval rank of the sentence's document breaks ties
 CARRIED_SHARE = 0.5  # a follow-up's carried subject counts half
@@ -110,6 +110,7 @@ class Passage:
     asked: bool  # the sentence holds the kind of thing asked
     affaire: StoredAffaire | None
     year_ok: bool  # the passage, its document or its affaire names the question's year (True when none)
+    position: int = 0  # the sentence's rank in its document (passages a sentence or two apart overlap)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -332,14 +333,28 @@ def find_evidence(
             if passage is not None:
                 scored.append((passage.score, passage))
     scored.sort(key=lambda t: -t[0])
+    # The passage that holds most of the subject always goes in: it says which act the question is about
+    # (structured answers, refusals), while the others are chosen for holding what is asked.
+    about = max((p for _, p in scored), key=lambda p: p.coverage, default=None)
     chosen: list[Passage] = []
+
+    def repeats(p: Passage) -> bool:
+        return any(
+            p.sentence in c.text
+            or c.sentence in p.text  # the same stretch of text once (an act printed in two files too)
+            or (p.document.id == c.document.id and abs(p.position - c.position) <= 1)  # a neighbour's words
+            for c in chosen
+        )
+
     for _, p in scored:
-        if any(p.sentence in c.text or c.sentence in p.text for c in chosen):
-            continue  # the same stretch of text once (an act printed in two files too)
+        if len(chosen) == k - 1 and about is not None and about not in chosen and not repeats(about):
+            p = about
+        if repeats(p):
+            continue
         chosen.append(p)
         if len(chosen) == k:
             break
-    return chosen
+    return sorted(chosen, key=lambda p: -p.score)
 
 
 def _passage(
@@ -367,7 +382,7 @@ def _passage(
     if not year_ok:
         score *= 0.5
     return Passage(
-        doc, s.page, s.text, text, start, start + len(s.text), score, coverage, asked, affaire, year_ok
+        doc, s.page, s.text, text, start, start + len(s.text), score, coverage, asked, affaire, year_ok, i
     )
 
 
