@@ -2,7 +2,6 @@
 
 import pytest
 
-from app.answer.assistant import Assistant
 from ingest.acts import describe
 from ingest.affaires import act_key, affaire_at, find_affaires
 from ingest.pdf import read_pages
@@ -70,14 +69,6 @@ def test_words_map_to_their_affaire(pv_2011):
     _, affaires = pv_2011
     assert affaire_at(affaires, affaires[1].start_word + 5) == affaires[1]
     assert affaire_at(affaires, 0) is None  # the preamble before the first affaire
-
-
-def test_extract_given_to_the_model_carries_its_affaire_vote(index, embedder, scripted):
-    assistant = Assistant(index, embedder, scripted, top_k=1)
-    scripted.enqueue("Le Conseil adopte [1].")
-    assistant.answer("Constitution et fonctionnement du Conseil Consultatif des Résidents Etrangers")
-    prompt = scripted.history[0][-1]["content"]
-    assert "Vote (page 2) : Le Conseil adopte" in prompt
 
 
 # The vote grammar, on the formats the Pierrefonds and CCLO minutes print (lines copied from the real PDFs'
