@@ -65,7 +65,8 @@ _OPENING = (
         re.IGNORECASE,
     )
 )
-_PLACE = r"[A-ZÀ-Ý][\w'’-]+(?:[ -](?:(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])\s*)*[A-ZÀ-Ý][\w'’-]+)*"
+_PARTICLE = r"(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])"
+_PLACE = rf"[A-ZÀ-Ý][\w'’-]+(?:(?:[ -]|\s+(?={_PARTICLE}))(?:{_PARTICLE}\s*)*[A-ZÀ-Ý][\w'’-]+)*"  # "Lisières de l’Oise"
 _COLLECTIVITE = re.compile(
     rf"\b(?:(?:Commune|Ville|Mairie|COMMUNE|VILLE|MAIRIE)\s+(?:de|DE|d['’])\s*(?:la\s+|le\s+|les\s+|l['’])?{_PLACE}"
     rf"|Communaut[ée]\s+(?:de\s+[Cc]ommunes|d['’]\s*[Aa]gglom[ée]ration|[Uu]rbaine)\s+(?:de|des|du|d['’])\s*"
