@@ -125,7 +125,7 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
             found.append(_Start(i, int(m.group("n")), title, who))
     if any(s.act for s in found):
         return _with_acts(found)
-    return _best_run(found, lines)
+    return _best_run(found, lines) or _agenda_items(lines, full)
 
 
 def _with_acts(found: list[_Start]) -> list[_Start]:
@@ -214,6 +214,25 @@ def _title(first: str, lines: list[tuple[str, int, int]], at: int, full: int) ->
     if trailing:  # "… Exercice 2012 Max LEVITA :": the speaker ends the title's line
         title, who = trailing.group(1), who or trailing.group(2)
     return title.strip(), who
+
+
+def _agenda_items(lines: list[tuple[str, int, int]], full: int) -> list[_Start]:
+    """Affaires that carry no number: the ordre du jour's lines that come again below, as headings."""
+    texts = [" ".join(text.split()) for text, _, _ in lines]
+    agenda = next((i for i, t in enumerate(texts) if re.fullmatch(r"(?i)ordre du jour\s*:?", t)), None)
+    if agenda is None:
+        return []
+    found: list[_Start] = []
+    end = agenda + 1
+    while end < len(texts) and _title_like(texts[end]):
+        end += 1  # the agenda ends at a rule ("_______") or a blank
+    for item in texts[agenda + 1 : end]:
+        again = next((i for i in range(end, len(texts)) if texts[i] == item), None)
+        wrapped = item[0].islower()  # the second line of an item's title
+        if again is not None and not wrapped and len(item) > 10 and (not found or again > found[-1].line):
+            title, who = _title(item, lines, again, full)
+            found.append(_Start(again, None, title, who))
+    return found
 
 
 def _title_like(text: str) -> bool:
