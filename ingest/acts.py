@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from index.french import fold
 from ingest.pdf import Page
-from ingest.votes import _NUMBER_WORD, number
+from ingest.votes import NUMBER_WORD, number
 
 MONTHS = {
     "janvier": 1,
@@ -60,8 +60,8 @@ _TITLE_DATE = re.compile(
 )
 _OPENING = (
     re.compile(  # "L'an deux mille quinze, le 15 octobre", "L'an deux-mille-vingt-trois et le trois octobre"
-        rf"L['’]an\s+deux[- ]mille(?:[- ](?P<y>{_NUMBER_WORD}))?\s*,?\s*(?:et\s+)?(?:le\s+)?"
-        rf"(?P<day>\d{{1,2}}|{_NUMBER_WORD})(?:er)?\s+(?P<month>{'|'.join(MONTHS)})",
+        rf"L['’]an\s+deux[- ]mille(?:[- ](?P<y>{NUMBER_WORD}))?\s*,?\s*(?:et\s+)?(?:le\s+)?"
+        rf"(?P<day>\d{{1,2}}|{NUMBER_WORD})(?:er)?\s+(?P<month>{'|'.join(MONTHS)})",
         re.IGNORECASE,
     )
 )
@@ -187,6 +187,13 @@ def act_number(printed: str) -> str:
     return f"{m.group(1)}/{m.group(2)}" if m else re.sub(r"\s+", "", printed)
 
 
+def act_key(printed: str) -> str | None:
+    """One key for an act number however it is spelled: "D2024-27", "D 2024-27", "2024_27", "2024-027",
+    "DEL 2025-90" → "2024-27" … The series letters are dropped: compare keys within one collectivité."""
+    m = re.search(r"((?:19|20)\d{2})\s*[-–_/]\s*0*(\d{1,4})\b", printed)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
 def _register_of(head: str) -> str | None:
     m = _REGISTER_OF.search(head)
     return " ".join(m.group(1).split()) if m else None
@@ -223,8 +230,12 @@ def _objet(head: str, rapporteur_at: int) -> str | None:
     before = head[:rapporteur_at].rstrip().splitlines()
     block: list[str] = []
     for line in reversed(before):
-        label = re.search(r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE)
-        label = label or (line.rstrip().endswith(".") and "," in line)  # the end of the list of names
+        labelled = re.search(
+            r"(absents?|présents|excusés|procuration|territoriales)\b.*:", line, re.IGNORECASE
+        )
+        label = labelled is not None or (
+            line.rstrip().endswith(".") and "," in line
+        )  # the end of a list of names
         names = _NAMES.match(line) is not None
         listed = (
             line.count(",") >= 2 and len(_SURNAME.findall(line)) >= 2

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.acts import act_key
 from ingest.pdf import Page
-from ingest.votes import Vote, act_key, decision_of, read_vote
+from ingest.repertoire import rows
+from ingest.votes import Vote, decision_of, read_vote
 
 __all__ = ["Affaire", "Vote", "act_key", "affaire_at", "find_affaires"]
 
@@ -25,10 +27,6 @@ _ACT_HEADING = re.compile(  # "D2024-27 - Objet : …", "1. D2024 – 14 - …",
     r"^(?:(?P<n>\d{1,2})\s*[.)]\s*)?(?P<act>D(?:EL)?\s?(?:19|20)\d{2}\s*[-–_]\s*\d{1,3})(?:\s*[-–:]\s*)+"
     r"(?:Objet\s*:\s*)?(?P<title>\S.{3,})$"
 )
-_ROW = re.compile(
-    r"^(?P<date>\d{2})/(?P<month>\d{2})/(?P<year>\d{4})\s+(?P<act>(?:19|20)\d{2}_\d{1,3})\s+(?P<objet>.*)$"
-)
-_STATUS = re.compile(r"\s*(Approuvée|Rejetée|Prend acte|Ajournée.*|Retirée|Annulée)\s*$", re.IGNORECASE)
 _NAME = (
     r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
 )
@@ -73,7 +71,9 @@ def find_affaires(pages: list[Page], kind: str, objet: str | None) -> list[Affai
             lines.append((line, page.number, words))
             words += len(line.split())
     if kind == "répertoire":
-        return _rows(lines)
+        return [
+            Affaire(None, r.title, r.page, r.word, r.vote, act_number=r.act, date=r.date) for r in rows(lines)
+        ]
     if kind == "délibération":
         body = [(text, page_of) for text, page_of, _ in lines]
         vote = read_vote(body, decisions=False) or decision_of(body)
@@ -246,36 +246,6 @@ def _full_width(texts: list[str]) -> int:
     """The length of a full line of text in this document (its 90th percentile)."""
     lengths = sorted(len(t) for t in texts if len(t) >= 20)
     return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 80
-
-
-def _rows(lines: list[tuple[str, int, int]]) -> list[Affaire]:
-    """A répertoire's rows: date, act number, objet (wrapped), and whether it was approved or rejected."""
-    affaires: list[Affaire] = []
-    current: list[str] = []
-    head: tuple[re.Match[str], int, int] | None = None
-
-    def close() -> None:
-        if head is None:
-            return
-        m, page, word = head
-        text = " ".join(" ".join(current).split())
-        status = _STATUS.search(text)
-        title = text[: status.start()] if status else text
-        printed = status.group(1) if status else None
-        outcome = {"approuvée": "adopté", "rejetée": "rejeté"}.get(printed.lower() if printed else "")
-        vote = Vote(printed, page, outcome=outcome) if printed else None
-        date = f"{m.group('year')}-{m.group('month')}-{m.group('date')}"
-        affaires.append(Affaire(None, title.strip(), page, word, vote, None, m.group("act"), date))
-
-    for text, page, word in lines:
-        m = _ROW.match(text.strip())
-        if m:
-            close()
-            head, current = (m, page, word), [m.group("objet")]
-        elif head is not None:
-            current.append(text)
-    close()
-    return affaires
 
 
 def _rapporteur(lines: list[tuple[str, int]]) -> str | None:
