@@ -105,6 +105,19 @@ class Vote:
     dissenters: str | None = None  # who voted against, as printed: "PC, Verts-NPA", "M. Leblanc et M. Tanguy"
     abstainers: str | None = None  # who abstained, as printed
 
+    @property
+    def note(self) -> str | None:
+        """What the document prints against its own outcome, said as app/facts.py says it: « à l'unanimité »
+        printed over votes against or abstentions (unanimity of the votes cast, or a slip of the pen)."""
+        if self.outcome != "unanimité" or not (self.contre or self.abstention):
+            return None
+        printed = self.text.split(" · ")[-1]
+        despite = [
+            f"{self.contre} voix contre" if self.contre else "",
+            _plural(self.abstention or 0, "abstention"),
+        ]
+        return f"le document imprime « {printed} » malgré {' et '.join(d for d in despite if d)}"
+
 
 def read_vote(lines: list[Line], decisions: bool = True) -> Vote | None:
     """Read the first vote printed in an affaire's lines: its tally, the names, and the outcome. Without
@@ -247,6 +260,10 @@ def _parse(text: str, page: int) -> Vote:
         dissenters=names.get("contre"),
         abstainers=names.get("abstention"),
     )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}" if n else ""
 
 
 def _field(label: str) -> str:
