@@ -22,6 +22,13 @@ def act_number(printed: str) -> str:
     return f"{m.group(1)}/{m.group(2)}" if m else re.sub(r"\s+", "", printed)
 
 
+def act_key(printed: str) -> str | None:
+    """One key for an act number however it is spelled: "D2024-27", "D 2024-27", "2024_27", "2024-027",
+    "DEL 2025-90" → "2024-27" … The series letters are dropped: compare keys within one collectivité."""
+    m = re.search(r"((?:19|20)\d{2})\s*[-–_/]\s*0*(\d{1,4})\b", printed)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
 def act_numbers(text: str) -> set[str]:
     """The act numbers a text names, as `YYYY/N`."""
     return {f"{y}/{n}" for y, n in ACT_NUMBER.findall(text)}

@@ -23,7 +23,9 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = 7  # 7: page texts (evidence); affaires with act number, abstainers, date and first word
+SCHEMA_VERSION = (
+    8  # 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
+)
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
@@ -114,7 +116,8 @@ class StoredAffaire:
 
     @property
     def has_tally(self) -> bool:
-        return self.pour is not None
+        """Some count is printed: "Pour : 46", or only "2 CONTRE (…)"."""
+        return self.pour is not None or self.contre is not None or self.abstention is not None
 
 
 @dataclass(frozen=True)

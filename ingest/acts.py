@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from index.french import MONTH_NUMBER, fold
-from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_number
+from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_key, act_number
 from ingest.pdf import Page
-from ingest.votes import _NUMBER_WORD, number
+from ingest.votes import NUMBER_WORD, number
 
 MONTHS = MONTH_NUMBER  # "février" and "fevrier" alike
 _DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})"
@@ -44,12 +44,13 @@ _TITLE_DATE = re.compile(
 )
 _OPENING = (
     re.compile(  # "L'an deux mille quinze, le 15 octobre", "L'an deux-mille-vingt-trois et le trois octobre"
-        rf"L['’]an\s+deux[- ]mille(?:[- ](?P<y>{_NUMBER_WORD}))?\s*,?\s*(?:et\s+)?(?:le\s+)?"
-        rf"(?P<day>\d{{1,2}}|{_NUMBER_WORD})(?:er)?\s+(?P<month>{'|'.join(MONTHS)})",
+        rf"L['’]an\s+deux[- ]mille(?:[- ](?P<y>{NUMBER_WORD}))?\s*,?\s*(?:et\s+)?(?:le\s+)?"
+        rf"(?P<day>\d{{1,2}}|{NUMBER_WORD})(?:er)?\s+(?P<month>{'|'.join(MONTHS)})",
         re.IGNORECASE,
     )
 )
-_PLACE = r"[A-ZÀ-Ý][\w'’-]+(?:[ -](?:(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])\s*)*[A-ZÀ-Ý][\w'’-]+)*"
+_PARTICLE = r"(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])"
+_PLACE = rf"[A-ZÀ-Ý][\w'’-]+(?:(?:[ -]|\s+(?={_PARTICLE}))(?:{_PARTICLE}\s*)*[A-ZÀ-Ý][\w'’-]+)*"  # "Lisières de l’Oise"
 _COLLECTIVITE = re.compile(
     rf"\b(?:(?:Commune|Ville|Mairie|COMMUNE|VILLE|MAIRIE)\s+(?:de|DE|d['’])\s*(?:la\s+|le\s+|les\s+|l['’])?{_PLACE}"
     rf"|Communaut[ée]\s+(?:de\s+[Cc]ommunes|d['’]\s*[Aa]gglom[ée]ration|[Uu]rbaine)\s+(?:de|des|du|d['’])\s*"

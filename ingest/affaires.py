@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.acts import act_key
 from ingest.pdf import Page
-from ingest.votes import Vote, act_key, decision_of, read_vote
+from ingest.repertoire import rows
+from ingest.votes import Vote, decision_of, read_vote
 
 __all__ = ["Affaire", "Vote", "act_key", "affaire_at", "find_affaires"]
 
@@ -25,10 +27,6 @@ _ACT_HEADING = re.compile(  # "D2024-27 - Objet : …", "1. D2024 – 14 - …",
     r"^(?:(?P<n>\d{1,2})\s*[.)]\s*)?(?P<act>D(?:EL)?\s?(?:19|20)\d{2}\s*[-–_]\s*\d{1,3})(?:\s*[-–:]\s*)+"
     r"(?:Objet\s*:\s*)?(?P<title>\S.{3,})$"
 )
-_ROW = re.compile(
-    r"^(?P<date>\d{2})/(?P<month>\d{2})/(?P<year>\d{4})\s+(?P<act>(?:19|20)\d{2}_\d{1,3})\s+(?P<objet>.*)$"
-)
-_STATUS = re.compile(r"\s*(Approuvée|Rejetée|Prend acte|Ajournée.*|Retirée|Annulée)\s*$", re.IGNORECASE)
 _NAME = (
     r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
 )
@@ -73,7 +71,9 @@ def find_affaires(pages: list[Page], kind: str, objet: str | None) -> list[Affai
             lines.append((line, page.number, words))
             words += len(line.split())
     if kind == "répertoire":
-        return _rows(lines)
+        return [
+            Affaire(None, r.title, r.page, r.word, r.vote, act_number=r.act, date=r.date) for r in rows(lines)
+        ]
     if kind == "délibération":
         body = [(text, page_of) for text, page_of, _ in lines]
         vote = read_vote(body, decisions=False) or decision_of(body)
@@ -125,7 +125,7 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
             found.append(_Start(i, int(m.group("n")), title, who))
     if any(s.act for s in found):
         return _with_acts(found)
-    return _best_run(found, lines)
+    return _best_run(found, lines) or _agenda_items(lines, full)
 
 
 def _with_acts(found: list[_Start]) -> list[_Start]:
@@ -216,6 +216,25 @@ def _title(first: str, lines: list[tuple[str, int, int]], at: int, full: int) ->
     return title.strip(), who
 
 
+def _agenda_items(lines: list[tuple[str, int, int]], full: int) -> list[_Start]:
+    """Affaires that carry no number: the ordre du jour's lines that come again below, as headings."""
+    texts = [" ".join(text.split()) for text, _, _ in lines]
+    agenda = next((i for i, t in enumerate(texts) if re.fullmatch(r"(?i)ordre du jour\s*:?", t)), None)
+    if agenda is None:
+        return []
+    found: list[_Start] = []
+    end = agenda + 1
+    while end < len(texts) and _title_like(texts[end]):
+        end += 1  # the agenda ends at a rule ("_______") or a blank
+    for item in texts[agenda + 1 : end]:
+        again = next((i for i in range(end, len(texts)) if texts[i] == item), None)
+        wrapped = item[0].islower()  # the second line of an item's title
+        if again is not None and not wrapped and len(item) > 10 and (not found or again > found[-1].line):
+            title, who = _title(item, lines, again, full)
+            found.append(_Start(again, None, title, who))
+    return found
+
+
 def _title_like(text: str) -> bool:
     """Not a sub-point, a visa, a speaker or a rule ("_______")."""
     return bool(re.search(r"[^\W_]", text)) and not (
@@ -227,36 +246,6 @@ def _full_width(texts: list[str]) -> int:
     """The length of a full line of text in this document (its 90th percentile)."""
     lengths = sorted(len(t) for t in texts if len(t) >= 20)
     return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 80
-
-
-def _rows(lines: list[tuple[str, int, int]]) -> list[Affaire]:
-    """A répertoire's rows: date, act number, objet (wrapped), and whether it was approved or rejected."""
-    affaires: list[Affaire] = []
-    current: list[str] = []
-    head: tuple[re.Match[str], int, int] | None = None
-
-    def close() -> None:
-        if head is None:
-            return
-        m, page, word = head
-        text = " ".join(" ".join(current).split())
-        status = _STATUS.search(text)
-        title = text[: status.start()] if status else text
-        printed = status.group(1) if status else None
-        outcome = {"approuvée": "adopté", "rejetée": "rejeté"}.get(printed.lower() if printed else "")
-        vote = Vote(printed, page, outcome=outcome) if printed else None
-        date = f"{m.group('year')}-{m.group('month')}-{m.group('date')}"
-        affaires.append(Affaire(None, title.strip(), page, word, vote, None, m.group("act"), date))
-
-    for text, page, word in lines:
-        m = _ROW.match(text.strip())
-        if m:
-            close()
-            head, current = (m, page, word), [m.group("objet")]
-        elif head is not None:
-            current.append(text)
-    close()
-    return affaires
 
 
 def _rapporteur(lines: list[tuple[str, int]]) -> str | None:

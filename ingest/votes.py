@@ -34,13 +34,13 @@ _UNITS = [
     "seize",
 ]
 _TENS = {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
-_NUMBER_WORD = (
+NUMBER_WORD = (
     r"(?:(?:vingt|trente|quarante|cinquante|soixante)(?:[- ](?:et[- ])?(?:une?|deux|trois|quatre|cinq|six|sept|"
     r"huit|neuf|dix|onze))?|dix[- ](?:sept|huit|neuf)|zéro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|"
     r"onze|douze|treize|quatorze|quinze|seize)"
 )
 _LABEL = r"(?:pour|contre|abstentions?|absentions?|ne\s+pren(?:d|nent)\s+pas\s+part(?:\s+au\s+vote)?)"
-_COUNT = rf"(?:\d{{1,3}}|{_NUMBER_WORD})"
+_COUNT = rf"(?:\d{{1,3}}|{NUMBER_WORD})"
 # "Contre : 2, …", "Pour, 17", "Contre :" (empty: none), "CONTRE : 1 (…)"
 _LABEL_FIRST = re.compile(
     rf"(?<![\w'’])(?P<label>{_LABEL})(?:\s*:\s*|\s*,\s*(?=\d)|\s+(?=\d))(?P<count>{_COUNT}(?![\w,.]\d|\s*%))?(?!\w)",
@@ -105,6 +105,19 @@ class Vote:
     dissenters: str | None = None  # who voted against, as printed: "PC, Verts-NPA", "M. Leblanc et M. Tanguy"
     abstainers: str | None = None  # who abstained, as printed
 
+    @property
+    def note(self) -> str | None:
+        """What the document prints against its own outcome, said as app/facts.py says it: « à l'unanimité »
+        printed over votes against or abstentions (unanimity of the votes cast, or a slip of the pen)."""
+        if self.outcome != "unanimité" or not (self.contre or self.abstention):
+            return None
+        printed = self.text.split(" · ")[-1]
+        despite = [
+            f"{self.contre} voix contre" if self.contre else "",
+            _plural(self.abstention or 0, "abstention"),
+        ]
+        return f"le document imprime « {printed} » malgré {' et '.join(d for d in despite if d)}"
+
 
 def read_vote(lines: list[Line], decisions: bool = True) -> Vote | None:
     """Read the first vote printed in an affaire's lines: its tally, the names, and the outcome. Without
@@ -137,13 +150,6 @@ def number(word: str) -> int:
     for part in parts:
         total += _TENS.get(part, 0) or (1 if part in ("un", "une") else _UNITS.index(part))
     return total
-
-
-def act_key(printed: str) -> str | None:
-    """One key for an act number however it is spelled: "D2024-27", "D 2024-27", "2024_27", "2024-027",
-    "DEL 2025-90" → "2024-27" … The series letters are dropped: compare keys within one collectivité."""
-    m = re.search(r"((?:19|20)\d{2})\s*[-–_/]\s*0*(\d{1,4})\b", printed)
-    return f"{m.group(1)}-{m.group(2)}" if m else None
 
 
 def _anchor(line: str) -> str | None:
@@ -254,6 +260,10 @@ def _parse(text: str, page: int) -> Vote:
         dissenters=names.get("contre"),
         abstainers=names.get("abstention"),
     )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}" if n else ""
 
 
 def _field(label: str) -> str:

@@ -1,10 +1,12 @@
 from pathlib import Path
 
+import pytest
+
 from index.identifiers import act_number
 from ingest.acts import describe, strip_receipt
 from ingest.chunk import chunk_pages
 from ingest.pdf import Page, read_pages
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SHARED
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -79,3 +81,91 @@ def test_chunks_overlap_and_point_to_the_page_holding_them():
     assert second.page == 2  # 115 of its 180 words are on page 2
     assert chunks[-1].text.split()[-1] == "b199"
     assert chunk_pages([Page(1, "court")])[0].text == "court"
+
+
+PIERREFONDS = SHARED / "corpus" / "pierrefonds"
+
+
+@pytest.mark.parametrize(
+    "file, kind, seance, council, collectivite",
+    [
+        # "L’an deux mille quinze, le 15 octobre"; the text also cites the séance of 15 September (approved)
+        (
+            "conseil-municipal/compte-rendu-15-10-2015.pdf",
+            "compte rendu",
+            "2015-10-15",
+            "conseil municipal",
+            "Commune de Pierrefonds",
+        ),
+        (
+            "conseil-municipal/CM-23-FEVRIER.pdf",
+            "compte rendu",
+            "2021-02-23",
+            "conseil municipal",
+            "Commune de Pierrefonds",
+        ),
+        # names no kind in its title: the minutes of a séance, those present listed
+        (
+            "conseil-municipal/CM-28-juin-2022.pdf",
+            "compte rendu",
+            "2022-06-28",
+            "conseil municipal",
+            "Commune de Pierrefonds",
+        ),
+        (
+            "conseil-municipal/CM-19-octobre-2023.pdf",
+            "procès-verbal",
+            "2023-10-19",
+            "conseil municipal",
+            "Commune de Pierrefonds",
+        ),
+        (
+            "conseil-municipal/20250403-PV.pdf",
+            "procès-verbal",
+            "2025-04-03",
+            "conseil municipal",
+            "Commune de Pierrefonds",
+        ),
+        (
+            "intercommunalite/2025.12.22-CR-du-Conseil-Communautaire-du-18-decembre-2025-approuve.pdf",
+            "compte rendu",
+            "2025-12-18",
+            "conseil communautaire",
+            "Communauté de Communes des Lisières de L’Oise",
+        ),
+        ("registres/REPERTOIRE-CHRONOLOGIQUE-2025-POUR-AFFICHAGE.pdf", "répertoire", None, None, None),
+        # a report annexed to a délibération is no délibération
+        (
+            "annexes/DEL2025-64-Annexe-RPQS-CCLO-Eau-Potable-2024.pdf",
+            "document",
+            None,
+            None,
+            "Communauté de communes des Lisières de l'Oise",
+        ),
+    ],
+)
+def test_what_pierrefonds_and_cclo_documents_say_about_themselves(file, kind, seance, council, collectivite):
+    info = describe(read_pages(PIERREFONDS / file)[:3])
+    assert (info.kind, info.seance_date, info.council, info.collectivite) == (
+        kind,
+        seance,
+        council,
+        collectivite,
+    )
+
+
+def test_the_collectivite_is_read_by_rule():
+    assert describe(
+        [Page(1, "MAIRIE DE SAINT-JEAN-DE-LUZ\nConseil municipal du 3 mars 2020")]
+    ).collectivite == ("MAIRIE DE SAINT-JEAN-DE-LUZ")
+    assert describe(
+        [Page(1, "Séance du conseil\nCommunauté d’agglomération du Pays de Lorient")]
+    ).collectivite == ("Communauté d’agglomération du Pays de Lorient")
+    assert (
+        describe([Page(1, "L’an deux mille vingt, le 3 mars, le conseil s’est réuni.")]).collectivite is None
+    )
+
+
+def test_opening_formula_gives_the_date_when_the_title_does_not():
+    text = "Procès-verbal\nL’an deux mille dix-neuf, le 5 mars à 20h30, le Conseil Municipal s’est réuni."
+    assert describe([Page(1, text)]).seance_date == "2019-03-05"

@@ -7,7 +7,7 @@ import pytest
 from ingest.labels import load_labels, score, table
 from tests.conftest import SHARED
 
-LABELS = Path(__file__).parent / "data" / "structure_labels.jsonl"
+LABELS = Path(__file__).parents[1] / "data" / "structure_labels.jsonl"
 ROOT = SHARED / "corpus"
 
 

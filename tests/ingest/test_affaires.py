@@ -259,3 +259,15 @@ def test_repertoire_rows_are_affaires_with_number_date_and_decision():
     assert (first.act_number, first.date, first.vote.outcome) == ("2024_01", "2024-01-23", "adopté")
     assert first.title.startswith("Aménagement de la Rue de l’Armistice")
     assert next(r for r in rows if r.act_number == "2024_47").vote.text == "Prend acte"
+
+
+def test_a_vote_that_contradicts_itself_says_so():
+    cfu = _vote(
+        "Le Conseil municipal, après en avoir délibéré, à l'unanimité :",
+        "4 abstentions : Mme A, M. B, M. C, M. D",
+    )
+    assert cfu.note == "le document imprime « à l'unanimité » malgré 4 abstentions"
+    assert _vote("Pour : 46", "Contre : 7 (UMP-NI)", "Adopté à l’unanimité").note == (
+        "le document imprime « Adopté à l’unanimité » malgré 7 voix contre"
+    )
+    assert _vote("Vote : Pour à l’unanimité").note is None
