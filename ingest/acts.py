@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from index.french import MONTH_NUMBER, fold
-from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_key, act_number
+from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_number
 from ingest.pdf import Page
 from ingest.votes import NUMBER_WORD, number
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.acts import act_key
+from index.identifiers import act_key
 from ingest.pdf import Page
 from ingest.repertoire import rows
 from ingest.votes import Vote, decision_of, read_vote

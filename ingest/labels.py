@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.french import fold
-from ingest.acts import act_key, describe, strip_receipt
+from index.identifiers import act_key
+from ingest.acts import describe, strip_receipt
 from ingest.affaires import Affaire, find_affaires
 from ingest.pdf import Page, read_pages
 
