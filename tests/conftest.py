@@ -27,6 +27,7 @@ from tests.fakes import ScriptedLLM
 SHARED = Path(os.environ.get("REGISTRE_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 CORPUS = SHARED / "corpus" / "montpellier"
 QUESTIONS = SHARED / "eval" / "dev-questions.jsonl"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"  # the shipped sample acts
 DATA_DIR = Settings().data_dir  # model weights are fetched once, by `make test`, into the project's data dir
 
 # Gold files of a few dev questions, one scan, and a short act of each séance: fast to index, all real.

@@ -29,8 +29,14 @@ async def relay(
     finished = object()
     done = loop.create_future()
 
+    def call(callback, *args) -> None:
+        try:
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop is closed: a reader that left was not waited for (server shut down)
+            pass
+
     def put(item: object) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, item)
+        call(queue.put_nowait, item)
 
     def work() -> None:
         cancel_with(cancel)  # a wait for the model ends when the reader leaves
@@ -44,7 +50,7 @@ async def relay(
         finally:
             cancel_with(None)
             put(finished)
-            loop.call_soon_threadsafe(_finish, done)
+            call(_finish, done)
 
     try:
         threading.Thread(target=work, name="registre-answer", daemon=True).start()

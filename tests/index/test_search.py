@@ -53,7 +53,7 @@ def sample_index(tmp_path_factory, embedder):
     """The shipped sample: one act of the conseil de métropole, one of the conseil municipal, both on AI."""
     from index.store import open_index
     from ingest.pipeline import ingest
-    from tests.ingest.test_acts import SAMPLE
+    from tests.conftest import SAMPLE
 
     root = tmp_path_factory.mktemp("sample-index")
     ingest(SAMPLE, root, embedder, progress=False, log=lambda _: None)

@@ -1,14 +1,10 @@
-from pathlib import Path
-
 import pytest
 
 from index.identifiers import act_number
 from ingest.acts import describe, strip_receipt
 from ingest.chunk import chunk_pages
 from ingest.pdf import Page, read_pages
-from tests.conftest import CORPUS, SHARED
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+from tests.conftest import CORPUS, SAMPLE, SHARED
 
 
 def test_deliberation_states_number_seance_objet_rapporteur():

@@ -1,11 +1,7 @@
-from pathlib import Path
-
 import pytest
 
 from ingest.pdf import UnreadablePDF, _rejoin_split_words, read_pages
-from tests.conftest import CORPUS
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+from tests.conftest import CORPUS, SAMPLE
 
 
 def test_pages_keep_their_numbers_and_text():
