@@ -18,6 +18,9 @@ from index.store import Document, Index, StoredAffaire
 FACT_COVERAGE = 0.4
 # Share of the question's own subject the act's title (objet, or the affaire's heading) must hold.
 TITLE_SHARE = 0.1
+# An act whose title alone holds half the subject is the one asked about, whatever the passage found in it
+# (a compte rendu prints an affaire as its title and its tally, nothing else).
+TITLE_COVERS = 0.5
 
 
 def title_share(index: Index, question: Question, title: str) -> float:
@@ -44,16 +47,22 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     passage that holds most of the subject is plainly about it; None otherwise."""
     if question.asks not in (VOTE, NUMBER, RAPPORTEUR) or not passages:
         return None
+    if question.compound and question.asks != VOTE:
+        return None  # "quel numéro … et quel montant ?": the model answers both (a tally answers "qui … et avec quel score")
     named = [p for p in passages if question.acts and set(question.acts) & set(_keys(p))]
     if named:  # the act is named by its number (in the question, or in the answer it follows)
         about = named[0]
     else:
         # The subject, not the tally, says which act: of the passages about it, the one whose act's title
         # says most of it (a row of a table of acts may stand under its neighbour's heading).
-        about_subject = [p for p in passages if p.coverage >= FACT_COVERAGE and p.year_ok]
+        shares = {id(p): title_share(index, question, _title(p)) for p in passages}
+        about_subject = [
+            p
+            for p in passages
+            if p.year_ok and (p.coverage >= FACT_COVERAGE or shares[id(p)] >= TITLE_COVERS)
+        ]
         if not about_subject:
             return None
-        shares = {id(p): title_share(index, question, _title(p)) for p in about_subject}
         about = max(about_subject, key=lambda p: (shares[id(p)], p.coverage))
         if shares[id(about)] < TITLE_SHARE:
             return None  # the passage is about the subject, but the act it was filed under is not

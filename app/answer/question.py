@@ -82,6 +82,7 @@ _INTERROGATIVE = {
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
 # Act numbers as councils print them: "2013/138", "n° 2014 / 197", "D2024-27", "D 2025-019", "2024_37", "DEL 2025-90".
 ACT_NUMBER = re.compile(r"\b(?:DEL\s*|D\s?)?((?:19|20)\d{2})\s*[/_-]\s*(\d{1,4})\b", re.IGNORECASE)
+_SECOND_ASK = re.compile(r"\bet (?:quel|quelle|quels|quelles|combien|qui|quand|pourquoi|comment|a combien)\b")
 # A follow-up is searched with the start of the answer it follows: its names and figures point to the act.
 ANSWER_WORDS = 40
 _MARKS = re.compile(r"\[\d{1,2}\]")
@@ -137,6 +138,7 @@ class Question:
     yes_no: bool = False  # "… a-t-il été approuvé à l'unanimité ?": the answer starts with Oui or Non
     asked_noun: str | None = None  # "Quelle entreprise …": the kind of thing that answers
     phrases: tuple[Phrase, ...] = ()
+    compound: bool = False  # "quel numéro … et quel montant ?": a second question inside the first
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -209,6 +211,7 @@ def analyse(
         and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
         asked_noun=asked_noun,
         phrases=phrases,
+        compound=_SECOND_ASK.search(folded, 1) is not None,
     )
 
 
