@@ -234,7 +234,9 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     return OPEN, asked_noun
 
 
-_JOINS = {"de", "d", "du", "des"}
+# A compound noun joins its complement with "de" and no article ("taxe de séjour", "billets d'avion");
+# "extension du plan" is a noun phrase, not a name for one thing.
+_JOINS = {"de", "d"}
 
 
 def _nominal(token) -> bool:
@@ -260,14 +262,17 @@ def _terms(text: str) -> tuple[tuple[Term, ...], tuple[Phrase, ...]]:
             if nxt is not None:
                 asking.add(nxt.i)
     for i, token in enumerate(doc):
-        if not _nominal(token) or i in asking:
+        if not _nominal(token) or i in asking or token.text[:1].isupper():
             continue
         j = i + 1
         if j < len(doc) and fold(doc[j].text).strip("'’") in _JOINS:
             j += 1
-            ok = j < len(doc) and _nominal(doc[j])
+            # a common noun: "commune de Pierrefonds" names a place, not a thing the passages must print
+            ok = j < len(doc) and _nominal(doc[j]) and not doc[j].text[:1].isupper()
         else:
-            ok = j < len(doc) and doc[j].pos_ == "ADJ"
+            # "emplois d'avenir supplémentaires": the adjective goes with the whole term, not with "avenir"
+            complement = i > 0 and fold(doc[i - 1].text).strip("'’") in _JOINS
+            ok = j < len(doc) and doc[j].pos_ == "ADJ" and not complement
         if ok and len(doc[j].text) > 3 and not doc[j].like_num:
             phrases.append(Phrase(doc[i : j + 1].text, stem(fold(token.text)), stem(fold(doc[j].text))))
     for token in doc:
