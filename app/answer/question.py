@@ -239,6 +239,15 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
 _JOINS = {"de", "d"}
 
 
+def _agree(noun, adjective) -> bool:
+    """The adjective agrees with the noun in number and gender (where the tagger says)."""
+    for feature in ("Number", "Gender"):
+        a, b = noun.morph.get(feature), adjective.morph.get(feature)
+        if a and b and a != b:
+            return False
+    return True
+
+
 def _nominal(token) -> bool:
     """A noun or a name, or a word the tagger took for a preposition that no stop list knows ("séjour")."""
     word = fold(token.text)
@@ -270,9 +279,10 @@ def _terms(text: str) -> tuple[tuple[Term, ...], tuple[Phrase, ...]]:
             # a common noun: "commune de Pierrefonds" names a place, not a thing the passages must print
             ok = j < len(doc) and _nominal(doc[j]) and not doc[j].text[:1].isupper()
         else:
-            # "emplois d'avenir supplémentaires": the adjective goes with the whole term, not with "avenir"
+            # "emplois d'avenir supplémentaires": an adjective that does not agree with a complement goes with
+            # the noun before it ("taux de taxe foncière" keeps "taxe foncière")
             complement = i > 0 and fold(doc[i - 1].text).strip("'’") in _JOINS
-            ok = j < len(doc) and doc[j].pos_ == "ADJ" and not complement
+            ok = j < len(doc) and doc[j].pos_ == "ADJ" and (not complement or _agree(token, doc[j]))
         if ok and len(doc[j].text) > 3 and not doc[j].like_num:
             phrases.append(Phrase(doc[i : j + 1].text, stem(fold(token.text)), stem(fold(doc[j].text))))
     for token in doc:

@@ -159,7 +159,9 @@ def test_stop_button_cancels_the_answer_and_frees_the_input(browser, index, embe
         page.locator("#registre-input").fill("réseau radio TETRA")
         page.locator("#registre-send").click()
         answer = page.locator(".registre-msg-assistant").last
-        answer.locator(".registre-source a").first.wait_for(timeout=60_000)  # sources come before any token
+        answer.locator(".registre-source a").first.wait_for(
+            state="attached", timeout=60_000
+        )  # before any token
         page.wait_for_function(
             """() => document.querySelector('registre-widget').shadowRoot
                  .querySelector('.registre-msg-assistant:last-child .registre-text').textContent.includes('mot0')""",
