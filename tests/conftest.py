@@ -48,7 +48,7 @@ NO_SHARED = f"needs the shared corpus, not found at {SHARED} (clone the project 
 CORPUS_FIXTURES = {"corpus", "index_root", "index", "council_data", "council", "mixed_corpus", "mixed"}
 MODEL_FIXTURES = {"models_dir", "embedder", "small_gguf", "llm"}
 # Names a test or a fixture uses when it reads the shared corpus itself.
-CORPUS_NAMES = re.compile(r"\b(CORPUS|QUESTIONS|SUBSET|COUNCIL|SHARED|copy_subset)\b")
+CORPUS_NAMES = re.compile(r"\b(CORPUS|CORPORA|PIERREFONDS|QUESTIONS|SUBSET|COUNCIL|SHARED|copy_subset)\b")
 
 
 def pytest_configure(config):

@@ -8,7 +8,7 @@ from ingest.labels import load_labels, score, table
 from tests.conftest import SHARED
 
 LABELS = Path(__file__).parents[1] / "data" / "structure_labels.jsonl"
-ROOT = SHARED / "corpus"
+CORPORA = SHARED / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -19,14 +19,14 @@ def labels():
 @pytest.fixture(scope="module")
 def montpellier(labels):
     assert sum(1 for lb in labels if lb["type"] == "deliberation") >= 20
-    result = score(labels, ROOT, corpus="montpellier")
+    result = score(labels, CORPORA, corpus="montpellier")
     print(table(result))
     return result
 
 
 @pytest.fixture(scope="module")
 def pierrefonds(labels):
-    result = score(labels, ROOT, corpus="pierrefonds")
+    result = score(labels, CORPORA, corpus="pierrefonds")
     print(table(result))
     return result
 
