@@ -26,7 +26,7 @@ from app.answer.facts import Fact, find_fact
 from app.answer.question import Question, act_keys, analyse, collectivite_key
 from index.french import fold, french_date
 from index.search import Hit, ranked_files, search
-from index.store import Document, Index, StoredAffaire
+from index.store import Document, Index, StoredAffaire, StoredChunk
 from models.base import LLM, Embedder
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -142,8 +142,31 @@ class Assistant:
         """Answer from this index from now on (a reload after an ingest)."""
         stem_weights(index)  # once, at start-up: passages weigh the question's words by rarity
         keys = {d.id: collectivite_of(d) for d in index.documents.values()}
-        self._collectivite_of_doc = keys
         self._collectivites = tuple(sorted({k for k in keys.values() if k}))
+        # Read once per index, not once per question: the chunks each collectivité may answer from, and
+        # the chunk each act number or receipt id opens on.
+        of_chunk = [keys.get(c.doc_id) for c in index.chunks]
+        self._allowed = {
+            name: np.array([k in (None, name) for k in of_chunk], dtype=bool) for name in self._collectivites
+        }
+        first_chunk: dict[str, StoredChunk] = {}
+        affaire_chunk: dict[tuple[str, int | None], StoredChunk] = {}
+        for c in index.chunks:
+            first_chunk.setdefault(c.doc_id, c)
+            affaire_chunk.setdefault((c.doc_id, c.affaire), c)
+        self._by_act: dict[str, list[StoredChunk]] = {}
+        self._by_receipt: dict[str, StoredChunk] = {}
+        for doc in index.documents.values():
+            if doc.id not in first_chunk:
+                continue
+            if doc.receipt_id:
+                self._by_receipt[doc.receipt_id] = first_chunk[doc.id]
+            for key in act_keys(doc.act_number or ""):
+                self._by_act.setdefault(key, []).append(first_chunk[doc.id])
+        for a in index.affaires.values():
+            chunk = affaire_chunk.get((a.doc_id, a.idx))
+            for key in act_keys(a.act_number or "") if chunk is not None else ():
+                self._by_act.setdefault(key, []).append(chunk)  # type: ignore[arg-type]
         self.index = index
 
     # -- the steps -------------------------------------------------------------------------------------------
@@ -152,15 +175,7 @@ class Assistant:
         return analyse(question, history or [], self._collectivites)
 
     def retrieve(self, q: Question, k: int = 10) -> list[Hit]:
-        allowed = None
-        if q.collectivite:
-            allowed = np.array(
-                [
-                    self._collectivite_of_doc.get(c.doc_id) in (None, q.collectivite)
-                    for c in self.index.chunks
-                ],
-                dtype=bool,
-            )
+        allowed = self._allowed.get(q.collectivite) if q.collectivite else None
         hits = search(self.index, self.embedder, q.search_text, k=k, allowed=allowed)
         return self._named_first(q, hits)
 
@@ -168,21 +183,9 @@ class Assistant:
         """The acts the question (or the answer it follows) names by number come first."""
         if not q.acts and not q.receipts:
             return hits
-        wanted = set(q.acts)
-        first: list[Hit] = []
-        for doc in self.index.documents.values():
-            named = doc.receipt_id in q.receipts if doc.receipt_id else False
-            if named or (doc.act_number and set(act_keys(doc.act_number)) & wanted):
-                chunks = self.index.document_chunks(doc.id)
-                if chunks:
-                    first.append(Hit(chunks[0], doc, 0.0))
-        for a in self.index.affaires.values():
-            printed = getattr(a, "act_number", None)
-            if printed and set(act_keys(printed)) & wanted:
-                doc = self.index.documents[a.doc_id]
-                chunk = next((c for c in self.index.document_chunks(doc.id) if c.affaire == a.idx), None)
-                if chunk is not None:
-                    first.append(Hit(chunk, doc, 0.0))
+        chunks = [self._by_receipt[r] for r in q.receipts if r in self._by_receipt]
+        chunks += [c for key in q.acts for c in self._by_act.get(key, [])]
+        first = [Hit(c, self.index.documents[c.doc_id], 0.0) for c in dict.fromkeys(chunks)]
         if not first:
             return hits
         top = hits[0].score if hits else 0.0

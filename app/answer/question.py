@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.french import FOLDED_STOP_WORDS, MONTH_NUMBER, YEAR, fold, stem
-from index.identifiers import receipt_ids
+from index.identifiers import act_key, receipt_ids
 
 # What a question can ask for. The evidence step looks for sentences that hold such a thing.
 AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person", "place", "reason"
@@ -93,13 +93,9 @@ _GENERIC_NAME = {
 }  # fmt: skip
 
 
-def act_key(year: str, number: str) -> str:
-    """One key for every spelling of an act number: "D2024-027", "2024_27" and "2024 / 27" are "2024-27"."""
-    return f"{year}-{int(number)}"
-
-
 def act_keys(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(act_key(y, n) for y, n in ACT_NUMBER.findall(text)))
+    """The keys (index.identifiers.act_key) of every act number the text names."""
+    return tuple(dict.fromkeys(k for m in ACT_NUMBER.finditer(text) if (k := act_key(m.group(0)))))
 
 
 @dataclass(frozen=True)
