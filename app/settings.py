@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -66,7 +66,9 @@ class Settings(BaseSettings):
         "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
     )
     public_url: str = Field(
-        "", description="Public address of this registre (https://…), for links in the SCDL export."
+        "",
+        description="Public address of this registre (https://…): set, the links of citations, of search results "
+        "and of the SCDL export are absolute. Empty: the API's links are relative to the server.",
     )
     llm_url: str = Field(
         "",
@@ -88,6 +90,14 @@ class Settings(BaseSettings):
         description="Chats waiting for the model, beyond those being answered; past it the API answers 503 "
         "with Retry-After instead of growing memory.",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError(f"REGISTRE_PUBLIC_URL doit commencer par https:// (reçu : {url!r}).")
+        return url
 
     @property
     def index_dir(self) -> Path:

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import math
+import mimetypes
 import secrets
 import time
 
@@ -141,6 +142,10 @@ class SecurityHeaders:
     cross-origin: CORS (the configured origins) governs that, so no header here may stop a foreign page from
     loading /static/widget.js (no Cross-Origin-Resource-Policy). Pages can be framed only by this origin and the
     configured ones. /docs loads Swagger UI from its CDN.
+
+    A 304 carries no Content-Type, but the browser merges its headers into the cached response: it must get the
+    policy the 200 had (a page's, for the demo page), else a reload applies `default-src 'none'` to a cached
+    page and the page loses its styles and scripts. Its kind is read from the path, as the static files do.
     """
 
     def __init__(self, app: ASGIApp, frame_origins: list[str]):
@@ -179,7 +184,10 @@ class SecurityHeaders:
                 headers = {k.lower(): v for k, v in message.get("headers", [])}
                 extra = [(k, v) for k, v in self.common if k not in headers]
                 if b"content-security-policy" not in headers:
-                    csp = self._csp(scope["path"], headers.get(b"content-type", b""))
+                    kind = headers.get(b"content-type", b"")
+                    if message["status"] == 304:
+                        kind = (mimetypes.guess_type(scope["path"])[0] or "").encode()
+                    csp = self._csp(scope["path"], kind)
                     extra.append((b"content-security-policy", csp))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)

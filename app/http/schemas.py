@@ -6,15 +6,36 @@ import html
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.answer.assistant import Answer, Citation, Evidence
 from app.search import Act, Results, Snippet, Vote
 
 
-def document_url(doc_id: str, page: int | None = None) -> str:
-    """Where the API serves an indexed PDF, opened at the page when one is given."""
-    return f"/documents/{doc_id}.pdf" + (f"#page={page}" if page else "")
+def document_url(doc_id: str, page: int | None = None, base: str = "") -> str:
+    """Where the API serves an indexed PDF, opened at the page when one is given.
+
+    `base` is the public address of the service (REGISTRE_PUBLIC_URL): with it the link is absolute, so it works
+    wherever the answer is shown (an OpenAI-compatible front end, a city's site, a mail); without it, relative.
+    """
+    return f"{base.rstrip('/')}/documents/{doc_id}.pdf" + (f"#page={page}" if page else "")
+
+
+def question_problem(question: str) -> tuple[str, str] | None:
+    """Why a question cannot be asked at all, as (error type, French message); None when it can.
+
+    A question with no letter and no digit (spaces, punctuation, emoji) names nothing a search could find: it is
+    refused at once rather than sent to the model.
+    """
+    if not question.strip():
+        return "question_empty", "La question est vide."
+    if not any(c.isalnum() for c in question):
+        return (
+            "question_without_words",
+            "La question ne contient aucun mot : écrivez-la avec des lettres ou des chiffres.",
+        )
+    return None
 
 
 # Links the model writes are never sources: a document or a question may have planted them ("see https://…").
@@ -53,6 +74,14 @@ class ChatRequest(BaseModel):
         default_factory=list, max_length=20, description="Les échanges précédents de la même conversation."
     )
 
+    @field_validator("question")
+    @classmethod
+    def _has_words(cls, question: str) -> str:
+        problem = question_problem(question)
+        if problem:
+            raise PydanticCustomError(*problem)
+        return question
+
 
 class CitationOut(BaseModel):
     n: int
@@ -65,7 +94,7 @@ class CitationOut(BaseModel):
     url: str
 
     @classmethod
-    def of(cls, c: Citation) -> CitationOut:
+    def of(cls, c: Citation, base: str = "") -> CitationOut:
         return cls(
             n=c.n,
             file=c.file,
@@ -74,7 +103,7 @@ class CitationOut(BaseModel):
             seance_date=c.seance_date,
             objet=c.objet,
             excerpt=c.excerpt,
-            url=document_url(c.doc_id, c.page),
+            url=document_url(c.doc_id, c.page, base),
         )
 
 
@@ -122,12 +151,12 @@ class ChatResponse(BaseModel):
     )
 
     @classmethod
-    def of(cls, answer: Answer, human_contact: str) -> ChatResponse:
+    def of(cls, answer: Answer, human_contact: str, base: str = "") -> ChatResponse:
         return cls(
             answer=without_links(answer.text),  # only citations carry links
             found=answer.found,
-            citations=[CitationOut.of(c) for c in answer.citations],
-            extracts=[CitationOut.of(c) for c in answer.extracts],
+            citations=[CitationOut.of(c, base) for c in answer.citations],
+            extracts=[CitationOut.of(c, base) for c in answer.extracts],
             notice=answer.notice,
             structured=answer.structured,
             human_contact=human_contact,
@@ -152,7 +181,7 @@ class VoteOut(BaseModel):
     url: str
 
     @classmethod
-    def of(cls, v: Vote) -> VoteOut:
+    def of(cls, v: Vote, base: str = "") -> VoteOut:
         return cls(
             pour=v.pour,
             contre=v.contre,
@@ -163,7 +192,7 @@ class VoteOut(BaseModel):
             text=v.text,
             page=v.page,
             file=v.file,
-            url=document_url(v.doc_id, v.page),
+            url=document_url(v.doc_id, v.page, base),
         )
 
 
@@ -185,21 +214,21 @@ class ActOut(BaseModel):
     score: float
 
     @classmethod
-    def of(cls, a: Act) -> ActOut:
+    def of(cls, a: Act, base: str = "") -> ActOut:
         return cls(
             id=a.id,
             kind=a.kind,
             title=a.title,
             file=a.file,
             page=a.page,
-            url=document_url(a.doc_id, a.page),
+            url=document_url(a.doc_id, a.page, base),
             seance_date=a.seance_date,
             council=a.council,
             act_number=a.act_number,
             receipt_id=a.receipt_id,
             rapporteur=a.rapporteur,
             affaire_number=a.affaire_number,
-            vote=VoteOut.of(a.vote) if a.vote else None,
+            vote=VoteOut.of(a.vote, base) if a.vote else None,
             snippet=highlighted(a.snippet),
             score=a.score,
         )
@@ -215,11 +244,11 @@ class SearchResponse(BaseModel):
     )
 
     @classmethod
-    def of(cls, r: Results) -> SearchResponse:
+    def of(cls, r: Results, base: str = "") -> SearchResponse:
         return cls(
             total=r.total,
             page=r.page,
             per_page=r.per_page,
-            acts=[ActOut.of(a) for a in r.acts],
+            acts=[ActOut.of(a, base) for a in r.acts],
             facets=r.facets,
         )

@@ -15,6 +15,7 @@ from app.http.deps import AssistantDep, GateDep, SettingsDep
 from app.http.queue import Ticket
 from app.http.relay import relay
 from app.http.schemas import ChatRequest, ChatResponse, CitationOut, EvidenceOut
+from app.settings import Settings
 from index.store import IndexError_
 from models.fetch import ModelError
 
@@ -32,7 +33,7 @@ async def chat(
     async for item in relay(assistant, body.question.strip(), history, ticket):
         answer = item if isinstance(item, Answer) else answer
     assert answer is not None
-    return ChatResponse.of(answer, settings.human_contact)
+    return ChatResponse.of(answer, settings.human_contact, settings.public_url)
 
 
 @router.post(
@@ -52,7 +53,7 @@ async def chat_stream(
     # Admitted here, before the response starts: a full queue is a 503, not an event in a 200 stream.
     ticket = gate.admit()
     return EventSourceResponse(
-        _events(assistant, body.question.strip(), history, settings.human_contact, ticket),
+        _events(assistant, body.question.strip(), history, settings, ticket),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
@@ -71,17 +72,18 @@ def _json(value: object) -> str:
 
 
 async def _events(
-    assistant: Assistant, question: str, history: list[dict[str, str]], human_contact: str, ticket: Ticket
+    assistant: Assistant, question: str, history: list[dict[str, str]], settings: Settings, ticket: Ticket
 ) -> AsyncIterator[bytes]:
     try:
         async for item in relay(assistant, question, history, ticket):
             if isinstance(item, Sources):
-                extracts = [CitationOut.of(c).model_dump() for c in item.extracts]
+                extracts = [CitationOut.of(c, settings.public_url).model_dump() for c in item.extracts]
                 evidence = EvidenceOut.of(item.evidence)
                 payload = {"extracts": extracts, "evidence": evidence.model_dump() if evidence else None}
                 yield _event("sources", _json(payload))
             elif isinstance(item, Answer):
-                yield _event("done", ChatResponse.of(item, human_contact).model_dump_json())
+                done = ChatResponse.of(item, settings.human_contact, settings.public_url)
+                yield _event("done", done.model_dump_json())
             else:
                 yield _event("token", _json({"text": item}))
     except (IndexError_, ModelError) as e:

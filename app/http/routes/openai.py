@@ -2,7 +2,7 @@
 
 The answer is the message content; its sources travel in the extra field `citations` (same shape as in
 `/api/chat`) and the field `registre` ({found, notice, human_contact}), on the response or, when streaming,
-on the last chunk.
+on the last chunk. `/v1/models` lists one model, `registre`: front ends list the models before they chat.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from pydantic import BaseModel, Field
 from app.answer.assistant import Answer
 from app.http.deps import AssistantDep, GateDep, SettingsDep
 from app.http.relay import relay
-from app.http.schemas import CitationOut, without_links
+from app.http.schemas import CitationOut, question_problem, without_links
 
 router = APIRouter(tags=["OpenAI-compatible"])
+
+MODEL = "registre"  # whatever model runs behind, clients see the service: its answers come with sources
+STARTED = int(time.time())
 
 
 class Message(BaseModel):
@@ -38,16 +41,19 @@ class CompletionRequest(BaseModel):
 def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
     """The last user message is the question; earlier user and assistant turns are the history."""
     turns = [m for m in body.messages if m.role != "system"]  # registre's own instructions apply
-    if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
+    if not turns or turns[-1].role != "user":
         raise HTTPException(422, "Le dernier message doit être une question de l'utilisateur.")
     if len(turns[-1].content) > 1000:
         raise HTTPException(422, "La question dépasse 1000 caractères.")
+    problem = question_problem(turns[-1].content)
+    if problem:
+        raise HTTPException(422, problem[1])
     return turns[-1].content.strip(), [m.model_dump() for m in turns[:-1]]
 
 
-def _extras(answer: Answer, human_contact: str) -> dict:
+def _extras(answer: Answer, human_contact: str, base: str) -> dict:
     return {
-        "citations": [CitationOut.of(c).model_dump() for c in answer.citations],
+        "citations": [CitationOut.of(c, base).model_dump() for c in answer.citations],
         "registre": {"found": answer.found, "notice": answer.notice, "human_contact": human_contact},
     }
 
@@ -61,8 +67,7 @@ async def completions(
     question, history = _split(body)
     ticket = gate.admit()  # 503 with Retry-After when the queue is full
     ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-    model = getattr(assistant.llm, "name", "registre")
-    head = {"id": ident, "created": created, "model": model}
+    head = {"id": ident, "created": created, "model": MODEL}
     if not body.stream:
         answer = None
         async for item in relay(assistant, question, history, ticket):
@@ -71,7 +76,12 @@ async def completions(
         assert answer is not None
         message = {"role": "assistant", "content": without_links(answer.text)}  # links: citations only
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
-        return {**head, "object": "chat.completion", "choices": [choice], **_extras(answer, human_contact)}
+        return {
+            **head,
+            "object": "chat.completion",
+            "choices": [choice],
+            **_extras(answer, human_contact, settings.public_url),
+        }
 
     async def chunks():
         first = True
@@ -86,9 +96,27 @@ async def completions(
                     **head,
                     "object": "chat.completion.chunk",
                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                    **_extras(item, human_contact),
+                    **_extras(item, human_contact, settings.public_url),
                 }
                 yield format_sse_event(data_str=json.dumps(last, ensure_ascii=False))
         yield format_sse_event(data_str="[DONE]")
 
     return EventSourceResponse(chunks(), headers={"Cache-Control": "no-store"})
+
+
+def _model() -> dict:
+    return {"id": MODEL, "object": "model", "created": STARTED, "owned_by": "registre"}
+
+
+@router.get("/v1/models")
+async def models() -> dict:
+    """The models a client may name (OpenAI format): one, `registre`, the assistant with its sources."""
+    return {"object": "list", "data": [_model()]}
+
+
+@router.get("/v1/models/{model}", responses={404: {}})
+async def model(model: str) -> dict:
+    """One model by its name; only `registre` exists."""
+    if model != MODEL:
+        raise HTTPException(404, f"Modèle inconnu : ce service ne sert que « {MODEL} ».")
+    return _model()

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.http import STATIC
-from app.http.deps import AssistantDep
+from app.http.deps import AssistantDep, SettingsDep
 from app.http.schemas import SearchResponse
 from app.search import Filters, search_acts
 
@@ -20,6 +20,7 @@ router = APIRouter()
 @router.get("/api/search", response_model=SearchResponse)
 async def search(
     assistant: AssistantDep,
+    settings: SettingsDep,
     q: Annotated[
         str, Query(max_length=500, description="Words, an act number (2013/138) or a receipt id.")
     ] = "",
@@ -45,7 +46,7 @@ async def search(
         seance=seance.isoformat() if seance else None,
     )
     results = await run_in_threadpool(search_acts, assistant.index, q, filters, sort, page, per_page)
-    return SearchResponse.of(results)
+    return SearchResponse.of(results, settings.public_url)
 
 
 @router.get("/recherche", include_in_schema=False)
