@@ -10,7 +10,9 @@ from pathlib import Path
 from app import wiring
 from app.evaluation.questions import Question, QuestionFileError
 from app.settings import Settings
+from index.collectivites import UnknownCollectivite, resolve
 from index.store import IndexError_, current, open_index
+from ingest.sources import SourcesError
 from models.fetch import ModelError
 
 
@@ -42,8 +44,11 @@ def _print_report(report, file=None) -> None:
 
 def cmd_ask(args, settings: Settings) -> int:
     assistant = wiring.assistant(settings)
+    scope = assistant.scope(args.collectivite) if args.collectivite else None
     answer = assistant.answer(
-        args.question, on_piece=None if args.json else lambda p: print(p, end="", flush=True)
+        args.question,
+        on_piece=None if args.json else lambda p: print(p, end="", flush=True),
+        collectivite=scope,
     )
     if args.json:
         from app.http.schemas import ChatResponse
@@ -128,6 +133,7 @@ def cmd_search(args, settings: Settings) -> int:
         outcome=args.outcome,
         kind=args.kind,
         seance=args.seance,
+        collectivite=args.collectivite,
     )
     results = search_acts(index, args.query, filters, args.sort, args.page, args.per_page)
     if args.json:
@@ -141,12 +147,56 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_sync(args, settings: Settings) -> int:
+    import time
+
+    from ingest.sources import default_path, read_sources
+    from ingest.sync import SyncRunning, sync
+
+    path = (
+        Path(args.sources)
+        if args.sources
+        else settings.sources or default_path(Path.cwd(), settings.data_dir)
+    )
+    every = args.every
+    while True:
+        sources = read_sources(path)  # read again each time: an edit applies at the next sync
+        try:
+            report = sync(
+                sources,
+                settings.data_dir,
+                settings.index_dir,
+                lambda: wiring.embedder(settings),
+                rebuild=args.rebuild,
+                ocr=settings.ocr,
+                workers=settings.ingest_workers,
+                log=lambda line: print(line, flush=True),
+            )
+        except SyncRunning as e:
+            if every is None:
+                raise
+            print(f"error: {e}", file=sys.stderr)
+        else:
+            if every is None:
+                return 0 if report.ok else 1
+        args.rebuild = False
+        time.sleep(every)
+
+
 def cmd_export_scdl(args, settings: Settings) -> int:
     from app import scdl
 
     index = open_index(settings.index_dir)
-    n, problems = scdl.write(index, Path(args.out), settings.collectivite_siret, settings.public_url)
-    print(f"{n} délibérations written to {args.out} (SCDL délibérations)")
+    out = Path(args.out)
+    if args.collectivite:
+        targets: dict[Path, str | None] = {out: resolve(args.collectivite, index.documents.values())}
+    else:
+        targets = scdl.files(index, out)
+    problems: list[str] = []
+    for path, key in targets.items():
+        n, found = scdl.write(index, path, settings.collectivite_siret, settings.public_url, key)
+        problems += found
+        print(f"{n} délibérations written to {path} (SCDL délibérations)")
     empty = sorted({p.split(", ")[1].split(" :")[0] for p in problems if p.endswith("obligatoire, vide")})
     if empty:
         print(f"required columns left empty, unknown from the documents: {', '.join(empty)}")
@@ -210,6 +260,15 @@ def _warn_missing_gold(questions: list[Question], indexed: set[str]) -> None:
         print(f"warning: {len(missing)} gold file(s) are not in the indexed corpus: {shown}", file=sys.stderr)
 
 
+def _every(value: str) -> float:
+    from ingest.sync import parse_every
+
+    try:
+        return parse_every(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _modes(value: str) -> tuple[str, ...]:
     from index.search import MODES
 
@@ -232,6 +291,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_ingest)
     s = sub.add_parser("ask", help="answer one question, with its sources")
     s.add_argument("question")
+    s.add_argument("--collectivite", help="answer from this collectivité's documents only")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_ask)
     s = sub.add_parser("serve", help="start the HTTP API and the chat page")
@@ -247,6 +307,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="date_to", help="séances on or before this ISO date")
     s.add_argument("--seance", help="one séance, ISO date")
     s.add_argument("--council")
+    s.add_argument("--collectivite", help="Pierrefonds, Ville de Montpellier… (accents and case ignored)")
     s.add_argument("--rapporteur")
     s.add_argument("--outcome", choices=["unanimité", "majorité", "adopté", "rejeté"])
     s.add_argument("--kind", choices=["délibération", "procès-verbal", "compte rendu"])
@@ -255,8 +316,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--per-page", type=int, default=20)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
+    s = sub.add_parser("sync", help="bring every source of the sources file up to date, then the index")
+    s.add_argument("--sources", help="the sources file (default: ./registre.toml, else in REGISTRE_DATA_DIR)")
+    s.add_argument(
+        "--every", metavar="6h", type=_every, help="sync again at this interval, forever (30m, 6h, 1d)"
+    )
+    s.add_argument("--rebuild", action="store_true", help="build the index anew from the sources")
+    s.set_defaults(func=cmd_sync)
     s = sub.add_parser("export-scdl", help="write the délibérations as SCDL open data (CSV)")
-    s.add_argument("--out", required=True)
+    s.add_argument(
+        "--out",
+        required=True,
+        help="the CSV; with several collectivités, one file each beside it (FILE-name.csv)",
+    )
+    s.add_argument("--collectivite", help="this collectivité's délibérations only, in --out")
     s.set_defaults(func=cmd_export_scdl)
     s = sub.add_parser("eval", help="score the pipeline on a question set")
     s.add_argument("--corpus", required=True)
@@ -279,7 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args, Settings())
-    except (IndexError_, ModelError, FileNotFoundError, QuestionFileError) as e:
+    except (
+        IndexError_,
+        ModelError,
+        FileNotFoundError,
+        QuestionFileError,
+        UnknownCollectivite,
+        SourcesError,
+    ) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

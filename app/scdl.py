@@ -1,19 +1,22 @@
 """Open data: the délibérations in the national SCDL "délibérations" schema (OpenDataFrance, version 2.1).
 
 One row per délibération. Votes come from the act or, when the act prints only "Le Conseil adopte", from the
-affaire of the procès-verbal it is linked to. What the documents do not say stays empty: the SIRET comes from the
-settings, the ACTES subject code is left for the city to fill.
+affaire of the procès-verbal it is linked to, else from the publisher's own SCDL row (`registre sync`). COLL_NOM
+is each act's collectivité; the SIRET comes from the sources file, else from the settings. The ACTES subject code
+is left for the city to fill. An index of several collectivités is written one file per collectivité.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from index.collectivites import belongs, collectivite_key
 from index.store import Document, Index
 
 COLUMNS = (
@@ -51,9 +54,16 @@ _BUDGET_YEAR = re.compile(
 )
 
 
-def rows(index: Index, siret: str = "", public_url: str = "") -> list[dict[str, str]]:
-    """The délibérations of the index as SCDL rows, in séance and number order."""
+def rows(
+    index: Index, siret: str = "", public_url: str = "", collectivite: str | None = None
+) -> list[dict[str, str]]:
+    """The délibérations of the index as SCDL rows, in séance and number order; collectivite: a key
+    (index.collectivites), to keep that collectivité's alone."""
     acts = [d for d in index.documents.values() if d.kind == "délibération" and d.seance_date]
+    if collectivite == "":  # the acts that name no collectivité
+        acts = [d for d in acts if not d.collectivite]
+    elif collectivite is not None:
+        acts = [d for d in acts if belongs(d.collectivite, d.path, collectivite)]
     acts.sort(key=lambda d: (d.seance_date or "", _number_key(d.act_number), d.receipt_id or ""))
     return [_row(index, d, siret, public_url) for d in acts]
 
@@ -66,12 +76,12 @@ def _number_key(number: str | None) -> tuple[str, int]:
 def _row(index: Index, doc: Document, siret: str, public_url: str) -> dict[str, str]:
     affaire = index.affaires.get((doc.id, 0))
     tally = index.tally(affaire) if affaire else None
-    counts = (tally.pour, tally.contre, tally.abstention) if tally else (None, None, None)
+    counts = (tally.pour, tally.contre, tally.abstention) if tally else _published_counts(doc)
     budget = _BUDGET_YEAR.search(doc.objet or "")
     department = (doc.receipt_id or "").split("-", 1)[0]
     row = {
         "COLL_NOM": doc.collectivite or "",
-        "COLL_SIRET": siret,
+        "COLL_SIRET": doc.siret or siret,
         "DELIB_ID": doc.act_number or "",
         "DELIB_DATE": doc.seance_date or "",
         "DELIB_MATIERE_CODE": "",
@@ -87,11 +97,20 @@ def _row(index: Index, doc: Document, siret: str, public_url: str) -> dict[str, 
         "VOTE_POUR": _int(counts[0]),
         "VOTE_CONTRE": _int(counts[1]),
         "VOTE_ABSTENTION": _int(counts[2]),
-        "DELIB_URL": f"{public_url.rstrip('/')}/documents/{doc.id}.pdf" if public_url else "",
+        "DELIB_URL": doc.url or (f"{public_url.rstrip('/')}/documents/{doc.id}.pdf" if public_url else ""),
         "PREF_ACTE_ID": doc.receipt_id or "",
         "DELIB_FICHIER": doc.path,
     }
     return row
+
+
+def _published_counts(doc: Document) -> tuple[int | None, int | None, int | None]:
+    """The votes of the publisher's own SCDL row, where the PDF prints none."""
+    row = json.loads(doc.published) if doc.published else {}
+    return tuple(  # type: ignore[return-value]
+        int(v) if (v := str(row.get(c, "")).strip()).isdigit() else None
+        for c in ("VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION")
+    )
 
 
 def _int(value: int | None) -> str:
@@ -133,10 +152,32 @@ def to_csv(table: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def write(index: Index, out: Path, siret: str = "", public_url: str = "") -> tuple[int, list[str]]:
+def write(
+    index: Index, out: Path, siret: str = "", public_url: str = "", collectivite: str | None = None
+) -> tuple[int, list[str]]:
     """Write the CSV atomically; return the number of rows and the rule problems found."""
-    table = rows(index, siret, public_url)
+    table = rows(index, siret, public_url, collectivite)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(to_csv(table), encoding="utf-8")
     tmp.replace(out)
     return len(table), problems(table)
+
+
+def files(index: Index, out: Path) -> dict[Path, str | None]:
+    """Where each collectivité's délibérations go: `out` for an index of one (or none), else one file per
+    collectivité beside it (`deliberations-pierrefonds.csv`), by key; the key None for acts naming none."""
+    keys = sorted(
+        {
+            collectivite_key(d.collectivite)
+            for d in index.documents.values()
+            if d.kind == "délibération" and d.collectivite
+        }
+    )
+    if len(keys) < 2:
+        return {out: None}
+    named: dict[Path, str | None] = {
+        out.with_name(f"{out.stem}-{k.replace(' ', '-')}{out.suffix}"): k for k in keys
+    }
+    if any(d.kind == "délibération" and not d.collectivite for d in index.documents.values()):
+        named[out.with_name(f"{out.stem}-collectivite-inconnue{out.suffix}")] = ""
+    return named

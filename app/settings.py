@@ -62,8 +62,15 @@ class Settings(BaseSettings):
         "index was built from.",
     )
 
+    sources: Path | None = Field(
+        None,
+        description="The sources file read by `registre sync` (unset: ./registre.toml, else "
+        "REGISTRE_DATA_DIR/registre.toml).",
+    )
     collectivite_siret: str = Field(
-        "", description="SIRET of the collectivité (14 digits), written in the SCDL open-data export."
+        "",
+        description="SIRET of the collectivité (14 digits), written in the SCDL open-data export for the acts "
+        "whose SIRET the sources file does not give.",
     )
     public_url: str = Field(
         "",

@@ -23,14 +23,15 @@ import numpy as np
 from index.dense import Dense
 from index.lexical import Lexical
 
-SCHEMA_VERSION = (
-    8  # 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
-)
+# 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
+# 9: documents with their source, SIRET, public address, the publisher's metadata and the fields it filled
+SCHEMA_VERSION = 9
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
   kind TEXT NOT NULL, act_number TEXT, seance_date TEXT, objet TEXT, rapporteur TEXT, receipt_id TEXT,
-  council TEXT, collectivite TEXT, president TEXT, published_date TEXT, receipt_date TEXT);
+  council TEXT, collectivite TEXT, president TEXT, published_date TEXT, receipt_date TEXT, source TEXT, siret TEXT,
+  url TEXT, published TEXT, filled TEXT);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), text TEXT NOT NULL,
   context TEXT NOT NULL, page INTEGER NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL,
   affaire INTEGER);
@@ -71,6 +72,12 @@ class Document:
     president: str | None = None
     published_date: str | None = None  # ISO
     receipt_date: str | None = None  # ISO, received in préfecture
+    # What the sources file and the publisher say (ingest/provenance.py), beside what the text says:
+    source: str | None = None  # the source of the sources file the file came from
+    siret: str | None = None  # the collectivité's SIRET
+    url: str | None = None  # where the publisher serves the PDF
+    published: str | None = None  # JSON: the publisher's metadata (a row of its SCDL CSV)
+    filled: str | None = None  # the fields set from the sources, not read in the text ("collectivite,objet")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from ingest.acts import describe, strip_receipt
 from ingest.affaires import Affaire, affaire_at, find_affaires
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS, chunk_pages
 from ingest.pdf import Page, UnreadablePDF, read_pages
+from ingest.provenance import Origins, attribute, load_origins
 from models.base import Embedder
 from models.fetch import sha256_of
 
@@ -155,13 +156,18 @@ def _ingest(
         (report.replaced if rel in known else report.added).append(rel)
         fresh.append(parsed)
     fresh = _drop_same_receipt(reused, fresh, report, log)
+    reused, fresh = _attributed(reused, fresh, load_origins(corpus))
+    # A change in the sources file alone (a SIRET, a collectivité) is published too, without reading anything.
+    attributed = any(doc != known[doc.path] for doc, _, _, _ in reused)
     seen = {Path(f).relative_to(corpus).as_posix() for f in files}
     report.removed = sorted(set(known) - seen)
     report.skipped.sort(key=lambda s: s.path)
     skips_changed = {s.path: (s.sha256, s.reason) for s in report.skipped} != {
         p: (s.sha256, s.reason) for p, s in old_skips.items()
     }
-    if old is not None and not (report.added or report.replaced or report.removed or skips_changed):
+    if old is not None and not (
+        report.added or report.replaced or report.removed or skips_changed or attributed
+    ):
         report.chunks = len(old.chunks)
         return report
 
@@ -200,6 +206,15 @@ def _ingest(
     )
     report.chunks = len(renumbered)
     return report
+
+
+def _attributed(
+    reused: list[Parsed], fresh: list[Parsed], origins: Origins
+) -> tuple[list[Parsed], list[Parsed]]:
+    """Every document completed with what its source says (collectivité, SIRET, publisher's metadata)."""
+    docs = attribute([p[0] for p in reused + fresh], origins)
+    parsed = [(doc, *rest) for doc, (_, *rest) in zip(docs, reused + fresh, strict=True)]
+    return parsed[: len(reused)], parsed[len(reused) :]  # type: ignore[return-value]
 
 
 def _drop_same_receipt(

@@ -23,7 +23,8 @@ import numpy as np
 from app.answer.check import check
 from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
-from app.answer.question import Question, act_keys, analyse, collectivite_key
+from app.answer.question import Question, act_keys, analyse
+from index.collectivites import chunk_mask, collectivite_key, resolve
 from index.french import fold, french_date
 from index.search import Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire, StoredChunk
@@ -167,6 +168,7 @@ class Assistant:
             chunk = affaire_chunk.get((a.doc_id, a.idx))
             for key in act_keys(a.act_number or "") if chunk is not None else ():
                 self._by_act.setdefault(key, []).append(chunk)  # type: ignore[arg-type]
+        self._scopes: dict[str, np.ndarray] = {}
         self.index = index
 
     # -- the steps -------------------------------------------------------------------------------------------
@@ -174,10 +176,25 @@ class Assistant:
     def understand(self, question: str, history: list[dict[str, str]] | None = None) -> Question:
         return analyse(question, history or [], self._collectivites)
 
-    def retrieve(self, q: Question, k: int = 10) -> list[Hit]:
+    def scope(self, name: str) -> str:
+        """The key of the collectivité a caller restricts answers to (`collectivite` in the API, `--collectivite`),
+        matched forgivingly; UnknownCollectivite lists the index's when it names none of them."""
+        return resolve(name, self.index.documents.values())
+
+    def retrieve(self, q: Question, k: int = 10, scope: str | None = None) -> list[Hit]:
+        """The chunks that answer best; scope (a key from `scope`) keeps those of one collectivité only,
+        whatever the question names."""
         allowed = self._allowed.get(q.collectivite) if q.collectivite else None
-        hits = search(self.index, self.embedder, q.search_text, k=k, allowed=allowed)
-        return self._named_first(q, hits)
+        only = self._scope_mask(scope) if scope else None
+        if only is not None:
+            allowed = only if allowed is None else only & allowed
+        hits = self._named_first(q, search(self.index, self.embedder, q.search_text, k=k, allowed=allowed))
+        return hits if only is None else [h for h in hits if only[h.chunk.row]]
+
+    def _scope_mask(self, key: str) -> np.ndarray:
+        if key not in self._scopes:
+            self._scopes[key] = chunk_mask(self.index, key)
+        return self._scopes[key]
 
     def _named_first(self, q: Question, hits: list[Hit]) -> list[Hit]:
         """The acts the question (or the answer it follows) names by number come first."""
@@ -249,12 +266,13 @@ class Assistant:
         question: str,
         history: list[dict[str, str]] | None = None,
         cancel: threading.Event | None = None,
+        collectivite: str | None = None,
     ) -> Iterator[Sources | str | Answer]:
         """Yield the sources and the evidence sentence as soon as they are found, the answer's text pieces as
-        they come, then the Answer."""
+        they come, then the Answer. collectivite: a key from `scope`, to answer from that collectivité only."""
         t0 = time.perf_counter()
         q = self.understand(question, history)
-        hits = self.retrieve(q)
+        hits = self.retrieve(q, scope=collectivite)
         t_retrieval = time.perf_counter() - t0
         files = [d.path for d in ranked_files(hits)]
         passages = self.passages_for(q, hits)
@@ -359,9 +377,10 @@ class Assistant:
         question: str,
         history: list[dict[str, str]] | None = None,
         on_piece: Callable[[str], None] | None = None,
+        collectivite: str | None = None,
     ) -> Answer:
         """Return the finished answer (pieces go to on_piece as they come)."""
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, collectivite=collectivite):
             if isinstance(item, Answer):
                 return item
             if on_piece and isinstance(item, str):

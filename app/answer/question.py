@@ -86,11 +86,6 @@ _SECOND_ASK = re.compile(r"\bet (?:quel|quelle|quels|quelles|combien|qui|quand|p
 # A follow-up is searched with the start of the answer it follows: its names and figures point to the act.
 ANSWER_WORDS = 40
 _MARKS = re.compile(r"\[\d{1,2}\]")
-# Words of a collectivité's name that do not tell one from another.
-_GENERIC_NAME = {
-    "ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie", "departement",
-    "region", "conseil", "municipal", "communautaire", "syndicat", "intercommunal", "intercommunale",
-}  # fmt: skip
 
 
 def act_keys(text: str) -> tuple[str, ...]:
@@ -161,14 +156,6 @@ def _nlp():
 
     # The tagger, morphologizer and lemmatizer are what is read; the parser is not needed.
     return spacy.load("fr_core_news_sm", exclude=["parser", "senter"])
-
-
-def collectivite_key(name: str) -> str:
-    """The words of a collectivité's name that tell it apart: "Commune de Pierrefonds" → "pierrefonds",
-    "Communauté de Communes des Lisières de l'Oise" → "lisieres oise"."""
-    return " ".join(
-        w for w in re.findall(r"\w+", fold(name)) if w not in _GENERIC_NAME and w not in FOLDED_STOP_WORDS
-    )
 
 
 def analyse(

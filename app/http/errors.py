@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from app.http.queue import Busy
+from index.collectivites import UnknownCollectivite
 from index.store import IndexError_
 from models.fetch import ModelError
 
@@ -30,6 +31,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, internal)  # a bug: a French 500, the trace in the server's log only
+    app.add_exception_handler(UnknownCollectivite, unknown_collectivite)
 
 
 async def busy(request: Request, exc: Busy) -> JSONResponse:
@@ -47,6 +49,11 @@ async def busy(request: Request, exc: Busy) -> JSONResponse:
 async def unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503 with the domain's own message: it says what to run (an ingest, a model fetch)."""
     return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+
+async def unknown_collectivite(request: Request, exc: Exception) -> JSONResponse:
+    """422: the collectivité filter names none of the index's; the message lists them."""
+    return JSONResponse(status_code=422, content={"detail": str(exc)})
 
 
 async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,12 +16,17 @@ def _finish(done: asyncio.Future) -> None:
 
 
 async def relay(
-    assistant: Assistant, question: str, history: list[dict], ticket: Ticket | None = None
+    assistant: Assistant,
+    question: str,
+    history: list[dict],
+    ticket: Ticket | None = None,
+    collectivite: str | None = None,
 ) -> AsyncIterator[Sources | str | Answer]:
     """Yield the assistant's events as they come; raise its error, if any, in the caller.
 
     Each answer gets its own thread (admission bounds how many), so a chat waiting for the model never
     holds a worker that retrieval needs. The ticket, if any, is given back when the answer ends.
+    collectivite: a key (Assistant.scope) to answer from that collectivité only.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
@@ -41,7 +46,7 @@ async def relay(
     def work() -> None:
         cancel_with(cancel)  # a wait for the model ends when the reader leaves
         try:
-            for item in assistant.stream(question, history, cancel):
+            for item in assistant.stream(question, history, cancel, collectivite):
                 put(item)
         except Cancelled:
             pass

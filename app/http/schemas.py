@@ -73,6 +73,12 @@ class ChatRequest(BaseModel):
     history: list[Turn] = Field(
         default_factory=list, max_length=20, description="Les échanges précédents de la même conversation."
     )
+    collectivite: str | None = Field(
+        None,
+        max_length=120,
+        description="Ne répondre qu'avec les documents de cette collectivité (« Pierrefonds », « Ville de "
+        "Montpellier » : accents, majuscules et « Ville de » / « Commune de » indifférents).",
+    )
 
     @field_validator("question")
     @classmethod
@@ -205,6 +211,7 @@ class ActOut(BaseModel):
     url: str = Field(description="Opens the PDF at the page.")
     seance_date: str | None
     council: str | None
+    collectivite: str | None
     act_number: str | None = Field(description="As printed, `YYYY/N`; for an affaire, its délibération's.")
     receipt_id: str | None
     rapporteur: str | None
@@ -224,6 +231,7 @@ class ActOut(BaseModel):
             url=document_url(a.doc_id, a.page, base),
             seance_date=a.seance_date,
             council=a.council,
+            collectivite=a.collectivite,
             act_number=a.act_number,
             receipt_id=a.receipt_id,
             rapporteur=a.rapporteur,
@@ -240,7 +248,8 @@ class SearchResponse(BaseModel):
     per_page: int
     acts: list[ActOut]
     facets: dict[str, dict[str, int]] = Field(
-        description="Counts over every matching act, by year, council, kind, outcome and rapporteur."
+        description="Counts over every matching act, by year, collectivité, council, kind, outcome and "
+        "rapporteur."
     )
 
     @classmethod

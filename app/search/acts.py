@@ -13,6 +13,7 @@ from app.search.facets import facets
 from app.search.filters import SORTS, Filters
 from app.search.results import Act, Results, Vote
 from app.search.snippets import Snippet, snippet
+from index.collectivites import resolve
 from index.identifiers import identifiers_only
 from index.search import named_acts
 from index.store import Document, Index, StoredAffaire, StoredChunk
@@ -32,6 +33,8 @@ def search_acts(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
     filters = filters or Filters()
+    if filters.collectivite:  # UnknownCollectivite, listing the index's, when it names none of them
+        filters = replace(filters, collectivite=resolve(filters.collectivite, index.documents.values()))
     query = query.strip()
     best = _matches(index, query) if query else _everything(index)
     acts = [_act(index, key, chunk, score) for key, (score, chunk) in best.items()]
@@ -99,6 +102,7 @@ def _act(index: Index, key: Key, chunk: StoredChunk, score: float) -> Act:
         page=page,
         seance_date=doc.seance_date,
         council=doc.council,
+        collectivite=doc.collectivite,
         act_number=doc.act_number or _linked_number(index, affaire),
         receipt_id=doc.receipt_id,
         rapporteur=(affaire.rapporteur if minutes and affaire else doc.rapporteur),

@@ -1,10 +1,11 @@
-"""What staff narrow a search by: séance dates, council, rapporteur, vote outcome, kind of document."""
+"""What staff narrow a search by: collectivité, séance dates, council, rapporteur, vote outcome, kind of document."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from app.search.results import Act
+from index.collectivites import belongs
 from index.french import fold
 
 OUTCOMES = ("unanimité", "majorité", "adopté", "rejeté")
@@ -21,9 +22,15 @@ class Filters:
     outcome: str | None = None  # one of OUTCOMES
     kind: str | None = None  # one of KINDS
     seance: str | None = None  # ISO date of one séance
+    collectivite: str | None = None  # a name, matched forgivingly; search_acts turns it into its key
 
     def keep(self, act: Act) -> bool:
-        """Tell whether the act passes every filter set."""
+        """Tell whether the act passes every filter set (collectivite: a key, see index.collectivites)."""
+        if self.collectivite and not belongs(act.collectivite, act.file, self.collectivite):
+            return False
+        return self._keep(act)
+
+    def _keep(self, act: Act) -> bool:
         date = act.seance_date or ""
         if self.date_from and (not date or date < self.date_from):
             return False

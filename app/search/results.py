@@ -33,6 +33,7 @@ class Act:
     page: int
     seance_date: str | None
     council: str | None
+    collectivite: str | None
     act_number: str | None
     receipt_id: str | None
     rapporteur: str | None

@@ -19,8 +19,8 @@ from app.answer.question import (
     YESNO,
     act_keys,
     analyse,
-    collectivite_key,
 )
+from index.collectivites import collectivite_key
 
 KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
 

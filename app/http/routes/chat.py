@@ -28,9 +28,10 @@ async def chat(
 ) -> ChatResponse:
     """Answer a question from the published acts, with the sources of every statement."""
     history = [t.model_dump() for t in body.history]
+    scope = assistant.scope(body.collectivite) if body.collectivite else None  # 422 when unknown
     ticket = gate.admit()  # 503 at once when the queue is full
     answer = None
-    async for item in relay(assistant, body.question.strip(), history, ticket):
+    async for item in relay(assistant, body.question.strip(), history, ticket, scope):
         answer = item if isinstance(item, Answer) else answer
     assert answer is not None
     return ChatResponse.of(answer, settings.human_contact, settings.public_url)
@@ -50,10 +51,11 @@ async def chat_stream(
     Closing the connection cancels the answer and frees the model at once.
     """
     history = [t.model_dump() for t in body.history]
+    scope = assistant.scope(body.collectivite) if body.collectivite else None  # 422 when unknown
     # Admitted here, before the response starts: a full queue is a 503, not an event in a 200 stream.
     ticket = gate.admit()
     return EventSourceResponse(
-        _events(assistant, body.question.strip(), history, settings, ticket),
+        _events(assistant, body.question.strip(), history, settings, ticket, scope),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
@@ -72,10 +74,15 @@ def _json(value: object) -> str:
 
 
 async def _events(
-    assistant: Assistant, question: str, history: list[dict[str, str]], settings: Settings, ticket: Ticket
+    assistant: Assistant,
+    question: str,
+    history: list[dict[str, str]],
+    settings: Settings,
+    ticket: Ticket,
+    scope: str | None = None,
 ) -> AsyncIterator[bytes]:
     try:
-        async for item in relay(assistant, question, history, ticket):
+        async for item in relay(assistant, question, history, ticket, scope):
             if isinstance(item, Sources):
                 extracts = [CitationOut.of(c, settings.public_url).model_dump() for c in item.extracts]
                 evidence = EvidenceOut.of(item.evidence)

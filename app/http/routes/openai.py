@@ -2,7 +2,9 @@
 
 The answer is the message content; its sources travel in the extra field `citations` (same shape as in
 `/api/chat`) and the field `registre` ({found, notice, human_contact}), on the response or, when streaming,
-on the last chunk. `/v1/models` lists one model, `registre`: front ends list the models before they chat.
+on the last chunk. `/v1/models` lists one model, `registre`: front ends list the models before they chat. A
+request restricts the answer to one collectivité with the extra body field `collectivite`, or
+`metadata.collectivite` (for clients that only pass `metadata` through).
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ class CompletionRequest(BaseModel):
     model: str = "registre"
     messages: list[Message] = Field(min_length=1, max_length=21)
     stream: bool = False
+    collectivite: str | None = Field(None, max_length=120, description="Answer from this collectivité only.")
+    metadata: dict[str, str] | None = Field(
+        None, description="Free labels; `metadata.collectivite` works as `collectivite`."
+    )
+
+    @property
+    def scope(self) -> str | None:
+        return self.collectivite or (self.metadata or {}).get("collectivite") or None
 
 
 def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
@@ -65,12 +75,13 @@ async def completions(
     """Answer the last user message from the published acts (OpenAI chat-completions format)."""
     human_contact = settings.human_contact
     question, history = _split(body)
+    scope = assistant.scope(body.scope) if body.scope else None  # 422 when it names no known collectivité
     ticket = gate.admit()  # 503 with Retry-After when the queue is full
     ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     head = {"id": ident, "created": created, "model": MODEL}
     if not body.stream:
         answer = None
-        async for item in relay(assistant, question, history, ticket):
+        async for item in relay(assistant, question, history, ticket, scope):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
@@ -85,7 +96,7 @@ async def completions(
 
     async def chunks():
         first = True
-        async for item in relay(assistant, question, history, ticket):
+        async for item in relay(assistant, question, history, ticket, scope):
             if isinstance(item, str):
                 delta = {"role": "assistant", "content": item} if first else {"content": item}
                 first = False

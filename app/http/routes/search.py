@@ -28,6 +28,10 @@ async def search(
     date_to: Annotated[date | None, Query(description="Séances on or before this date.")] = None,
     seance: Annotated[date | None, Query(description="One séance.")] = None,
     council: Annotated[str | None, Query(max_length=80, description="conseil municipal, …")] = None,
+    collectivite: Annotated[
+        str | None,
+        Query(max_length=120, description="Pierrefonds, Ville de Montpellier… (accents, case ignored)."),
+    ] = None,
     rapporteur: Annotated[str | None, Query(max_length=80, description="Any part of the name.")] = None,
     outcome: Literal["unanimité", "majorité", "adopté", "rejeté"] | None = None,
     kind: Literal["délibération", "procès-verbal", "compte rendu"] | None = None,
@@ -44,6 +48,7 @@ async def search(
         outcome=outcome,
         kind=kind,
         seance=seance.isoformat() if seance else None,
+        collectivite=collectivite,
     )
     results = await run_in_threadpool(search_acts, assistant.index, q, filters, sort, page, per_page)
     return SearchResponse.of(results, settings.public_url)

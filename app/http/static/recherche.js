@@ -6,8 +6,10 @@
   const facets = document.getElementById("facets");
   const status = document.getElementById("status");
   const pages = document.getElementById("pages");
-  const FACET_NAMES = { year: "Année", council: "Conseil", kind: "Type", outcome: "Vote", rapporteur: "Rapporteur" };
-  const FACET_FILTER = { council: "council", kind: "kind", outcome: "outcome", rapporteur: "rapporteur" };
+  const FACET_NAMES = { year: "Année", collectivite: "Collectivité", council: "Conseil", kind: "Type", outcome: "Vote",
+    rapporteur: "Rapporteur" };
+  const FACET_FILTER = { collectivite: "collectivite", council: "council", kind: "kind", outcome: "outcome",
+    rapporteur: "rapporteur" };
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -66,6 +68,7 @@
       const meta = [act.kind + (act.act_number ? " n° " + act.act_number : "") +
         (act.affaire_number ? ", affaire " + act.affaire_number : ""),
         "séance du " + frenchDate(act.seance_date)];
+      if (act.collectivite) meta.push(act.collectivite);
       if (act.rapporteur) meta.push("rapporteur : " + act.rapporteur);
       meta.push(act.file.split("/").pop() + ", p. " + act.page);
       li.append(el("p", { class: "meta" }, meta.join(" · ")));
@@ -89,7 +92,7 @@
           if (name === "year") {
             form.elements.namedItem("date_from").value = value + "-01-01";
             form.elements.namedItem("date_to").value = value + "-12-31";
-          } else if (FACET_FILTER[name]) {
+          } else if (FACET_FILTER[name] && !(name === "collectivite" && value === "inconnue")) {
             form.elements.namedItem(FACET_FILTER[name]).value = value;
           }
           run(1);

@@ -375,7 +375,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       const resp = await fetch(API + "/api/chat/stream", {
         method: "POST", credentials: "omit", cache: "no-store", signal: ctrl.signal,
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ question: question, history: hist }),
+        body: JSON.stringify({ question: question, history: hist, collectivite: ds.collectivite || null }),
       });
       if (!resp.ok) {
         finished = true;
