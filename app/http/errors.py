@@ -29,9 +29,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IndexError_, unavailable)
     app.add_exception_handler(ModelError, unavailable)
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(UnknownCollectivite, unknown_collectivite)
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, internal)  # a bug: a French 500, the trace in the server's log only
-    app.add_exception_handler(UnknownCollectivite, unknown_collectivite)
 
 
 async def busy(request: Request, exc: Busy) -> JSONResponse:
