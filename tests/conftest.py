@@ -45,7 +45,16 @@ SUBSET = [
 SHARED_READY = CORPUS.is_dir() and QUESTIONS.is_file()
 NO_SHARED = f"needs the shared corpus, not found at {SHARED} (clone the project beside shared/)"
 # Fixtures that need the shared corpus, and those that need model weights (fetched by `make test`).
-CORPUS_FIXTURES = {"corpus", "index_root", "index", "council_data", "council", "mixed_corpus", "mixed"}
+CORPUS_FIXTURES = {
+    "corpus",
+    "index_root",
+    "index",
+    "council_data",
+    "council",
+    "mixed_corpus",
+    "mixed",
+    "spellings",
+}
 MODEL_FIXTURES = {"models_dir", "embedder", "small_gguf", "llm"}
 # Names a test or a fixture uses when it reads the shared corpus itself.
 CORPUS_NAMES = re.compile(r"\b(CORPUS|CORPORA|PIERREFONDS|QUESTIONS|SUBSET|COUNCIL|SHARED|copy_subset)\b")
@@ -155,6 +164,24 @@ def council_data(tmp_path_factory, embedder):
 @pytest.fixture(scope="session")
 def council(council_data, embedder):
     return open_index(council_data / "index", embedder.name)
+
+
+# One rapporteur printed two ways: « Michaël DELAFOSSE » (twice) and « Michael DELAFOSSE » (once).
+SPELLINGS = [
+    "deliberations/Delibs_2013_02_04/2013-02-04-0000061129.pdf",
+    "deliberations/Delibs_2013_02_04/2013-02-04-0000061130.pdf",
+    "deliberations/Delibs_2013_06_17/2013-06-17-0000064322.pdf",
+    "deliberations/Delibs_2013_03_25/2013-03-25-0000062249.pdf",  # n° 2013/138, rapporteur Max LEVITA
+]
+
+
+@pytest.fixture(scope="session")
+def spellings(tmp_path_factory, embedder):
+    """An index of acts whose rapporteur's name is printed with and without its diaeresis."""
+    base = tmp_path_factory.mktemp("spellings")
+    corpus = copy_subset(base / "corpus", SPELLINGS)
+    ingest(corpus, base / "index", embedder, progress=False, log=lambda _: None)
+    return open_index(base / "index", embedder.name)
 
 
 @pytest.fixture

@@ -248,8 +248,8 @@ class SearchResponse(BaseModel):
     per_page: int
     acts: list[ActOut]
     facets: dict[str, dict[str, int]] = Field(
-        description="Counts over every matching act, by year, collectivité, council, kind, outcome and "
-        "rapporteur."
+        description="Counts by year, collectivité, council, kind, outcome and rapporteur; each over the acts "
+        "that pass every filter but its own, so it lists the values a filter can choose."
     )
 
     @classmethod

@@ -37,8 +37,8 @@ def search_acts(
         filters = replace(filters, collectivite=resolve(filters.collectivite, index.documents.values()))
     query = query.strip()
     best = _matches(index, query) if query else _everything(index)
-    acts = [_act(index, key, chunk, score) for key, (score, chunk) in best.items()]
-    acts = [a for a in acts if filters.keep(a)]
+    matched = [_act(index, key, chunk, score) for key, (score, chunk) in best.items()]
+    acts = [a for a in matched if filters.keep(a)]
     if sort == "relevance" and query:
         acts.sort(key=lambda a: (-a.score, a.seance_date or ""))
     else:
@@ -46,7 +46,7 @@ def search_acts(
     start = (page - 1) * per_page
     # Snippets only for the page shown: the stretch of the chunk found that matches best.
     shown = [replace(a, snippet=snippet(a.snippet.text, query)) for a in acts[start : start + per_page]]
-    return Results(len(acts), page, per_page, shown, facets(acts))
+    return Results(len(acts), page, per_page, shown, facets(matched, filters))
 
 
 def _matches(index: Index, query: str) -> dict[Key, tuple[float, StoredChunk]]:

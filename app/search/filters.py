@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.search.results import Act
 from index.collectivites import belongs
-from index.french import fold
+from index.french import fold, words
 
 OUTCOMES = ("unanimité", "majorité", "adopté", "rejeté")
+UNPRINTED = "non imprimé"  # the outcome of an act whose minutes print no tally
 KINDS = ("délibération", "procès-verbal", "compte rendu")
 SORTS = ("relevance", "date", "date_asc")
 
@@ -19,7 +20,7 @@ class Filters:
     date_to: str | None = None
     council: str | None = None  # "conseil municipal", …
     rapporteur: str | None = None  # any part of the name, accents and case ignored
-    outcome: str | None = None  # one of OUTCOMES
+    outcome: str | None = None  # one of OUTCOMES, or UNPRINTED
     kind: str | None = None  # one of KINDS
     seance: str | None = None  # ISO date of one séance
     collectivite: str | None = None  # a name, matched forgivingly; search_acts turns it into its key
@@ -42,6 +43,21 @@ class Filters:
             return False
         if self.kind and fold(act.kind) != fold(self.kind):
             return False
-        if self.outcome and (act.vote.outcome if act.vote else None) != self.outcome:
+        if self.outcome and outcome(act) != self.outcome:
             return False
-        return not (self.rapporteur and fold(self.rapporteur) not in fold(act.rapporteur or ""))
+        return not (self.rapporteur and person(self.rapporteur) not in person(act.rapporteur or ""))
+
+    def without(self, *names: str) -> Filters:
+        """The same filters but the named ones: what a facet counts over, so it offers every value it can reach."""
+        return replace(self, **dict.fromkeys(names))
+
+
+def outcome(act: Act) -> str:
+    """The act's vote outcome as printed, or UNPRINTED."""
+    return (act.vote.outcome if act.vote else None) or UNPRINTED
+
+
+def person(name: str) -> str:
+    """A name as it is compared: accents, case and punctuation dropped, so "Michaël DELAFOSSE", "Michael Delafosse"
+    and "MICHAEL  DELAFOSSE" are one rapporteur (the minutes print them all)."""
+    return " ".join(words(name))

@@ -32,8 +32,10 @@ async def search(
         str | None,
         Query(max_length=120, description="Pierrefonds, Ville de Montpellier… (accents, case ignored)."),
     ] = None,
-    rapporteur: Annotated[str | None, Query(max_length=80, description="Any part of the name.")] = None,
-    outcome: Literal["unanimité", "majorité", "adopté", "rejeté"] | None = None,
+    rapporteur: Annotated[
+        str | None, Query(max_length=80, description="Any part of the name; accents and case ignored.")
+    ] = None,
+    outcome: Literal["unanimité", "majorité", "adopté", "rejeté", "non imprimé"] | None = None,
     kind: Literal["délibération", "procès-verbal", "compte rendu"] | None = None,
     sort: Literal["relevance", "date", "date_asc"] = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,

@@ -6,10 +6,15 @@
   const facets = document.getElementById("facets");
   const status = document.getElementById("status");
   const pages = document.getElementById("pages");
+  const clear = document.getElementById("clear");
   const FACET_NAMES = { year: "Année", collectivite: "Collectivité", council: "Conseil", kind: "Type", outcome: "Vote",
     rapporteur: "Rapporteur" };
   const FACET_FILTER = { collectivite: "collectivite", council: "council", kind: "kind", outcome: "outcome",
     rapporteur: "rapporteur" };
+  const SELECTS = ["council", "kind", "outcome"];  // their choices: the values the facets count, nothing else
+  const LISTS = { rapporteur: "rapporteurs", collectivite: "collectivites" };  // suggestions for the text fields
+  const FILTERS = ["date_from", "date_to", "rapporteur", "collectivite", "council", "outcome", "kind"];
+  const UNKNOWN = new Set(["inconnu", "inconnue"]);  // counted, but no filter can choose them
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -27,8 +32,56 @@
   function fill(p) {
     for (const [k, v] of p.entries()) {
       const field = form.elements.namedItem(k);
-      if (field) field.value = v;
+      if (!field) continue;
+      if (SELECTS.includes(k)) choices(field, {});  // the value from the URL, until the facets arrive
+      field.value = v;
     }
+  }
+
+  function filtered() {
+    return FILTERS.some((name) => String(form.elements.namedItem(name).value).trim());
+  }
+
+  // A select offers « tous », the values the facet counts (with their counts), and the value chosen even when it
+  // matches nothing now, so the form always shows what narrows the search.
+  function choices(select, counts) {
+    const current = select.value || new URLSearchParams(location.search).get(select.name) || "";
+    select.replaceChildren(el("option", { value: "" }, "tous"));
+    const values = Object.entries(counts).filter(([v]) => !UNKNOWN.has(v));
+    if (current && !values.some(([v]) => v === current)) values.push([current, 0]);
+    for (const [value, count] of values) select.append(el("option", { value: value }, value + " (" + count + ")"));
+    select.value = current;
+  }
+
+  function year(value) {
+    return form.elements.namedItem("date_from").value === value + "-01-01" &&
+      form.elements.namedItem("date_to").value === value + "-12-31";
+  }
+
+  function folded(text) {  // as the server compares names: "Michaël DELAFOSSE" = "michael delafosse"
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean).join(" ");
+  }
+
+  function chosen(name, value) {
+    if (name === "year") return year(value);
+    return folded(form.elements.namedItem(FACET_FILTER[name]).value) === folded(value);
+  }
+
+  // A facet value narrows the search to it; chosen already, it lifts that filter.
+  function choose(name, value) {
+    const on = !chosen(name, value);
+    if (name === "year") {
+      form.elements.namedItem("date_from").value = on ? value + "-01-01" : "";
+      form.elements.namedItem("date_to").value = on ? value + "-12-31" : "";
+    } else {
+      const field = form.elements.namedItem(FACET_FILTER[name]);
+      if (SELECTS.includes(name) && on && ![...field.options].some((o) => o.value === value)) {
+        field.append(el("option", { value: value }, value));
+      }
+      field.value = on ? value : "";
+    }
+    run(1);
   }
 
   const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
@@ -59,7 +112,9 @@
     const first = data.total ? (page - 1) * per + 1 : 0, last = Math.min(data.total, page * per);
     status.textContent = data.total
       ? data.total + " acte(s) trouvé(s) — " + first + " à " + last
-      : "Aucun acte ne correspond.";
+      : filtered()
+        ? "Aucun acte ne correspond à ces filtres : « Effacer les filtres » élargit la recherche."
+        : "Aucun acte ne correspond.";
     for (const act of data.acts) {
       const li = el("li");
       const h = el("h3");
@@ -79,6 +134,11 @@
       li.append(snip);
       results.append(li);
     }
+    for (const name of SELECTS) choices(form.elements.namedItem(name), data.facets[name] || {});
+    for (const [name, list] of Object.entries(LISTS)) {
+      const values = Object.keys(data.facets[name] || {}).filter((v) => !UNKNOWN.has(v));
+      document.getElementById(list).replaceChildren(...values.map((v) => el("option", { value: v })));
+    }
     facets.replaceChildren();
     for (const [name, counts] of Object.entries(data.facets)) {
       const entries = Object.entries(counts);
@@ -87,21 +147,19 @@
       const ul = el("ul");
       for (const [value, count] of entries) {
         const li = el("li");
-        const b = el("button", { type: "button", "data-facet": name, "data-value": value }, value + " (" + count + ")");
-        b.addEventListener("click", () => {
-          if (name === "year") {
-            form.elements.namedItem("date_from").value = value + "-01-01";
-            form.elements.namedItem("date_to").value = value + "-12-31";
-          } else if (FACET_FILTER[name] && !(name === "collectivite" && value === "inconnue")) {
-            form.elements.namedItem(FACET_FILTER[name]).value = value;
-          }
-          run(1);
-        });
-        li.append(b);
+        if (UNKNOWN.has(value)) {
+          li.append(el("span", {}, value + " (" + count + ")"));
+        } else {
+          const b = el("button", { type: "button", "data-facet": name, "data-value": value,
+            "aria-pressed": String(chosen(name, value)) }, value + " (" + count + ")");
+          b.addEventListener("click", () => choose(name, value));
+          li.append(b);
+        }
         ul.append(li);
       }
       facets.append(ul);
     }
+    if (!facets.childElementCount) facets.append(el("p", {}, "Aucun filtre à proposer pour ces mots."));
     pages.replaceChildren();
     if (page > 1) pages.append(pager("← Précédents", page - 1));
     if (last < data.total) pages.append(pager("Suivants →", page + 1));
@@ -132,6 +190,10 @@
   }
 
   form.addEventListener("submit", (e) => { e.preventDefault(); run(1); });
+  clear.addEventListener("click", () => {
+    for (const name of FILTERS) form.elements.namedItem(name).value = "";
+    run(1);
+  });
   form.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => run(1)));
   const initial = new URLSearchParams(location.search);
   fill(initial);
