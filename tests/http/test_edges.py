@@ -106,9 +106,8 @@ def test_validation_errors_say_what_is_wrong_without_pydantic_words(client):
         "Le nombre de résultats par page doit être inférieur ou égal à 100.": client.get(
             "/api/search?per_page=500"
         ),
-        "Le vote : valeur non admise (valeurs admises : « unanimité », « majorité », « adopté » ou « rejeté »).": (
-            client.get("/api/search?outcome=peut-être")
-        ),
+        "Le vote : valeur non admise (valeurs admises : « unanimité », « majorité », « adopté », « rejeté » ou "
+        "« non imprimé »).": client.get("/api/search?outcome=peut-être"),
     }
     for said, r in cases.items():
         assert r.status_code == 422, r.text

@@ -10,7 +10,13 @@ from app.search import Filters, search_acts
 from app.search.filters import person
 from app.settings import Settings
 
-FILTER_OF = {"council": "council", "kind": "kind", "outcome": "outcome", "rapporteur": "rapporteur"}
+FILTER_OF = {
+    "collectivite": "collectivite",
+    "council": "council",
+    "kind": "kind",
+    "outcome": "outcome",
+    "rapporteur": "rapporteur",
+}
 
 
 def test_every_value_a_facet_offers_is_printed_and_finds_as_many_acts_as_it_counts(council):
