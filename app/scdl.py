@@ -1,6 +1,7 @@
 """Open data: the délibérations in the national SCDL "délibérations" schema (OpenDataFrance, version 2.1).
 
-One row per délibération. Votes come from the act or, when the act prints only "Le Conseil adopte", from the
+One row per délibération: each act of its own, and each act numbered only in the minutes of a séance or in a
+répertoire ("D2025-019", "2025_019": once, from the minutes when both print it). Votes come from the act or, when the act prints only "Le Conseil adopte", from the
 affaire of the procès-verbal it is linked to, else from the publisher's own SCDL row (`registre sync`). COLL_NOM
 is each act's collectivité; the SIRET comes from the sources file, else from the settings. The ACTES subject code
 is left for the city to fill. An index of several collectivités is written one file per collectivité.
@@ -17,7 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from index.collectivites import belongs, collectivite_key
-from index.store import Document, Index
+from index.identifiers import act_key
+from index.store import Document, Index, StoredAffaire
 
 COLUMNS = (
     "COLL_NOM",
@@ -59,17 +61,45 @@ def rows(
 ) -> list[dict[str, str]]:
     """The délibérations of the index as SCDL rows, in séance and number order; collectivite: a key
     (index.collectivites), to keep that collectivité's alone."""
-    acts = [d for d in index.documents.values() if d.kind == "délibération" and d.seance_date]
+    documents = list(index.documents.values())
     if collectivite == "":  # the acts that name no collectivité
-        acts = [d for d in acts if not d.collectivite]
+        documents = [d for d in documents if not d.collectivite]
     elif collectivite is not None:
-        acts = [d for d in acts if belongs(d.collectivite, d.path, collectivite)]
-    acts.sort(key=lambda d: (d.seance_date or "", _number_key(d.act_number), d.receipt_id or ""))
-    return [_row(index, d, siret, public_url) for d in acts]
+        documents = [d for d in documents if belongs(d.collectivite, d.path, collectivite)]
+    acts = [d for d in documents if d.kind == "délibération" and d.seance_date]
+    table = [_row(index, d, siret, public_url) for d in acts]
+    seen = {(_coll(d), act_key(d.act_number or "")) for d in acts}
+    for doc, affaire in _numbered_affaires(index, documents):
+        key = (_coll(doc), act_key(affaire.act_number or ""))
+        if key not in seen:
+            seen.add(key)
+            table.append(_affaire_row(index, doc, affaire, siret, public_url))
+    table.sort(key=lambda r: (r["DELIB_DATE"], _number_key(r["DELIB_ID"]), r["PREF_ACTE_ID"]))
+    return table
+
+
+def _coll(doc: Document) -> str:
+    return collectivite_key(doc.collectivite) if doc.collectivite else ""
+
+
+def _numbered_affaires(index: Index, documents: list[Document]) -> list[tuple[Document, StoredAffaire]]:
+    """The affaires of minutes and répertoires that print an act number, with a date, and that no délibération
+    of the index holds (a link to one): the minutes first, since they print the vote."""
+    out = []
+    for doc in documents:
+        if doc.kind not in ("procès-verbal", "compte rendu", "répertoire"):
+            continue
+        for a in index.document_affaires(doc.id):
+            linked = index.documents.get(a.link_doc) if a.link_doc else None
+            held = linked is not None and linked.kind == "délibération"
+            if a.act_number and act_key(a.act_number) and (a.date or doc.seance_date) and not held:
+                out.append((doc, a))
+    return sorted(out, key=lambda p: (p[0].kind == "répertoire", p[0].path, p[1].idx))
 
 
 def _number_key(number: str | None) -> tuple[str, int]:
-    year, _, n = (number or "").partition("/")
+    key = act_key(number or "") or ""
+    year, _, n = key.partition("-")
     return (year, int(n) if n.isdigit() else 0)
 
 
@@ -102,6 +132,30 @@ def _row(index: Index, doc: Document, siret: str, public_url: str) -> dict[str, 
         "DELIB_FICHIER": doc.path,
     }
     return row
+
+
+def _affaire_row(
+    index: Index, doc: Document, affaire: StoredAffaire, siret: str, public_url: str
+) -> dict[str, str]:
+    """An act numbered in the minutes or a répertoire: its title, the séance's date, the tally printed."""
+    tally = index.tally(affaire)
+    counts = (tally.pour, tally.contre, tally.abstention) if tally else (None, None, None)
+    budget = _BUDGET_YEAR.search(affaire.title)
+    return {
+        **dict.fromkeys(COLUMNS, ""),
+        "COLL_NOM": doc.collectivite or "",
+        "COLL_SIRET": doc.siret or siret,
+        "DELIB_ID": affaire.act_number or "",
+        "DELIB_DATE": affaire.date or doc.seance_date or "",
+        "DELIB_OBJET": affaire.title,
+        "BUDGET_ANNEE": budget.group(1) if budget else "",
+        "VOTE_REEL": str(sum(counts)) if all(c is not None for c in counts) else "",  # type: ignore[arg-type]
+        "VOTE_POUR": _int(counts[0]),
+        "VOTE_CONTRE": _int(counts[1]),
+        "VOTE_ABSTENTION": _int(counts[2]),
+        "DELIB_URL": doc.url or (f"{public_url.rstrip('/')}/documents/{doc.id}.pdf" if public_url else ""),
+        "DELIB_FICHIER": doc.path,
+    }
 
 
 def _published_counts(doc: Document) -> tuple[int | None, int | None, int | None]:
@@ -165,19 +219,11 @@ def write(
 
 def files(index: Index, out: Path) -> dict[Path, str | None]:
     """Where each collectivité's délibérations go: `out` for an index of one (or none), else one file per
-    collectivité beside it (`deliberations-pierrefonds.csv`), by key; the key None for acts naming none."""
-    keys = sorted(
-        {
-            collectivite_key(d.collectivite)
-            for d in index.documents.values()
-            if d.kind == "délibération" and d.collectivite
-        }
-    )
+    collectivité beside it (`deliberations-pierrefonds.csv`), by key ("" for the acts that name none)."""
+    keys = sorted({collectivite_key(r["COLL_NOM"]) if r["COLL_NOM"] else "" for r in rows(index)})
     if len(keys) < 2:
         return {out: None}
-    named: dict[Path, str | None] = {
-        out.with_name(f"{out.stem}-{k.replace(' ', '-')}{out.suffix}"): k for k in keys
+    return {
+        out.with_name(f"{out.stem}-{(k or 'collectivite inconnue').replace(' ', '-')}{out.suffix}"): k
+        for k in keys
     }
-    if any(d.kind == "délibération" and not d.collectivite for d in index.documents.values()):
-        named[out.with_name(f"{out.stem}-collectivite-inconnue{out.suffix}")] = ""
-    return named

@@ -1,11 +1,13 @@
 """One index of two collectivités (Montpellier's acts and Pierrefonds's minutes): a chat, a search or an export
 scoped to one never cites the other, whatever the question names; names are matched forgivingly."""
 
+import csv
 import json
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app import scdl
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.search import Filters, search_acts
@@ -110,3 +112,26 @@ def test_the_widget_sends_its_collectivite(client):
     script = client.get("/static/widget.js").text
     assert "collectivite: ds.collectivite" in script
     assert json.dumps("collectivite") in json.dumps(client.get("/openapi.json").json()["components"])
+
+
+def test_the_scdl_export_writes_one_file_per_collectivite_with_its_name(mixed, tmp_path):
+    targets = scdl.files(mixed, tmp_path / "deliberations.csv")
+    assert sorted(p.name for p in targets) == [
+        "deliberations-montpellier-mediterranee.csv",  # the shipped sample: the métropole's act
+        "deliberations-montpellier.csv",
+        "deliberations-pierrefonds.csv",
+    ]
+    written = {}
+    for path, key in targets.items():
+        scdl.write(mixed, path, collectivite=key)
+        written[key] = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    assert {r["COLL_NOM"] for r in written["montpellier"]} == {"Ville de Montpellier"}
+    assert [(r["COLL_NOM"], r["DELIB_FICHIER"]) for r in written["montpellier mediterranee"]] == [
+        ("Montpellier Méditerranée Métropole", "M2023-352.pdf")
+    ]
+    assert {r["COLL_NOM"] for r in written["pierrefonds"]} == {"Commune de Pierrefonds"}
+    assert all(r["DELIB_FICHIER"].startswith("montpellier/") for r in written["montpellier"])
+    # Pierrefonds numbers its acts in the minutes only: each is a row, once, with the vote printed there.
+    cats = [r for r in written["pierrefonds"] if r["DELIB_ID"] == "D2025-017"]
+    assert len(cats) == 1 and cats[0]["DELIB_DATE"] == "2025-05-27" and cats[0]["VOTE_CONTRE"] == "3"
+    assert all(r["DELIB_FICHIER"].startswith("pierrefonds/") for r in written["pierrefonds"])
