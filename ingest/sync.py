@@ -132,8 +132,9 @@ def _sync(
     i = report.index
     state = "publié" if i.published else "déjà à jour"
     log(
-        f"{_now()} index {state} : {len(i.added)} ajoutés, {len(i.replaced)} remplacés, {len(i.removed)} "
-        f"retirés, {len(i.unchanged)} inchangés, {len(i.skipped)} écartés ; {i.chunks} passages"
+        f"{_now()} index {state} : {len(i.added)} ajouté(s), {len(i.replaced)} remplacé(s), "
+        f"{len(i.removed)} retiré(s), {len(i.unchanged)} inchangé(s), {len(i.skipped)} écarté(s) ; "
+        f"{i.chunks} passages"
     )
     for s in i.skipped:
         log(f"  écarté {s.path} : {s.reason}")
@@ -340,11 +341,10 @@ def _log_source(r: SourceReport, source: Source, log) -> None:
             f"[{r.name}] ÉCHEC {KIND_WORDS[r.kind]} {where} : {r.error} ; ses documents sont gardés tels quels"
         )
         return
-    fetched = (
-        ""
-        if r.kind == "folder"
-        else f" dont {r.not_modified} sans téléchargement (304), {r.downloaded / 2**20:.1f} Mo téléchargés"
-    )
+    fetched = ""
+    if r.kind != "folder":
+        fetched = f" dont {r.not_modified} sans téléchargement (304)" if r.not_modified else ""
+        fetched += f", {r.downloaded / 2**20:.1f} Mo téléchargé(s)"
     log(
         f"[{r.name}] {KIND_WORDS[r.kind]} {where} : {len(r.added)} ajouté(s), {len(r.updated)} mis à jour, "
         f"{len(r.removed)} retiré(s), {r.unchanged} inchangé(s){fetched}"
