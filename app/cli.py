@@ -1,14 +1,17 @@
-"""The `registre` command: ingest, ask, serve, status, search, export-scdl, eval."""
+"""The `registre` command: ingest, ask, serve, status, search, export-scdl, eval, feedback."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app import wiring
 from app.evaluation.questions import Question, QuestionFileError
+from app.feedback import FeedbackError, FeedbackStore, eval_lines
 from app.settings import Settings
 from index.collectivites import UnknownCollectivite, resolve
 from index.store import IndexError_, current, open_index
@@ -86,9 +89,12 @@ def cmd_status(args, settings: Settings) -> int:
         }
     else:
         index = open_index(settings.index_dir)
+        published = datetime.fromtimestamp((index.folder / "manifest.json").stat().st_mtime, UTC)
         status = {
             "indexed": True,
             "index_dir": str(index.folder),
+            "index_version": index.folder.name,
+            "published": published.isoformat(timespec="seconds"),
             "corpus": str(index.corpus),
             "embedder": index.embedder,
             "chunking": index.meta.get("chunking"),
@@ -106,18 +112,79 @@ def cmd_status(args, settings: Settings) -> int:
             ],
             "skipped": [{"path": s.path, "reason": s.reason} for s in index.skipped],
         }
+    ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
+    status["feedback"] = {"retention_days": ratings.retention_days, **ratings.counts()}
+    server = args.server or (
+        f"http://{settings.metrics_host}:{settings.metrics_port}" if settings.metrics_port else None
+    )
+    if server:
+        status["server"] = {"url": server, **_server_health(server, settings)}
     if args.json:
         print(json.dumps(status, indent=2, ensure_ascii=False))
-    elif not status["indexed"]:
+        return 0
+    if not status["indexed"]:
         print(f"No index in {settings.index_dir}. Run `registre ingest DIR`.")
     else:
         print(
-            f"{status['n_documents']} documents, {status['n_chunks']} chunks, embedder {status['embedder']}, "
-            f"corpus {status['corpus']}"
+            f"index {status['index_version']} (published {status['published']}): {status['n_documents']} "
+            f"documents, {status['n_chunks']} chunks, embedder {status['embedder']}, corpus {status['corpus']}"
         )
         for s in status["skipped"]:
             print(f"  skipped {s['path']}: {s['reason']}")
+    _print_feedback_counts(status["feedback"])
+    if server:
+        _print_server_health(status["server"])
     return 0
+
+
+def _server_health(url: str, settings: Settings) -> dict:
+    """What a running server's /metrics says, or why it could not be read."""
+    import httpx
+
+    from app.http.metrics import health
+
+    headers = {"Authorization": f"Bearer {settings.admin_token}"} if settings.admin_token else {}
+    try:
+        r = httpx.get(url.rstrip("/") + "/metrics", headers=headers, timeout=10)
+    except httpx.HTTPError as e:
+        return {"error": f"unreachable ({e})"}
+    if r.status_code in (401, 403):
+        return {"error": f"{r.status_code}: set REGISTRE_ADMIN_TOKEN to the server's admin token"}
+    if r.status_code != 200:
+        return {"error": f"GET /metrics answered {r.status_code}"}
+    return health(r.text)
+
+
+def _print_feedback_counts(f: dict) -> None:
+    print(
+        f"ratings (last {f['retention_days']} days): {f['up']} up, {f['down']} down ({f['down_refused']} on a "
+        f"refusal), {f['questions']} with the question joined"
+    )
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else "over the last bucket" if value == float("inf") else f"≤ {value:g} s"
+
+
+def _print_server_health(h: dict) -> None:
+    if "error" in h:
+        print(f"server {h['url']}: {h['error']}")
+        return
+    kinds = ", ".join(f"{n} {kind}" for kind, n in h["by_kind"].items())
+    refusals = ", ".join(f"{reason} {n}" for reason, n in h["refusals"].items())
+    rate = "-" if h["refusal_rate"] is None else f"{h['refusal_rate']:.0%}"
+    speed = "-" if h["tokens_per_s"] is None else f"{h['tokens_per_s']:.1f}"
+    q = h["queue"]
+    print(
+        f"server {h['url']}: index {h['index_version']}, {h['documents']} documents, model {h['model'] or '-'}\n"
+        f"  since start: {h['answers']} answers ({kinds}); refusal rate {rate} ({refusals})\n"
+        f"  median times: sources {_seconds(h['sources_p50_s'])}, first word {_seconds(h['first_token_p50_s'])} "
+        f"(p95 {_seconds(h['first_token_p95_s'])}), whole answer {_seconds(h['answer_p50_s'])}; "
+        f"{speed} tokens/s\n"
+        f"  queue now: {q['running']} answering, {q['waiting']} waiting, room for {q['capacity']}; "
+        f"{h['rejected_busy']} turned away busy (503); {h['server_errors']} server errors in {h['requests']} "
+        "requests"
+    )
 
 
 def cmd_search(args, settings: Settings) -> int:
@@ -252,6 +319,41 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_feedback_list(args, settings: Settings) -> int:
+    ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
+    rows = ratings.recent(None if args.rating == "all" else args.rating, args.limit)
+    if args.json:
+        print(json.dumps([asdict(f) for f in rows], indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"{len(rows)} rating(s), newest first (kept {ratings.retention_days} days)")
+    for f in rows:
+        how = f"refused ({f.refused_by})" if f.refused_by else f"generated by {f.generated_by or '?'}"
+        print(f"#{f.id} {f.day} {f.rating}: {how}, model {f.model or '-'}, index {f.index_version or '-'}")
+        print(f"  question: « {f.question} »" if f.question else "  question: not joined")
+        if f.comment:
+            print(f"  comment: « {f.comment} »")
+        for c in f.citations:
+            print(f"  cited: {c.file}, page {c.page}" + (f", n° {c.act}" if c.act else ""))
+    return 0
+
+
+def cmd_feedback_export(args, settings: Settings) -> int:
+    down = FeedbackStore(settings.feedback_path, settings.feedback_retention_days).recent("down", None)
+    lines = eval_lines(down[::-1])  # oldest first: a later export adds its lines at the end
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    print(
+        f"{len(lines)} question(s) written{f' to {args.out}' if args.out else ''} "
+        f"({len(down)} rated down, {len(down) - len(lines)} without the question joined); fill `answer` and "
+        "`must_include` of each, then run `registre eval --questions FILE`",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _warn_missing_gold(questions: list[Question], indexed: set[str]) -> None:
     """Say which gold files are not in the index: those questions cannot be retrieved, whatever the system."""
     missing = sorted({f for q in questions for f in q.gold_files or []} - indexed)
@@ -298,8 +400,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(func=cmd_serve)
-    s = sub.add_parser("status", help="what is indexed, what was skipped and why")
+    s = sub.add_parser("status", help="what is indexed, what was skipped and why, ratings, a server's health")
     s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--server",
+        metavar="URL",
+        help="also read the health of the server at URL (its /metrics, with REGISTRE_ADMIN_TOKEN); "
+        "default: the metrics port when REGISTRE_METRICS_PORT is set",
+    )
     s.set_defaults(func=cmd_status)
     s = sub.add_parser("search", help="find acts and affaires (council staff), with filters")
     s.add_argument("query", nargs="?", default="")
@@ -345,6 +453,19 @@ def parser() -> argparse.ArgumentParser:
         help="also score these retrievers alone on the same index (bm25, dense, hybrid)",
     )
     s.set_defaults(func=cmd_eval)
+    s = sub.add_parser("feedback", help="the citizens' ratings of answers: list them, export a question set")
+    fsub = s.add_subparsers(dest="action", required=True)
+    f = fsub.add_parser("list", help="the latest ratings, newest first (rated down by default)")
+    f.add_argument("--rating", choices=["down", "up", "all"], default="down")
+    f.add_argument("--limit", type=int, default=20)
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_feedback_list)
+    f = fsub.add_parser(
+        "export", help="the rated-down answers whose question was joined, as a `registre eval` question file"
+    )
+    f.add_argument("--format", choices=["eval"], required=True)
+    f.add_argument("--out", help="file to write (default: standard output)")
+    f.set_defaults(func=cmd_feedback_export)
     return p
 
 
@@ -359,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         QuestionFileError,
         UnknownCollectivite,
         SourcesError,
+        FeedbackError,
     ) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -53,8 +53,22 @@ class Settings(BaseSettings):
     )
     admin_token: str = Field(
         "",
-        description="Token for POST /api/admin/ingest and /api/admin/reload (header `Authorization: Bearer "
-        "<token>`). Empty: the admin actions are disabled. Use a long random value.",
+        description="Token for POST /api/admin/ingest and /api/admin/reload, GET /metrics and "
+        "/api/admin/feedback (header `Authorization: Bearer <token>`). Empty: they are disabled. Use a long "
+        "random value.",
+    )
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Also serve the Prometheus metrics, without token, on this port (0: only GET /metrics "
+        "behind the admin token).",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Address the metrics port listens on (keep it private: no token there)."
+    )
+    feedback_retention_days: int = Field(
+        30, ge=1, description="Days the citizens' ratings (👍/👎) are kept; older ones are deleted."
     )
     corpus_dir: Path | None = Field(
         None,
@@ -113,3 +127,7 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"

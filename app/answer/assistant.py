@@ -94,6 +94,8 @@ class Answer:
     checked: bool | None = None
     check_reason: str | None = None
     generated_by: str = "ai"  # "ai", or "document" when the words shown are the document's own
+    model: str | None = None  # the language model that wrote the words shown (generated_by "ai")
+    index_version: str = ""  # the published index the answer was read from
 
 
 def source_label(
@@ -287,8 +289,10 @@ class Assistant:
 
         def done(text: str, found: bool, cited: list[Citation], **kw) -> Answer:
             timings["total_s"] = time.perf_counter() - t0
+            by_ai = kw.setdefault("generated_by", "ai") == "ai"
             return Answer(text, found, cited, citations, files, kw.pop("notice", notice), timings,
-                          evidence=kw.pop("evidence", evidence), **kw)  # fmt: skip
+                          evidence=kw.pop("evidence", evidence), index_version=self.index.folder.name,
+                          model=getattr(self.llm, "name", None) if by_ai else None, **kw)  # fmt: skip
 
         fact = find_fact(self.index, q, passages)
         if fact is not None:  # exact, from what the documents print: no generation
@@ -322,6 +326,7 @@ class Assistant:
                     break  # the reader left: free the model now
                 pieces.append(piece)
                 yield piece
+        timings["tokens_per_s"] = tokens_per_second(len(pieces), timings["first_token_s"], t0)
         text = fill_act_numbers("".join(pieces).strip(), citations)
         if is_refusal(text):
             # The model says it cannot answer, but a sentence holds the subject and the kind of thing asked
@@ -427,6 +432,17 @@ def fill_act_numbers(text: str, citations: list[Citation]) -> str:
         return f"{m.group(1)}n° {acts[n]} [{n}]" if n in acts else m.group(0)
 
     return _MARK_FOR_NUMBER.sub(fill, text)
+
+
+def tokens_per_second(pieces: int, first_token_s: float | None, t0: float) -> float | None:
+    """The generation rate after the first token (which waits for the prompt), or None with fewer than two.
+
+    A streamed piece is one token for llama.cpp and for OpenAI-compatible servers.
+    """
+    if pieces < 2 or first_token_s is None:
+        return None
+    after_first = time.perf_counter() - t0 - first_token_s
+    return (pieces - 1) / after_first if after_first > 0 else None
 
 
 def is_refusal(text: str) -> bool:

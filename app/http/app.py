@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import start_http_server
 from starlette.concurrency import run_in_threadpool
 
 from app import wiring
 from app.answer.assistant import Assistant
+from app.feedback import FeedbackStore
 from app.http import STATIC, errors
+from app.http.metrics import CountRequests, Metrics
 from app.http.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from app.http.queue import Gate
-from app.http.routes import admin, chat, documents, openai, search
+from app.http.routes import admin, chat, documents, feedback, metrics, openai, search
+from app.http.schemas import GENERATED_BY
 from app.settings import Settings
 
 
@@ -23,6 +27,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     """Build the app; the model and the index load once, at start-up (or come ready-made, for tests)."""
     settings = settings or Settings()
     gate = Gate(settings.llm_parallel, settings.chat_max_waiting)  # generations take the fair queue's slots
+    ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,7 +35,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             assistant if assistant is not None else await run_in_threadpool(wiring.assistant, settings)
         )
         app.state.served = wiring.Served(ready, settings.index_dir, gate)
-        yield
+        await run_in_threadpool(ratings.purge)  # ratings past the retention go, even if none comes in
+        port = None
+        if settings.metrics_port:  # a private port, without token: the scraper's
+            port, _ = start_http_server(settings.metrics_port, settings.metrics_host, watched.registry)
+        try:
+            yield
+        finally:
+            if port is not None:
+                port.shutdown()
+                port.server_close()
 
     app = FastAPI(
         title="registre",
@@ -38,9 +52,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
         description="Questions en français sur les délibérations d'un conseil municipal, avec sources.",
     )
+    watched = Metrics(gate, lambda: getattr(app.state, "served", None))
     app.state.settings, app.state.gate = settings, gate
+    app.state.metrics, app.state.feedback = watched, ratings
     errors.install(app)
-    for routes in (chat, openai, search, documents, admin):
+    for routes in (chat, openai, search, documents, feedback, admin, metrics):
         app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Outermost last: CORS wraps everything so that a 413 or 429 reaches the widget with its message.
@@ -59,6 +75,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", GENERATED_BY],
         )
+    app.add_middleware(CountRequests, metrics=watched, routes=app.router.routes)  # outermost: sees 413, 429
     return app

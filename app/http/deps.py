@@ -1,4 +1,5 @@
-"""What a route may ask for: the settings, the assistant serving now, the fair queue, an admin's token."""
+"""What a route may ask for: the settings, the assistant serving now, the fair queue, the metrics, the ratings
+file, an admin's token."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 from app.answer.assistant import Assistant
+from app.feedback import FeedbackStore
+from app.http.metrics import Metrics
 from app.http.queue import Gate
 from app.settings import Settings
 from app.wiring import Served
@@ -29,10 +32,20 @@ def _gate(request: Request) -> Gate:
     return request.app.state.gate
 
 
+def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def _feedback(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ServedDep = Annotated[Served, Depends(_served)]
 AssistantDep = Annotated[Assistant, Depends(_assistant)]
 GateDep = Annotated[Gate, Depends(_gate)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+FeedbackDep = Annotated[FeedbackStore, Depends(_feedback)]
 
 
 def admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:

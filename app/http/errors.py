@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from app.feedback import FeedbackError
 from app.http.queue import Busy
 from index.collectivites import UnknownCollectivite
 from index.store import IndexError_
@@ -28,6 +29,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Busy, busy)  # type: ignore[arg-type]
     app.add_exception_handler(IndexError_, unavailable)
     app.add_exception_handler(ModelError, unavailable)
+    app.add_exception_handler(FeedbackError, feedback_unavailable)
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownCollectivite, unknown_collectivite)
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
@@ -36,6 +38,7 @@ def install(app: FastAPI) -> None:
 
 async def busy(request: Request, exc: Busy) -> JSONResponse:
     """503 with Retry-After: the fair queue is full."""
+    request.app.state.metrics.rejected.inc()
     return JSONResponse(
         status_code=503,
         headers={"Retry-After": str(exc.retry_after)},
@@ -54,6 +57,13 @@ async def unavailable(request: Request, exc: Exception) -> JSONResponse:
 async def unknown_collectivite(request: Request, exc: Exception) -> JSONResponse:
     """422: the collectivité filter names none of the index's; the message lists them."""
     return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+
+async def feedback_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503: the ratings file cannot be written; the reason stays in the server's log, not in the answer."""
+    return JSONResponse(
+        status_code=503, content={"detail": "Votre avis n'a pas pu être enregistré ; réessayez plus tard."}
+    )
 
 
 async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from app.answer.assistant import Answer, Assistant, Sources
 from app.http.queue import Cancelled, Ticket, cancel_with
@@ -21,11 +21,13 @@ async def relay(
     history: list[dict],
     ticket: Ticket | None = None,
     collectivite: str | None = None,
+    on_answer: Callable[[Answer], None] | None = None,
 ) -> AsyncIterator[Sources | str | Answer]:
     """Yield the assistant's events as they come; raise its error, if any, in the caller.
 
     Each answer gets its own thread (admission bounds how many), so a chat waiting for the model never
-    holds a worker that retrieval needs. The ticket, if any, is given back when the answer ends.
+    holds a worker that retrieval needs. The ticket, if any, is given back when the answer ends; on_answer
+    (the metrics) sees every finished answer, whether or not the reader is still there to take it.
     collectivite: a key (Assistant.scope) to answer from that collectivité only.
     """
     loop = asyncio.get_running_loop()
@@ -47,6 +49,8 @@ async def relay(
         cancel_with(cancel)  # a wait for the model ends when the reader leaves
         try:
             for item in assistant.stream(question, history, cancel, collectivite):
+                if on_answer is not None and isinstance(item, Answer):
+                    on_answer(item)
                 put(item)
         except Cancelled:
             pass

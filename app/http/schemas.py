@@ -153,8 +153,17 @@ class ChatResponse(BaseModel):
     )
     check_reason: str | None = None
     generated_by: Literal["ai", "document"] = Field(
-        "ai", description="ai: written by the language model; document: the document's own words."
+        "ai",
+        description="The machine-readable mark of the AI Act (article 50): ai, written by the language model "
+        "named in `model`; document, the document's own words.",
     )
+    model: str | None = Field(None, description="The language model that wrote the answer (generated_by ai).")
+    refused_by: Literal["evidence", "model", "no_model"] | None = Field(
+        None,
+        description="Why there is no answer: evidence (no passage holds the subject), model (it said so), "
+        "no_model (none is loaded).",
+    )
+    index_version: str = Field("", description="The published index the answer was read from.")
 
     @classmethod
     def of(cls, answer: Answer, human_contact: str, base: str = "") -> ChatResponse:
@@ -171,7 +180,21 @@ class ChatResponse(BaseModel):
             checked=answer.checked,
             check_reason=answer.check_reason,
             generated_by="document" if answer.generated_by == "document" else "ai",
+            model=answer.model,
+            refused_by=answer.refused_by,
+            index_version=answer.index_version,
         )
+
+
+GENERATED_BY = "X-Registre-Generated-By"
+_HEADER_UNSAFE = re.compile(r"[^A-Za-z0-9_.:/+-]")
+
+
+def generated_by_header(generated_by: str, model: str | None = None) -> dict[str, str]:
+    """The AI Act mark as a response header: `ai; model=NAME`, `document`, or `ai-possible` before the answer
+    is known (a stream's headers leave before its words; its last event carries the exact mark)."""
+    value = generated_by + (f"; model={_HEADER_UNSAFE.sub('_', model)}" if model else "")
+    return {GENERATED_BY: value}
 
 
 class VoteOut(BaseModel):

@@ -22,10 +22,16 @@ EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 15}  # per oper
 
 
 @pytest.fixture(scope="module")
-def live(index, embedder, llm):
+def live(index, embedder, llm, tmp_path_factory):
     assistant = Assistant(index, embedder, llm, top_k=2, extract_words=40, max_tokens=4)
-    # No rate limit here: the fuzzer is one client sending many requests on purpose.
-    app = create_app(Settings(rate_limit_per_minute=0, admin_token="jeton-de-fuzz-" + "y" * 32), assistant)
+    # No rate limit here: the fuzzer is one client sending many requests on purpose. Its own data dir: what
+    # it rates and what it re-indexes with the admin token never lands in the real one.
+    settings = Settings(
+        rate_limit_per_minute=0,
+        admin_token="jeton-de-fuzz-" + "y" * 32,
+        data_dir=tmp_path_factory.mktemp("fuzz-data"),
+    )
+    app = create_app(settings, assistant)
     with LiveServer(app) as server:
         yield server
 
@@ -34,7 +40,13 @@ def live(index, embedder, llm):
 def test_no_request_makes_a_server_error(live, mode):
     schema = schemathesis.openapi.from_url(f"{live.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/api/chat", "/api/chat/stream", "/documents/{doc_id}.pdf"}
+    assert {op.path for op in operations} >= {
+        "/api/chat",
+        "/api/chat/stream",
+        "/documents/{doc_id}.pdf",
+        "/api/feedback",
+        "/metrics",
+    }
     tried: dict[str, list[int]] = {}
     for operation in operations:
 

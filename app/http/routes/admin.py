@@ -1,11 +1,15 @@
-"""Administration behind a bearer token: index the corpus again, or serve the index published last."""
+"""Administration behind a bearer token: index the corpus again, serve the index published last, read the
+citizens' ratings."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from dataclasses import asdict
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
-from app.http.deps import Admin, ServedDep, SettingsDep
+from app.http.deps import Admin, FeedbackDep, ServedDep, SettingsDep
 from app.wiring import Served
 from index.store import IngestRunning
 from ingest.pipeline import ingest
@@ -63,3 +67,17 @@ async def admin_reload(served: ServedDep) -> dict:
 def _reload(served: Served) -> dict:
     index = served.reload()  # requests under way keep the assistant, and the index, they hold
     return {"index": index.folder.name, "documents": len(index.documents), "chunks": len(index.chunks)}
+
+
+@router.get("/feedback")
+async def admin_feedback(
+    store: FeedbackDep,
+    rating: Literal["down", "up", "all"] = "down",
+    limit: int = Query(50, ge=1, le=1000),
+) -> list[dict]:
+    """The latest ratings, newest first (rated down by default), with the questions citizens chose to join.
+
+    Needs `Authorization: Bearer <REGISTRE_ADMIN_TOKEN>`.
+    """
+    rows = await run_in_threadpool(store.recent, None if rating == "all" else rating, limit)
+    return [asdict(f) for f in rows]

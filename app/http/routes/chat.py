@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
 
 from app.answer.assistant import Answer, Assistant, Sources
 from app.http import STATIC
-from app.http.deps import AssistantDep, GateDep, SettingsDep
+from app.http.deps import AssistantDep, GateDep, MetricsDep, SettingsDep
+from app.http.metrics import Metrics
 from app.http.queue import Ticket
 from app.http.relay import relay
-from app.http.schemas import ChatRequest, ChatResponse, CitationOut, EvidenceOut
+from app.http.schemas import ChatRequest, ChatResponse, CitationOut, EvidenceOut, generated_by_header
 from app.settings import Settings
 from index.store import IndexError_
 from models.fetch import ModelError
@@ -24,17 +25,27 @@ router = APIRouter()
 
 @router.post("/api/chat", response_model=ChatResponse)
 async def chat(
-    body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+    body: ChatRequest,
+    assistant: AssistantDep,
+    settings: SettingsDep,
+    gate: GateDep,
+    metrics: MetricsDep,
+    response: Response,
 ) -> ChatResponse:
-    """Answer a question from the published acts, with the sources of every statement."""
+    """Answer a question from the published acts, with the sources of every statement.
+
+    The header X-Registre-Generated-By marks the answer as the AI Act asks: `ai; model=NAME` or `document`.
+    """
     history = [t.model_dump() for t in body.history]
     scope = assistant.scope(body.collectivite) if body.collectivite else None  # 422 when unknown
     ticket = gate.admit()  # 503 at once when the queue is full
     answer = None
-    async for item in relay(assistant, body.question.strip(), history, ticket, scope):
+    async for item in relay(assistant, body.question.strip(), history, ticket, scope, metrics.observe):
         answer = item if isinstance(item, Answer) else answer
     assert answer is not None
-    return ChatResponse.of(answer, settings.human_contact, settings.public_url)
+    out = ChatResponse.of(answer, settings.human_contact, settings.public_url)
+    response.headers.update(generated_by_header(out.generated_by, out.model))
+    return out
 
 
 @router.post(
@@ -44,19 +55,24 @@ async def chat(
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events."}},
 )
 async def chat_stream(
-    body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+    body: ChatRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep, metrics: MetricsDep
 ) -> EventSourceResponse:
     """Stream the answer as server-sent events: `sources`, then `token`s, then `done` (as /api/chat).
 
-    Closing the connection cancels the answer and frees the model at once.
+    Closing the connection cancels the answer and frees the model at once. The headers leave before the
+    answer is known: X-Registre-Generated-By says `ai-possible`; the `done` event carries the exact mark.
     """
     history = [t.model_dump() for t in body.history]
     scope = assistant.scope(body.collectivite) if body.collectivite else None  # 422 when unknown
     # Admitted here, before the response starts: a full queue is a 503, not an event in a 200 stream.
     ticket = gate.admit()
     return EventSourceResponse(
-        _events(assistant, body.question.strip(), history, settings, ticket, scope),
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        _events(assistant, body.question.strip(), history, settings, ticket, metrics, scope),
+        headers={
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+            **generated_by_header("ai-possible", getattr(assistant.llm, "name", None)),
+        },
     )
 
 
@@ -79,10 +95,11 @@ async def _events(
     history: list[dict[str, str]],
     settings: Settings,
     ticket: Ticket,
+    metrics: Metrics,
     scope: str | None = None,
 ) -> AsyncIterator[bytes]:
     try:
-        async for item in relay(assistant, question, history, ticket, scope):
+        async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
             if isinstance(item, Sources):
                 extracts = [CitationOut.of(c, settings.public_url).model_dump() for c in item.extracts]
                 evidence = EvidenceOut.of(item.evidence)

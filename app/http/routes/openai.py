@@ -1,9 +1,10 @@
 """An OpenAI-compatible `/v1/chat/completions`, so existing chat front ends and scripts can use registre.
 
 The answer is the message content; its sources travel in the extra field `citations` (same shape as in
-`/api/chat`) and the field `registre` ({found, notice, human_contact}), on the response or, when streaming,
-on the last chunk. `/v1/models` lists one model, `registre`: front ends list the models before they chat. A
-request restricts the answer to one collectivité with the extra body field `collectivite`, or
+`/api/chat`) and the field `registre` ({found, notice, human_contact, generated_by, model, refused_by,
+index_version}), on the response or, when streaming, on the last chunk. The header X-Registre-Generated-By marks
+the answer (AI Act, article 50). `/v1/models` lists one model, `registre`: front ends list the models before they
+chat. A request restricts the answer to one collectivité with the extra body field `collectivite`, or
 `metadata.collectivite` (for clients that only pass `metadata` through).
 """
 
@@ -14,14 +15,14 @@ import time
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic import BaseModel, Field
 
 from app.answer.assistant import Answer
-from app.http.deps import AssistantDep, GateDep, SettingsDep
+from app.http.deps import AssistantDep, GateDep, MetricsDep, SettingsDep
 from app.http.relay import relay
-from app.http.schemas import CitationOut, question_problem, without_links
+from app.http.schemas import ChatResponse, generated_by_header, question_problem
 
 router = APIRouter(tags=["OpenAI-compatible"])
 
@@ -61,16 +62,25 @@ def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
     return turns[-1].content.strip(), [m.model_dump() for m in turns[:-1]]
 
 
-def _extras(answer: Answer, human_contact: str, base: str) -> dict:
+# What `registre` says of the answer; generated_by and model are the AI Act's mark.
+_REGISTRE = {"found", "notice", "human_contact", "generated_by", "model", "refused_by", "index_version"}
+
+
+def _extras(out: ChatResponse) -> dict:
     return {
-        "citations": [CitationOut.of(c, base).model_dump() for c in answer.citations],
-        "registre": {"found": answer.found, "notice": answer.notice, "human_contact": human_contact},
+        "citations": [c.model_dump() for c in out.citations],
+        "registre": out.model_dump(include=_REGISTRE),
     }
 
 
 @router.post("/v1/chat/completions", response_model=None)
 async def completions(
-    body: CompletionRequest, assistant: AssistantDep, settings: SettingsDep, gate: GateDep
+    body: CompletionRequest,
+    assistant: AssistantDep,
+    settings: SettingsDep,
+    gate: GateDep,
+    metrics: MetricsDep,
+    response: Response,
 ) -> dict | EventSourceResponse:
     """Answer the last user message from the published acts (OpenAI chat-completions format)."""
     human_contact = settings.human_contact
@@ -81,22 +91,19 @@ async def completions(
     head = {"id": ident, "created": created, "model": MODEL}
     if not body.stream:
         answer = None
-        async for item in relay(assistant, question, history, ticket, scope):
+        async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
-        message = {"role": "assistant", "content": without_links(answer.text)}  # links: citations only
+        out = ChatResponse.of(answer, human_contact, settings.public_url)  # links: citations only
+        response.headers.update(generated_by_header(out.generated_by, out.model))
+        message = {"role": "assistant", "content": out.answer}
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
-        return {
-            **head,
-            "object": "chat.completion",
-            "choices": [choice],
-            **_extras(answer, human_contact, settings.public_url),
-        }
+        return {**head, "object": "chat.completion", "choices": [choice], **_extras(out)}
 
     async def chunks():
         first = True
-        async for item in relay(assistant, question, history, ticket, scope):
+        async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
             if isinstance(item, str):
                 delta = {"role": "assistant", "content": item} if first else {"content": item}
                 first = False
@@ -107,12 +114,14 @@ async def completions(
                     **head,
                     "object": "chat.completion.chunk",
                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                    **_extras(item, human_contact, settings.public_url),
+                    **_extras(ChatResponse.of(item, human_contact, settings.public_url)),
                 }
                 yield format_sse_event(data_str=json.dumps(last, ensure_ascii=False))
         yield format_sse_event(data_str="[DONE]")
 
-    return EventSourceResponse(chunks(), headers={"Cache-Control": "no-store"})
+    llm = getattr(assistant.llm, "name", None)
+    headers = {"Cache-Control": "no-store", **generated_by_header("ai-possible", llm)}
+    return EventSourceResponse(chunks(), headers=headers)
 
 
 def _model() -> dict:

@@ -362,6 +362,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       } else if (name === "done") {
         finished = true;
         renderDone(li, data);
+        feedbackFor(li, data, question);
         if (typeof data.human_contact === "string" && data.human_contact) humanContact = data.human_contact;
         log.push({ role: "user", content: question },
           { role: "assistant", content: String(data.answer || "").slice(0, 4000), data: data });
@@ -467,4 +468,92 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
   window.registreWidget = { open: open, close: close };
+
+  // ---- ratings: 👍/👎 under each answer just finished, an optional comment, and the question only when the
+  // citizen ticks the box. Sent: the rating and what the answer said of itself (citations, refusal, model, index);
+  // never a cookie (credentials: "omit"). ----
+  const FEEDBACK_CSS = `
+.registre-feedback { margin: 8px 0 0; padding-top: 6px; border-top: 1px solid #d1d5db; font-size: 13px; }
+.registre-feedback .ask { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.registre-feedback .ask button { min-width: 44px; min-height: 32px; padding: 2px 10px; border: 1px solid #6b7280;
+  border-radius: 6px; background: #fff; color: #1a1a1a; cursor: pointer; }
+.registre-feedback .ask button[aria-pressed="true"] { border-color: var(--c); background: #e8eef6; }
+.registre-feedback form { padding: 6px 0 0; border: 0; }
+.registre-feedback form[hidden] { display: none; }
+.registre-feedback label { font-weight: 400; font-size: 13px; margin: 4px 0; }
+.registre-feedback textarea { min-height: 44px; }
+.registre-feedback .consent { display: flex; gap: 6px; align-items: flex-start; }
+.registre-feedback .consent input { margin-top: 3px; }
+.registre-feedback .send { margin-top: 4px; padding: 4px 12px; border: 1px solid var(--c); border-radius: 6px;
+  background: var(--c); color: #fff; cursor: pointer; }
+.registre-feedback .said { margin: 4px 0 0; color: #4b5563; }`;
+  function feedbackFor(li, data, question) {
+    if (!root.querySelector("style.registre-feedback-css")) {
+      root.append(el("style", { class: "registre-feedback-css", text: FEEDBACK_CSS }));
+    }
+    const n = list.querySelectorAll(".registre-feedback").length + 1;
+    let rating = null;
+    const said = el("p", { class: "said", role: "status" });
+    function choice(value, emoji, label) {
+      return el("button", { type: "button", text: emoji, "aria-label": label, "aria-pressed": "false",
+        "data-rating": value, title: label });
+    }
+    // Words beside the emoji: a system without an emoji font still says what each button means.
+    const up = choice("up", "👍 Oui", "Réponse utile"), down = choice("down", "👎 Non", "Réponse à améliorer");
+    const comment = el("textarea", { id: "registre-feedback-comment-" + n, maxLength: 1000, rows: 2 });
+    const consent = el("input", { id: "registre-feedback-consent-" + n, type: "checkbox" });
+    const send = el("button", { class: "send", type: "submit", text: "Envoyer mon avis" });
+    const form = el("form", { hidden: true, noValidate: true },
+      el("label", { htmlFor: comment.id, text: "Commentaire (facultatif, sans données personnelles)" }), comment,
+      el("label", { class: "consent", htmlFor: consent.id }, consent,
+        el("span", { text: "Joindre ma question pour améliorer le service" })),
+      el("p", { class: "said", text: "Sans cette case, seule votre note est gardée, avec les sources de la " +
+        "réponse : ni votre question, ni rien qui vous identifie." }),
+      send);
+    const box = el("div", { class: "registre-feedback" },
+      el("div", { class: "ask" }, el("span", { text: "Cette réponse vous a-t-elle aidé ?" }), up, down),
+      form, said);
+    [up, down].forEach(function (b) {
+      b.addEventListener("click", function () {
+        rating = b.dataset.rating;
+        up.setAttribute("aria-pressed", String(b === up));
+        down.setAttribute("aria-pressed", String(b === down));
+        form.hidden = false;
+        comment.focus();
+      });
+    });
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      if (!rating) return;
+      send.disabled = true;
+      const payload = {
+        rating: rating, comment: comment.value.trim() || null, share_question: consent.checked,
+        question: consent.checked ? String(question).slice(0, 1000) : null,
+        found: !!data.found, generated_by: data.generated_by || null, refused_by: data.refused_by || null,
+        model: data.model || null, index_version: data.index_version || null,
+        citations: (Array.isArray(data.citations) ? data.citations : []).slice(0, 20).map(function (c) {
+          return { file: String(c.file || "").slice(0, 500), page: c.page | 0 || 1, act: c.act || null };
+        }),
+      };
+      try {
+        const resp = await fetch(API + "/api/feedback", { method: "POST", credentials: "omit", cache: "no-store",
+          headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+        const answer = await resp.json().catch(function () { return null; });
+        if (!resp.ok) {
+          said.textContent = answer && typeof answer.detail === "string" ? answer.detail : httpMessage(resp.status, answer);
+          send.disabled = false;
+          return;
+        }
+        box.dataset.state = "sent";
+        form.remove();
+        up.disabled = down.disabled = true;
+        said.textContent = "Merci pour votre avis." + (answer && answer.question_kept ? " Votre question est " +
+          "jointe ; elle sera effacée sous " + (answer.retention_days | 0) + " jours." : "");
+      } catch (err) {
+        said.textContent = UNREACHABLE;
+        send.disabled = false;
+      }
+    });
+    li.append(box);
+  }
 })();
