@@ -16,6 +16,7 @@ from app.settings import Settings
 from index.collectivites import UnknownCollectivite, resolve
 from index.store import IndexError_, current, open_index
 from ingest.sources import SourcesError
+from ingest.sync import last_syncs
 from models.fetch import ModelError
 
 
@@ -112,6 +113,7 @@ def cmd_status(args, settings: Settings) -> int:
             ],
             "skipped": [{"path": s.path, "reason": s.reason} for s in index.skipped],
         }
+    status["sync"] = last_syncs(settings.data_dir)
     ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
     status["feedback"] = {"retention_days": ratings.retention_days, **ratings.counts()}
     server = args.server or (
@@ -131,6 +133,13 @@ def cmd_status(args, settings: Settings) -> int:
         )
         for s in status["skipped"]:
             print(f"  skipped {s['path']}: {s['reason']}")
+    for name, sync in status["sync"].items():
+        print(
+            f"last sync of {name}: {sync['finished']}, {'ok' if sync['ok'] else 'FAILED'}: {sync['added']} added, "
+            f"{sync['updated']} updated, {sync['removed']} removed, {sync['unchanged']} unchanged"
+            + (f", {sync['failed']} file(s) not fetched" if sync["failed"] else "")
+            + (f"; {sync['error']}" if sync["error"] else "")
+        )
     _print_feedback_counts(status["feedback"])
     if server:
         _print_server_health(status["server"])

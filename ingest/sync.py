@@ -334,6 +334,19 @@ def _write_status(state_dir: Path, report: SyncReport) -> None:
     _save_json(path, status)
 
 
+def last_syncs(data_dir: Path) -> dict[str, dict]:
+    """The last sync of each source, by name: as `_write_status` left it, with `finished_at` in Unix time."""
+    path = data_dir / "sync" / "status.json"
+    try:
+        status = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, ValueError):  # being replaced, or damaged: no sync to report rather than a failure
+        return {}
+    return {
+        name: {**s, "finished_at": time.mktime(time.strptime(s["finished"], "%Y-%m-%d %H:%M:%S"))}
+        for name, s in sorted(status.items())
+    }
+
+
 def _log_source(r: SourceReport, source: Source, log) -> None:
     where = source.location or f"{len(source.urls)} adresse(s)"
     if r.error:

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
         description="Questions en français sur les délibérations d'un conseil municipal, avec sources.",
     )
-    watched = Metrics(gate, lambda: getattr(app.state, "served", None))
+    watched = Metrics(gate, lambda: getattr(app.state, "served", None), settings.data_dir)
     app.state.settings, app.state.gate = settings, gate
     app.state.metrics, app.state.feedback = watched, ratings
     errors.install(app)

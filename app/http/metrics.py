@@ -8,6 +8,7 @@ address. Live values (the queue, the index) are read when Prometheus scrapes, no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.answer.assistant import Answer
 from app.http.queue import Gate
 from app.wiring import Served
+from ingest.sync import last_syncs
 
 REFUSALS = ("evidence", "model", "no_model")
 # Who wrote the words shown, and how the answer was made: every pair that can occur starts at 0.
@@ -30,7 +32,7 @@ UNMATCHED = "<unmatched>"  # a path no route serves: its text is never a label (
 class Metrics:
     """The counters and histograms of one app, and the text Prometheus reads."""
 
-    def __init__(self, gate: Gate, served: Callable[[], Served | None]):
+    def __init__(self, gate: Gate, served: Callable[[], Served | None], data_dir: Path):
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
@@ -84,7 +86,7 @@ class Metrics:
             self.refusals.labels(reason)
         for generated_by, kind in KINDS:
             self.answers.labels(generated_by, kind)
-        r.register(_Live(gate, served))
+        r.register(_Live(gate, served, data_dir))
 
     def observe(self, answer: Answer) -> None:
         """Count one finished answer and its times."""
@@ -115,12 +117,13 @@ def kind_of(answer: Answer) -> str:
 
 
 class _Live(Collector):
-    """The queue and the index as they are when Prometheus scrapes."""
+    """The queue, the index and the last sync of each source as they are when Prometheus scrapes."""
 
-    def __init__(self, gate: Gate, served: Callable[[], Served | None]):
-        self.gate, self.served = gate, served
+    def __init__(self, gate: Gate, served: Callable[[], Served | None], data_dir: Path):
+        self.gate, self.served, self.data_dir = gate, served, data_dir
 
     def collect(self) -> Iterator[Metric]:
+        yield from self._syncs()
         g = self.gate
         yield GaugeMetricFamily("registre_queue_running", "Answers being generated now.", value=g.running)
         yield GaugeMetricFamily(
@@ -152,6 +155,27 @@ class _Live(Collector):
             "When the index served was written (Unix time).",
             value=(index.folder / "manifest.json").stat().st_mtime,
         )
+
+    def _syncs(self) -> Iterator[Metric]:
+        """What `registre sync` left in the data dir (nothing before the first sync)."""
+        syncs = last_syncs(self.data_dir)
+        finished = GaugeMetricFamily(
+            "registre_sync_last_timestamp_seconds", "When the last sync of each source ended (Unix time).",
+            labels=["source"],
+        )  # fmt: skip
+        ok = GaugeMetricFamily(
+            "registre_sync_last_ok", "1 when the last sync of the source fetched every file, else 0.",
+            labels=["source"],
+        )  # fmt: skip
+        failed = GaugeMetricFamily(
+            "registre_sync_last_failed_files", "Files the last sync of the source could not fetch.",
+            labels=["source"],
+        )  # fmt: skip
+        for name, s in syncs.items():
+            finished.add_metric([name], s["finished_at"])
+            ok.add_metric([name], 1 if s.get("ok") else 0)
+            failed.add_metric([name], s.get("failed") or 0)
+        yield from (finished, ok, failed)
 
 
 class CountRequests:

@@ -3,6 +3,8 @@ and that no question and no address ever reach it."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.http.metrics import health
 from app.settings import Settings
+from tests.conftest import SAMPLE
 from tests.fakes import events
 from tests.serving import free_port
 
@@ -121,3 +124,44 @@ def test_metrics_on_their_own_port_without_token(index, embedder, scripted, tmp_
         assert client.get("/metrics").status_code == 403  # the app's own /metrics still needs the token
     with pytest.raises(httpx.TransportError):  # the port closes with the server
         httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_the_last_sync_of_each_source_in_metrics_and_status(index, embedder, scripted, tmp_path, capsys):
+    from app import cli
+    from ingest.sources import read_sources
+    from ingest.sync import sync
+
+    data = tmp_path / "data"
+    sources = tmp_path / "registre.toml"
+    sources.write_text(
+        f"""[download]
+timeout_s = 2
+retries = 1
+backoff_s = 0.05
+
+[[sources]]
+name = "dossier"
+folder = "{SAMPLE}"
+
+[[sources]]
+name = "adresses"
+urls = ["http://127.0.0.1:{free_port()}/ferme.pdf"]
+""",
+        encoding="utf-8",
+    )
+    sync(read_sources(sources), data, data / "index", lambda: embedder, log=lambda _: None)
+    settings = Settings(data_dir=data, admin_token=TOKEN)
+    with TestClient(create_app(settings, Assistant(index, embedder, scripted))) as client:
+        m = samples(client.get("/metrics", headers=AUTH).text)
+    assert value(m, "registre_sync_last_ok", source="dossier") == 1
+    assert value(m, "registre_sync_last_ok", source="adresses") == 0
+    assert value(m, "registre_sync_last_failed_files", source="adresses") == 1
+    ended = value(m, "registre_sync_last_timestamp_seconds", source="dossier")
+    assert 0 <= time.time() - ended < 600
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("REGISTRE_DATA_DIR", str(data))
+        assert cli.main(["status"]) == 0
+    said = capsys.readouterr().out
+    assert "last sync of dossier: " in said and ", ok: 3 added" in said
+    assert "last sync of adresses: " in said and "FAILED" in said and "1 file(s) not fetched" in said
