@@ -236,8 +236,8 @@ def cmd_sync(args, settings: Settings) -> int:
     )
     every = args.every
     while True:
-        sources = read_sources(path)  # read again each time: an edit applies at the next sync
         try:
+            sources = read_sources(path)  # read again each time: an edit applies at the next sync
             report = sync(
                 sources,
                 settings.data_dir,
@@ -248,10 +248,10 @@ def cmd_sync(args, settings: Settings) -> int:
                 workers=settings.ingest_workers,
                 log=lambda line: print(line, flush=True),
             )
-        except SyncRunning as e:
+        except (SyncRunning, SourcesError) as e:
             if every is None:
                 raise
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {e}", file=sys.stderr)  # a schedule goes on: the next round may succeed
         else:
             if every is None:
                 return 0 if report.ok else 1

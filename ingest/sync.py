@@ -19,13 +19,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from index.store import IndexError_, current
 from ingest.download import DownloadError, Fetcher
 from ingest.pipeline import Report, find_pdfs, ingest
-from ingest.provenance import ORIGINS_FILE, Origin, Origins, save_origins
+from ingest.provenance import ORIGINS_FILE, Origin, Origins, load_origins, save_origins
 from ingest.sources import Source, Sources
 from ingest.upstream import Item, ListingError, feed_items, scdl_items
 from models.base import Embedder
@@ -168,7 +169,11 @@ def sync_lock(state_dir: Path) -> Iterator[None]:
 
 def _sync_source(source: Source, folder: Path, state_path: Path, fetcher: Fetcher, log) -> SourceReport:
     report = SourceReport(source.name, source.kind)
-    state = json.loads(state_path.read_text()) if state_path.is_file() else {"items": {}}
+    try:
+        state = json.loads(state_path.read_text()) if state_path.is_file() else {"items": {}}
+    except ValueError:
+        report.error = f"état illisible ({state_path}) : supprimez-le pour tout reprendre depuis la source"
+        return report
     try:
         if source.kind == "folder":
             listed = _copy_folder(source, folder, state, report)
@@ -303,9 +308,14 @@ def _drop_old(corpus: Path, state_dir: Path, names: set[str], log) -> list[str]:
 def _write_origins(sources: Sources, corpus: Path, state_dir: Path) -> bool:
     """Write what each file's source says of it into the corpus folder; return whether it changed."""
     files: dict[str, Origin] = {}
+    before_files = load_origins(corpus).files
     for s in sources.sources:
         path = state_dir / f"{s.name}.json"
-        items = json.loads(path.read_text())["items"] if path.is_file() else {}
+        try:
+            items = json.loads(path.read_text())["items"] if path.is_file() else {}
+        except ValueError:  # reported with its source: its files keep the origins they had
+            files |= {rel: o for rel, o in before_files.items() if rel.startswith(f"{s.name}/")}
+            continue
         for item in items.values():
             published = item.get("published") or {}
             files[f"{s.name}/{item['file']}"] = Origin(
@@ -326,7 +336,7 @@ def _write_status(state_dir: Path, report: SyncReport) -> None:
     path = state_dir / "status.json"
     status = json.loads(path.read_text()) if path.is_file() else {}
     for r in report.sources:
-        status[r.name] = {"finished": _now(), "ok": not (r.error or r.failed), "error": r.error,
+        status[r.name] = {"finished": datetime.now(UTC).isoformat(timespec="seconds"), "ok": not (r.error or r.failed), "error": r.error,
                           "failed": len(r.failed), "added": len(r.added), "updated": len(r.updated),
                           "removed": len(r.removed), "unchanged": r.unchanged}  # fmt: skip
     for name in report.dropped:

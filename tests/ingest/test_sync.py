@@ -18,6 +18,7 @@ from index.store import open_index
 from ingest.download import DownloadError, Fetcher
 from ingest.sources import SourcesError, read_sources
 from ingest.sync import SyncRunning, parse_every, sync, sync_lock
+from ingest.upstream import ListingError, feed_items, scdl_items
 from tests.conftest import SHARED
 
 CORPUS = SHARED / "corpus"
@@ -248,6 +249,12 @@ def test_removed_upstream_is_removed_unless_kept_and_a_failing_source_keeps_its_
         d.path for d in open_index(data / "index").documents.values()
     }
 
+    # A state file damaged on disk stops its source, not the others.
+    (data / "sync" / "dossier.json").write_text("{pas du json")
+    report = sync(read_sources(kept), data, data / "index", lambda: embedder, log=lambda _: None)
+    by_name = {r.name: r for r in report.sources}
+    assert "état illisible" in (by_name["dossier"].error or "") and by_name["pierrefonds-flux"].error is None
+
 
 def test_downloads_refuse_what_is_not_a_pdf_and_stop_at_the_size_cap(upstream):
     fetcher = Fetcher(timeout_s=0.4, max_bytes=10_000, retries=0)
@@ -287,3 +294,24 @@ def test_sources_file_mistakes_are_said_in_french(tmp_path):
     assert (parse_every("6h"), parse_every("30m"), parse_every("1d")) == (21600, 1800, 86400)
     with pytest.raises(ValueError, match="durée"):
         parse_every("souvent")
+
+
+def test_listings_read_atom_feeds_and_scdl_files_as_cities_write_them():
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Actes</title>'
+        "<entry><title>PV du 27 mai 2025</title><updated>2025-06-02T10:00:00Z</updated>"
+        '<link rel="enclosure" type="application/pdf" href="/pv/20250527-PV.pdf"/>'
+        '<link rel="alternate" type="text/html" href="/actes/pv-27-mai"/></entry></feed>'
+    )
+    (item,) = feed_items(atom.encode(), "https://www.ville.fr/flux.atom")
+    assert item.url == "https://www.ville.fr/pv/20250527-PV.pdf"
+    assert item.published == {"TITRE": "PV du 27 mai 2025", "DATE_PUBLICATION": "2025-06-02"}
+    comma = (
+        "\ufeffCOLL_NOM,DELIB_ID,DELIB_DATE,DELIB_URL\nVille de Montpellier,2013/3,2013-02-04,a.pdf\n,,,\n"
+    )
+    (row,) = scdl_items(comma.encode(), "https://data.ville.fr/delibs.csv")
+    assert row.url == "https://data.ville.fr/a.pdf" and row.published["DELIB_ID"] == "2013/3"
+    with pytest.raises(ListingError, match="DELIB_URL"):
+        scdl_items(b"COLL_NOM;DELIB_ID\nX;1\n", "https://data.ville.fr/autre.csv")
+    with pytest.raises(ListingError, match="illisible"):
+        feed_items(b"<html><body>pas un flux</body>", "https://www.ville.fr/flux")
