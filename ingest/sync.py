@@ -352,7 +352,7 @@ def last_syncs(data_dir: Path) -> dict[str, dict]:
     except (OSError, ValueError):  # being replaced, or damaged: no sync to report rather than a failure
         return {}
     return {
-        name: {**s, "finished_at": time.mktime(time.strptime(s["finished"], "%Y-%m-%d %H:%M:%S"))}
+        name: {**s, "finished_at": datetime.fromisoformat(s["finished"]).timestamp()}  # ISO, with its zone
         for name, s in sorted(status.items())
     }
 
