@@ -143,3 +143,15 @@ def _title(doc: Document, affaire: StoredAffaire | None) -> str:
 def _linked_number(index: Index, affaire: StoredAffaire | None) -> str | None:
     linked = index.linked(affaire) if affaire else None
     return index.documents[linked.doc_id].act_number if linked else None
+
+
+def act_on_page(index: Index, doc_id: str, page: int) -> Act | None:
+    """The act a page of a document belongs to: the délibération, or the affaire of the minutes open there."""
+    doc = index.documents.get(doc_id)
+    chunks = index.document_chunks(doc_id)
+    if doc is None or not chunks:
+        return None
+    chunk = next((c for c in chunks if c.page_start <= page <= c.page_end), chunks[0])
+    affaires = [a for a in index.document_affaires(doc_id) if a.page <= page]
+    key = None if doc.kind == "délibération" or not affaires else affaires[-1].idx
+    return _act(index, (doc_id, key), chunk, 0.0)
