@@ -57,7 +57,10 @@ def cmd_ask(args, settings: Settings) -> int:
     if args.json:
         from app.http.schemas import ChatResponse
 
-        print(ChatResponse.of(answer, settings.human_contact).model_dump_json(indent=2))
+        response = ChatResponse.of(
+            answer, settings.human_contact, settings.public_url, model_label=settings.model_label
+        )
+        print(response.model_dump_json(indent=2))
         return 0
     print() if answer.found else print(answer.text)
     for c in answer.citations:

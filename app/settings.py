@@ -41,6 +41,16 @@ class Settings(BaseSettings):
         "Pour toute question, contactez l'accueil de la mairie.",
         description="How a citizen reaches a person; shown with every answer.",
     )
+    model_label: str = Field(
+        "un modèle de langue open source exécuté par la collectivité",
+        description="How the notice under an AI-written answer names the model to citizens, in plain words "
+        "(never the weights' file name).",
+    )
+    theme_css: Path | None = Field(
+        None,
+        description="A stylesheet of the city's colours, font, corner radius and logo (CSS custom properties, see "
+        "the README), served at /theme.css and applied to the chat page, the reader and the search page.",
+    )
     rate_limit_per_minute: int = Field(
         30,
         description="Requests a minute each client may send to /api/ and /v1/ (0: no limit). Over it: 429.",

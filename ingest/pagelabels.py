@@ -47,7 +47,7 @@ def _page_facts(path: str, stamp: int, number: int) -> PageFacts:
         if reader.is_encrypted:
             reader.decrypt("")
         text = reader.pages[number - 1].extract_text() or ""
-        pdf_label = reader.page_labels[number - 1] if "/PageLabels" in reader.trailer["/Root"] else None
+        pdf_label = reader.page_labels[number - 1] if "/PageLabels" in reader.root_object else None
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError):
         return PageFacts(None, True)
     layer = len(" ".join(text.split())) >= _TEXT_LAYER_CHARS

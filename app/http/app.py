@@ -18,7 +18,7 @@ from app.http import STATIC, errors
 from app.http.metrics import CountRequests, Metrics
 from app.http.middleware import BodySizeLimit, RateLimit, SecurityHeaders
 from app.http.queue import Gate
-from app.http.routes import admin, chat, documents, feedback, metrics, openai, search
+from app.http.routes import admin, chat, documents, feedback, metrics, openai, reader, search
 from app.http.schemas import GENERATED_BY
 from app.settings import Settings
 
@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.settings, app.state.gate = settings, gate
     app.state.metrics, app.state.feedback = watched, ratings
     errors.install(app)
-    for routes in (chat, openai, search, documents, feedback, admin, metrics):
+    # The PDFs' route before the reader's: /documents/ID.pdf is the file, /documents/ID the reader.
+    for routes in (chat, openai, search, documents, reader, feedback, admin, metrics):
         app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Outermost last: CORS wraps everything so that a 413 or 429 reaches the widget with its message.

@@ -5,12 +5,16 @@ from __future__ import annotations
 import html
 import re
 from typing import Literal
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from app.answer.assistant import Answer, Citation, Evidence
+from app.answer.assistant import Answer, Citation, Evidence, prompt
+from app.reader import edges
 from app.search import Act, Results, Snippet, Vote
+
+_AI_NOTICE = prompt("notice")
 
 
 def document_url(doc_id: str, page: int | None = None, base: str = "") -> str:
@@ -36,6 +40,24 @@ def question_problem(question: str) -> tuple[str, str] | None:
             "La question ne contient aucun mot : écrivez-la avec des lettres ou des chiffres.",
         )
     return None
+
+
+def viewer_url(doc_id: str, page: int, passage: str = "", base: str = "") -> str:
+    """registre's own view of the page, the passage (named by its first and last words) marked and in view;
+    absolute with `base`, as document_url."""
+    start, end = edges(passage)
+    query = {"page": page, **({"q": start} if start else {}), **({"q_end": end} if end else {})}
+    return f"{base.rstrip('/')}/documents/{doc_id}?{urlencode(query)}" + ("#passage" if start else "")
+
+
+def notice(answer: Answer, model_label: str) -> str:
+    """What the answer is made of, for the reader: the AI notice names the model in plain words, never its file.
+
+    Answers read from the documents keep their own notice (no AI wrote them).
+    """
+    if answer.generated_by == "document" and answer.found:
+        return answer.notice
+    return _AI_NOTICE.format(model=model_label)
 
 
 # Links the model writes are never sources: a document or a question may have planted them ("see https://…").
@@ -97,10 +119,16 @@ class CitationOut(BaseModel):
     seance_date: str | None
     objet: str | None
     excerpt: str
-    url: str
+    url: str = Field(description="The PDF, opened at the page.")
+    viewer_url: str = Field(
+        description="registre's own view of the page: the cited sentence marked and scrolled into view, with "
+        "the act's number, séance, objet and vote."
+    )
 
     @classmethod
-    def of(cls, c: Citation, base: str = "") -> CitationOut:
+    def of(cls, c: Citation, base: str = "", evidence: Evidence | None = None) -> CitationOut:
+        """The citation; its view marks the evidence sentence when it holds it, else the whole extract."""
+        passage = evidence.sentence if evidence is not None and evidence.n == c.n else c.excerpt
         return cls(
             n=c.n,
             file=c.file,
@@ -110,6 +138,7 @@ class CitationOut(BaseModel):
             objet=c.objet,
             excerpt=c.excerpt,
             url=document_url(c.doc_id, c.page, base),
+            viewer_url=viewer_url(c.doc_id, c.page, passage, base),
         )
 
 
@@ -166,13 +195,13 @@ class ChatResponse(BaseModel):
     index_version: str = Field("", description="The published index the answer was read from.")
 
     @classmethod
-    def of(cls, answer: Answer, human_contact: str, base: str = "") -> ChatResponse:
+    def of(cls, answer: Answer, human_contact: str, base: str = "", *, model_label: str) -> ChatResponse:
         return cls(
             answer=without_links(answer.text),  # only citations carry links
             found=answer.found,
-            citations=[CitationOut.of(c, base) for c in answer.citations],
-            extracts=[CitationOut.of(c, base) for c in answer.extracts],
-            notice=answer.notice,
+            citations=[CitationOut.of(c, base, answer.evidence) for c in answer.citations],
+            extracts=[CitationOut.of(c, base, answer.evidence) for c in answer.extracts],
+            notice=notice(answer, model_label),
             structured=answer.structured,
             human_contact=human_contact,
             timings=answer.timings,

@@ -17,6 +17,7 @@ MAX_SPAN = 3000
 # Letters that compatibility decomposition leaves whole.
 _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss"}
 _ELLIPSIS = "…"
+_CLOSING = ".,;:!?»)]\"'’"
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,24 @@ def locate(text: str, start: str, end: str = "") -> Span | None:
     while at >= 0:
         head_end = at + len(head)
         if not tail:
-            return _span(where, at, head_end)
+            return _span(text, where, at, head_end)
         close = folded.find(tail, at, head_end + MAX_SPAN + len(tail))
         if close >= 0:
-            return _span(where, at, max(close + len(tail), head_end))
+            return _span(text, where, at, max(close + len(tail), head_end))
         first = first or (at, head_end)
         at = folded.find(head, at + 1)
     if first is not None:
-        return _span(where, *first)
+        return _span(text, where, *first)
     at = folded.find(tail) if tail else -1
-    return _span(where, at, at + len(tail)) if at >= 0 else None
+    return _span(text, where, at, at + len(tail)) if at >= 0 else None
 
 
-def _span(where: list[int], start: int, end: int) -> Span:
-    """The span of the original text that the compared characters [start, end) come from."""
-    return Span(where[start], where[end - 1] + 1)
+def _span(text: str, where: list[int], start: int, end: int) -> Span:
+    """The span of the text that the compared characters [start, end) come from, with the stop that closes it."""
+    last = where[end - 1] + 1
+    while last < len(text) and text[last] in _CLOSING:
+        last += 1
+    return Span(where[start], last)
 
 
 def _folded(text: str) -> tuple[str, list[int]]:

@@ -43,7 +43,9 @@ async def chat(
     async for item in relay(assistant, body.question.strip(), history, ticket, scope, metrics.observe):
         answer = item if isinstance(item, Answer) else answer
     assert answer is not None
-    out = ChatResponse.of(answer, settings.human_contact, settings.public_url)
+    out = ChatResponse.of(
+        answer, settings.human_contact, settings.public_url, model_label=settings.model_label
+    )
     response.headers.update(generated_by_header(out.generated_by, out.model))
     return out
 
@@ -101,12 +103,16 @@ async def _events(
     try:
         async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
             if isinstance(item, Sources):
-                extracts = [CitationOut.of(c, settings.public_url).model_dump() for c in item.extracts]
+                extracts = [
+                    CitationOut.of(c, settings.public_url, item.evidence).model_dump() for c in item.extracts
+                ]
                 evidence = EvidenceOut.of(item.evidence)
                 payload = {"extracts": extracts, "evidence": evidence.model_dump() if evidence else None}
                 yield _event("sources", _json(payload))
             elif isinstance(item, Answer):
-                done = ChatResponse.of(item, settings.human_contact, settings.public_url)
+                done = ChatResponse.of(
+                    item, settings.human_contact, settings.public_url, model_label=settings.model_label
+                )
                 yield _event("done", done.model_dump_json())
             else:
                 yield _event("token", _json({"text": item}))

@@ -23,6 +23,7 @@ from app.answer.assistant import Answer
 from app.http.deps import AssistantDep, GateDep, MetricsDep, SettingsDep
 from app.http.relay import relay
 from app.http.schemas import ChatResponse, generated_by_header, question_problem
+from app.settings import Settings
 
 router = APIRouter(tags=["OpenAI-compatible"])
 
@@ -62,6 +63,12 @@ def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
     return turns[-1].content.strip(), [m.model_dump() for m in turns[:-1]]
 
 
+def _response(answer: Answer, settings: Settings) -> ChatResponse:
+    return ChatResponse.of(
+        answer, settings.human_contact, settings.public_url, model_label=settings.model_label
+    )
+
+
 # What `registre` says of the answer; generated_by and model are the AI Act's mark.
 _REGISTRE = {"found", "notice", "human_contact", "generated_by", "model", "refused_by", "index_version"}
 
@@ -83,7 +90,6 @@ async def completions(
     response: Response,
 ) -> dict | EventSourceResponse:
     """Answer the last user message from the published acts (OpenAI chat-completions format)."""
-    human_contact = settings.human_contact
     question, history = _split(body)
     scope = assistant.scope(body.scope) if body.scope else None  # 422 when it names no known collectivité
     ticket = gate.admit()  # 503 with Retry-After when the queue is full
@@ -95,7 +101,7 @@ async def completions(
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
-        out = ChatResponse.of(answer, human_contact, settings.public_url)  # links: citations only
+        out = _response(answer, settings)  # links: citations only
         response.headers.update(generated_by_header(out.generated_by, out.model))
         message = {"role": "assistant", "content": out.answer}
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
@@ -114,7 +120,7 @@ async def completions(
                     **head,
                     "object": "chat.completion.chunk",
                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                    **_extras(ChatResponse.of(item, human_contact, settings.public_url)),
+                    **_extras(_response(item, settings)),
                 }
                 yield format_sse_event(data_str=json.dumps(last, ensure_ascii=False))
         yield format_sse_event(data_str="[DONE]")
