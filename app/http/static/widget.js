@@ -3,7 +3,12 @@
  *           data-contact="https://… | tel:… | phone number" data-contact-label="…" defer></script>
  * data-mode="page" shows the chat full page, always open (registre's own chat page at / is this script).
  * Everything lives in an open shadow root. Server text only ever goes through textContent; links only to http(s).
- * The conversation stays in this browser tab (memory + sessionStorage) and is sent only to the API. */
+ * The conversation stays in this browser tab (memory + sessionStorage) and is sent only to the API.
+ * The city's look comes from CSS custom properties set on the host page (they cross the shadow root):
+ * --registre-color, --registre-font, --registre-radius, --registre-logo, --registre-mark (see the README).
+ * On a small screen the panel covers the page: it is a modal dialog and keeps the focus inside. On a wide screen
+ * it is a non-modal panel in a corner, so that the citizen can go on reading the city's page (the act, the
+ * agenda) beside the answer: the focus may leave it, and Escape or the launcher closes it. */
 (function () {
   "use strict";
   if (window.registreWidget) return;
@@ -19,19 +24,29 @@
   const UNREACHABLE = "Le service est injoignable pour le moment. Vérifiez votre connexion puis réessayez.";
   const NOTICE = "Réponse générée par une intelligence artificielle à partir des actes publiés par le conseil " +
     "municipal. Elle peut contenir des erreurs : vérifiez toujours l'acte cité.";
+  const SMALL = window.matchMedia("(max-width: 480px)");  // the panel covers the screen: a modal dialog
   const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
-  // The configured colour, darkened until white text on it passes WCAG AA (4.5:1).
+  // The city's colour, darkened until it passes WCAG AA (4.5:1) both under white text and as link text on the
+  // lightest grey of the messages (#f3f4f6).
   function luminance(rgb) {
     const c = rgb.map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   }
+  const GREY = luminance([243, 244, 246]);
+  function parseColor(input) {  // "#abc", "#aabbcc" or "rgb(r, g, b)"; null otherwise
+    const v = (input || "").trim();
+    const hex = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(v);
+    if (hex) {
+      const h = hex[1].length === 3 ? hex[1].replace(/./g, "$&$&") : hex[1];
+      return [0, 2, 4].map(function (i) { return parseInt(h.slice(i, i + 2), 16); });
+    }
+    const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(v);
+    return rgb ? [+rgb[1], +rgb[2], +rgb[3]].map(function (x) { return Math.min(x, 255); }) : null;
+  }
   function accessibleColor(input) {
-    const m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec((input || "").trim());
-    let hex = m ? m[1] : "00528c";
-    if (hex.length === 3) hex = hex.replace(/./g, "$&$&");
-    let rgb = [0, 2, 4].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); });
-    while (1.05 / (luminance(rgb) + 0.05) < 4.5) rgb = rgb.map(function (v) { return Math.floor(v * 0.9); });
+    let rgb = parseColor(input) || [0, 82, 140];
+    while ((GREY + 0.05) / (luminance(rgb) + 0.05) < 4.5) rgb = rgb.map(function (v) { return Math.floor(v * 0.9); });
     return "rgb(" + rgb.join(", ") + ")";
   }
 
@@ -48,7 +63,8 @@
   const CSS = `
 :host { all: initial; }
 * { box-sizing: border-box; }
-.wrap { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1a1a1a; }
+.wrap { font: 15px/1.45 var(--registre-font, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif);
+  color: #1a1a1a; --r: var(--registre-radius, 12px); }
 button, textarea { font: inherit; letter-spacing: normal; text-transform: none; margin: 0; }
 a { color: var(--c); text-decoration: underline; }
 :focus-visible { outline: 3px solid #1a1a1a; outline-offset: 2px; box-shadow: 0 0 0 2px #fff; }
@@ -60,35 +76,46 @@ a { color: var(--c); text-decoration: underline; }
 #registre-launcher svg { flex: none; }
 #registre-panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483001; width: 400px;
   height: min(640px, calc(100vh - 108px)); display: flex; flex-direction: column; background: #fff;
-  border: 1px solid #9ca3af; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.3); overflow: hidden; }
+  border: 1px solid #9ca3af; border-radius: var(--r); box-shadow: 0 8px 30px rgba(0,0,0,.3); overflow: hidden; }
 #registre-panel[hidden] { display: none; }
-.head { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--c); color: #fff; }
+/* The focus order is the DOM's: question, conversation, contact, close. What is seen is set by order. */
+.head { order: 1; display: flex; align-items: center; gap: 8px; padding: 10px 12px; min-height: 48px;
+  background: var(--c); color: #fff; }
+.body { order: 2; } .contactbar { order: 3; } form { order: 4; }
 .head h1, .head h2 { flex: 1; margin: 0; font-size: 16px; font-weight: 700; color: #fff; }
-.head button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 6px; padding: 4px 10px;
-  cursor: pointer; }
-.head :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #1a1a1a; }
+.logo { flex: none; width: 28px; height: 28px; background: var(--registre-logo, none) center / contain no-repeat; }
+.logo[hidden] { display: none; }
+.close { position: absolute; top: 8px; right: 12px; background: transparent; color: #fff; border: 1px solid #fff;
+  border-radius: 6px; padding: 4px 10px; cursor: pointer; }
+.close:focus-visible, .head :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #1a1a1a; }
+.head h2 { padding-right: 80px; }
 .body { position: relative; flex: 1; overflow-y: auto; padding: 10px 12px; }
-.registre-notice { margin: 6px 0 0; font-size: 13px; color: #4b5563; }
+.registre-notice { margin: 6px 0 0; font-size: 13px; color: #374151; }
 .intro { background: #fffbeb; border-left: 4px solid #b45309; padding: 6px 10px; margin: 0 0 6px; color: #1a1a1a; }
-.privacy { font-size: 13px; color: #4b5563; margin: 0 0 8px; }
+.privacy { font-size: 13px; color: #374151; margin: 0 0 8px; }
 ol.msgs { list-style: none; margin: 0; padding: 0; }
-.registre-msg { margin: 8px 0; padding: 8px 10px; border-radius: 8px; overflow-wrap: anywhere; }
+.registre-msg { margin: 8px 0; padding: 8px 10px; border-radius: calc(var(--r) * .67); overflow-wrap: anywhere; }
 .registre-msg-user { background: #e8eef6; margin-left: 12%; }
 .registre-msg-assistant { background: #f3f4f6; margin-right: 4%; }
-.who { display: block; font-size: 12px; font-weight: 700; color: #4b5563; margin-bottom: 2px; }
+.who { display: block; font-size: 12px; font-weight: 700; color: #374151; margin-bottom: 2px; }
+.registre-label { display: inline-block; margin-left: 6px; padding: 0 6px; border: 1px solid #374151;
+  border-radius: 10px; font-weight: 600; }
 .registre-text { white-space: pre-wrap; margin: 0; }
-.registre-notfound .registre-text { color: #4b5563; font-style: italic; }
+.registre-notfound .registre-text { font-weight: 600; }
+.registre-refusal { margin: 6px 0 0; }
 .registre-error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
+.registre-error .who { color: #991b1b; }
 .registre-stopped { margin: 6px 0 0; font-weight: 600; color: #92400e; }
 .registre-sources, .registre-citations { font-size: 13px; margin: 6px 0 0; }
-.registre-sources summary { cursor: pointer; color: #374151; }
+.registre-sources summary { cursor: pointer; color: #1a1a1a; }
 ul.list { margin: 4px 0 0; padding-left: 0; list-style: none; }
 ul.list li { margin: 4px 0; }
-blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid #d1d5db; white-space: pre-wrap; color: #374151; }
-.registre-evidence { margin: 0 0 6px; font-size: 14px; }
-.registre-evidence blockquote { border-left-color: var(--c); color: #1a1a1a; }
-.registre-evidence mark { background: #fff3b0; color: #1a1a1a; padding: 0 1px; }
-.registre-evidence .where { font-size: 12px; color: #4b5563; }
+blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid #6b7280; white-space: pre-wrap; color: #1a1a1a; }
+.registre-evidence { margin: 6px 0 0; font-size: 14px; }
+.registre-evidence blockquote { border-left-color: var(--c); }
+.registre-evidence mark { background: var(--registre-mark, #fff3b0); color: #1a1a1a; padding: 0 1px; }
+.registre-evidence .where { font-size: 12px; color: #374151; margin: 0; }
+.pdf { font-size: 12px; }
 sup a { text-decoration: none; font-weight: 700; }
 .contactbar { margin: 0; padding: 8px 12px; border-top: 1px solid #d1d5db; font-size: 14px; background: #f9fafb; }
 form { padding: 8px 12px 10px; border-top: 1px solid #d1d5db; }
@@ -96,13 +123,13 @@ label { display: block; font-weight: 600; font-size: 14px; margin-bottom: 4px; }
 textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; padding: 6px 8px; color: #1a1a1a;
   border: 1px solid #6b7280; border-radius: 6px; resize: vertical; background: #fff; }
 .row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 6px; }
-.row button { padding: 6px 14px; border-radius: 6px; cursor: pointer; border: 1px solid var(--c); }
+.row button { padding: 6px 14px; border-radius: calc(var(--r) / 2); cursor: pointer; border: 1px solid var(--c); }
 #registre-send { background: var(--c); color: #fff; }
 #registre-stop, .reset { background: #fff; color: var(--c); }
 .row button:disabled { opacity: .6; cursor: wait; }
 .row button[hidden] { display: none; }
-.status { font-size: 13px; color: #4b5563; }
-.hint { font-size: 12px; color: #4b5563; margin: 4px 0 0; }
+.status { font-size: 13px; color: #374151; }
+.hint { font-size: 12px; color: #374151; margin: 4px 0 0; }
 .page #registre-panel { position: static; width: 100%; max-width: 760px; height: 100vh; height: 100dvh;
   margin: 0 auto; border: 0; border-radius: 0; box-shadow: none; }
 .page .head h1 { font-size: 18px; }
@@ -170,12 +197,13 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     d: "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z" }));
   const launcher = el("button", { id: "registre-launcher", type: "button", "aria-expanded": "false",
     "aria-controls": "registre-panel" }, icon, el("span", { text: TITLE }));
-  const closeBtn = el("button", { type: "button", text: "Fermer", "aria-label": "Fermer la fenêtre de questions" });
+  const closeBtn = el("button", { class: "close", type: "button", text: "Fermer",
+    "aria-label": "Fermer la fenêtre de questions" });
   const list = el("ol", { id: "registre-messages", class: "msgs", "aria-live": "polite",
     "aria-label": "Conversation" });
   const body = el("div", { class: "body" },
-    el("p", { class: "registre-notice intro", text: "Les réponses sont générées par une intelligence " +
-      "artificielle à partir des actes publiés par le conseil municipal. Elles peuvent contenir des erreurs : " +
+    el("p", { class: "registre-notice intro", text: "Les réponses rédigées par une intelligence artificielle, " +
+      "à partir des actes publiés par le conseil municipal, le disent. Elles peuvent contenir des erreurs : " +
       "vérifiez toujours l'acte cité." }),
     el("p", { class: "privacy", text: "Confidentialité : la conversation reste dans votre navigateur et s'efface à " +
       "la fermeture de l'onglet. Vos questions ne sont envoyées qu'au service de réponses de la mairie ; n'y " +
@@ -189,18 +217,27 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   const send = el("button", { id: "registre-send", type: "submit", text: "Envoyer" });
   const stop = el("button", { id: "registre-stop", type: "button", text: "Arrêter", hidden: true });
   const reset = el("button", { class: "reset", type: "button", text: "Nouvelle conversation" });
-  const status = el("span", { class: "status", role: "status" });
+  const status = el("span", { id: "registre-status", class: "status", role: "status" });
   const form = el("form", { noValidate: true },
     el("label", { htmlFor: "registre-input", text: "Votre question" }), input,
     el("div", { class: "row" }, send, stop, reset, status),
     el("p", { id: "registre-hint", class: "hint",
       text: "Entrée pour envoyer, Maj + Entrée pour aller à la ligne." }));
-  const panel = el("div", { id: "registre-panel", role: PAGE ? "region" : "dialog", "aria-label": TITLE,
-    hidden: !PAGE }, el("div", { class: "head" }, el(PAGE ? "h1" : "h2", { text: TITLE }), PAGE ? null : closeBtn),
-    body, contactBar, form);
+  const logo = el("span", { class: "logo", "aria-hidden": "true", hidden: true });
+  // The question comes first in the DOM, hence in the Tab order; the CSS shows it under the conversation.
+  const panel = el("div", { id: "registre-panel", role: PAGE ? "main" : "dialog", "aria-label": TITLE,
+    hidden: !PAGE }, el("div", { class: "head" }, logo, el(PAGE ? "h1" : "h2", { text: TITLE })),
+    form, body, contactBar, PAGE ? null : closeBtn);
   const wrap = el("div", { class: PAGE ? "wrap page" : "wrap" }, PAGE ? null : launcher, panel);
-  wrap.style.setProperty("--c", accessibleColor(ds.color));
   root.append(el("style", { text: CSS }), wrap);
+
+  // The city's look: data-color wins, else --registre-color set on the host page; made AA either way.
+  function applyTheme() {
+    const css = getComputedStyle(host);
+    wrap.style.setProperty("--c", accessibleColor(ds.color || css.getPropertyValue("--registre-color")));
+    const url = css.getPropertyValue("--registre-logo").trim();
+    logo.hidden = !url || url === "none";
+  }
 
   // ---- conversation: memory + sessionStorage only ----
   let log = [];  // [{role, content, data?}]: completed exchanges
@@ -209,12 +246,25 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     try { sessionStorage.setItem(STORE, JSON.stringify(log.slice(-20))); } catch (e) { /* storage disabled */ }
   }
   function history() { return log.slice(-6).map(function (m) { return { role: m.role, content: m.content }; }); }
-  // Keep the latest question at the top of the view while its answer grows below it. Not scrollIntoView: that
-  // would scroll the host page too.
-  function reveal(li) { body.scrollTop = li ? li.offsetTop - 8 : body.scrollHeight; }
+
+  // The newest content stays in view while it arrives, unless the reader scrolled up to read something else.
+  // The conversation scrolls, never the host page (hence no scrollIntoView).
+  let follow = true, lastSet = 0;
+  body.addEventListener("scroll", function () {
+    follow = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
+  });
+  function keepInView(force) {
+    const bottom = body.scrollHeight - body.clientHeight;
+    if (force) follow = true;
+    else if (body.scrollTop < Math.min(lastSet, bottom) - 4) follow = false;  // scrolled up, its event not yet in
+    if (follow) { body.scrollTop = bottom; lastSet = body.scrollTop; }
+  }
+
+  // ---- messages. An assistant message reads: the answer (or the refusal), the passage that supports it, the
+  // sources cited, the sources consulted (folded), then what wrote the answer. ----
   function addMsg(role) {
     const li = el("li", { class: "registre-msg registre-msg-" + role },
-      el("span", { class: "who", text: role === "user" ? "Vous" : "Assistant (IA)" }));
+      el("span", { class: "who", text: role === "user" ? "Vous" : "Assistant" }));
     list.appendChild(li);
     return li;
   }
@@ -226,80 +276,98 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   function assistantMsg() {
     const li = addMsg("assistant");
     li.dataset.state = "streaming";
-    li.appendChild(el("p", { class: "registre-text" }));
+    li.append(el("p", { class: "registre-text" }), el("div", { class: "registre-support" }));
     return li;
   }
   function textOf(li) { return li.querySelector(".registre-text"); }
+  function supportOf(li) { return li.querySelector(".registre-support"); }
+  function citationLinks(c) {  // the reader at the cited sentence; the original PDF beside it
+    const pdf = safeUrl(c.url);
+    return [link(c.viewer_url || c.url, citationLabel(c)), pdf && c.viewer_url ? " · " : null,
+      pdf && c.viewer_url ? el("span", { class: "pdf" }, link(c.url, "PDF")) : null];
+  }
+  function byNumber(extracts, citations) {
+    const byN = {};
+    (Array.isArray(extracts) ? extracts : []).concat(Array.isArray(citations) ? citations : [])
+      .forEach(function (c) { if (c && c.n != null) byN[c.n] = c; });
+    return byN;
+  }
   function renderSources(li, extracts, evidence) {
     if (!Array.isArray(extracts) || !extracts.length) return;
     const ul = el("ul", { class: "list" });
     extracts.forEach(function (c) {
-      ul.append(el("li", { class: "registre-source" }, link(c.url, citationLabel(c))));
+      ul.append(el.apply(null, ["li", { class: "registre-source" }].concat(citationLinks(c))));
     });
-    const shown = renderEvidence(li, extracts, evidence);
-    li.insertBefore(el("details", { class: "registre-sources", open: !shown },
-      el("summary", { text: "Sources consultées (" + extracts.length + ")" }), ul), textOf(li));
+    renderEvidence(li, extracts, evidence);
+    supportOf(li).append(el("details", { class: "registre-sources" },
+      el("summary", { text: "Sources consultées (" + extracts.length + ")" }), ul));
   }
   // The document's own sentence that answers, highlighted in its passage, before the model writes anything.
   function renderEvidence(li, extracts, evidence) {
-    if (!evidence || typeof evidence.sentence !== "string") return false;
+    if (!evidence || typeof evidence.sentence !== "string") return;
     const c = extracts.find(function (x) { return x.n === evidence.n; });
-    if (!c || typeof c.excerpt !== "string") return false;
+    if (!c || typeof c.excerpt !== "string") return;
     const start = Math.max(0, evidence.start | 0), end = Math.min(c.excerpt.length, evidence.end | 0);
     const quote = el("blockquote", null, c.excerpt.slice(0, start),
       el("mark", { text: c.excerpt.slice(start, end) }), c.excerpt.slice(end));
-    li.insertBefore(el("div", { class: "registre-evidence" },
-      el("p", { class: "where" }, "Dans le document : ", link(c.url, citationLabel(c))), quote), textOf(li));
-    return true;
+    supportOf(li).prepend(el("div", { class: "registre-evidence" },
+      el.apply(null, ["p", { class: "where" }, "Dans le document : "].concat(citationLinks(c))), quote));
   }
-  function renderAnswer(p, text, byN) {  // [n] marks become links to the cited page
+  function renderAnswer(p, text, byN) {  // [n] marks become links to the cited sentence in the reader
     p.textContent = "";
     const re = /\[(\d+)\]/g;
     let last = 0, m;
     while ((m = re.exec(text)) !== null) {
       if (m.index > last) p.append(text.slice(last, m.index));
-      const c = byN[m[1]];
-      p.append(c && safeUrl(c.url) ? el("sup", null, link(c.url, m[0])) : m[0]);
+      const c = byN[m[1]], url = c && (c.viewer_url || c.url);
+      p.append(safeUrl(url) ? el("sup", null, link(url, m[0])) : m[0]);
       last = re.lastIndex;
     }
     if (last < text.length) p.append(text.slice(last));
   }
   function renderDone(li, data) {
     li.dataset.state = "done";
-    const byN = {}, cites = Array.isArray(data.citations) ? data.citations : [];
-    (data.extracts || []).concat(cites).forEach(function (c) { byN[c.n] = c; });
-    renderAnswer(textOf(li), String(data.answer || ""), byN);
-    if (!data.found) {
+    const cites = Array.isArray(data.citations) ? data.citations : [];
+    const extracts = Array.isArray(data.extracts) ? data.extracts : [];
+    renderAnswer(textOf(li), String(data.answer || ""), byNumber(extracts, cites));
+    const support = supportOf(li);
+    if (!data.found) {  // the refusal first, the way to a person under it, what was read folded away
       li.classList.add("registre-notfound");
       const shown = li.querySelector(".registre-evidence");
-      if (shown) shown.remove();  // no sentence answers: what was read is only listed
+      if (shown) shown.remove();  // no sentence answers
       const summary = li.querySelector(".registre-sources summary");
-      if (summary) summary.textContent = "Documents consultés, sans réponse (" + (data.extracts || []).length + ")";
-      li.append(el("p", { text: "Cette information ne figure pas dans les documents consultés. " }, contactNode()));
+      if (summary) summary.textContent = "Documents consultés, sans réponse (" + extracts.length + ")";
+      support.prepend(el("p", { class: "registre-refusal",
+        text: "Cette information ne figure pas dans les documents consultés. " }, contactNode()));
     }
     if (cites.length) {
-      const src = li.querySelector(".registre-sources");
-      if (src) src.open = false;
       const ul = el("ul", { class: "list" });
       cites.forEach(function (c) {
-        ul.append(el("li", { class: "registre-citation" }, link(c.url, citationLabel(c)), c.excerpt &&
-          el("details", null, el("summary", { text: "Voir l'extrait" }), el("blockquote", { text: c.excerpt }))));
+        ul.append(el.apply(null, ["li", { class: "registre-citation" }].concat(citationLinks(c))));
       });
-      li.append(el("div", { class: "registre-citations" }, el("strong", { text: "Sources citées" }), ul));
+      const block = el("div", { class: "registre-citations" }, el("strong", { text: "Sources citées" }), ul);
+      support.insertBefore(block, li.querySelector(".registre-sources"));
     }
-    li.append(el("p", { class: "registre-notice", text: typeof data.notice === "string" && data.notice || NOTICE }));
+    const notice = typeof data.notice === "string" && data.notice ? data.notice : NOTICE;
+    if (data.found && data.generated_by === "document") {  // the document's own words: no AI notice
+      li.querySelector(".who").append(el("span", { class: "registre-label", text: "lu dans le document" }));
+      li.append(el("p", { class: "registre-notice registre-document", text: notice }));
+    } else if (data.found && String(data.answer || "").trim()) {
+      li.append(el("p", { class: "registre-notice registre-ai", text: notice }));
+    }
   }
   function fail(li, message) {
     li.dataset.state = "error";
     li.classList.add("registre-error");
     li.querySelector(".who").textContent = "Erreur";
     if (!textOf(li).textContent) { textOf(li).textContent = message; return; }
-    li.append(el("p", { class: "registre-text", text: message }), el("p", { class: "registre-notice", text: NOTICE }));
+    li.append(el("p", { class: "registre-text", text: message }),
+      el("p", { class: "registre-notice registre-ai", text: NOTICE }));
   }
   function stopped(li) {
     li.dataset.state = "stopped";
     li.append(el("p", { class: "registre-stopped", text: "Réponse arrêtée à votre demande." }));
-    if (textOf(li).textContent) li.append(el("p", { class: "registre-notice", text: NOTICE }));
+    if (textOf(li).textContent) li.append(el("p", { class: "registre-notice registre-ai", text: NOTICE }));
   }
   function httpMessage(code, payload) {
     const d = payload && payload.detail;
@@ -337,30 +405,33 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     }
   }
 
-  function setBusy(on) {
+  // The status line is a live region: it says what is happening, and « Réponse prête » at the end.
+  function setBusy(on, said) {
     send.disabled = on; stop.hidden = !on;
-    status.textContent = on ? "Recherche dans les délibérations…" : "";
+    status.textContent = on ? "Recherche dans les délibérations…" : said || "";
     list.setAttribute("aria-busy", on ? "true" : "false");  // read the answer once, not token by token
   }
   async function ask(question) {
     const hist = history(), ctrl = new AbortController();
-    const asked = userMsg(question);
+    userMsg(question);
     const li = assistantMsg();
-    reveal(asked);
+    keepInView(true);
     current = ctrl;
     setBusy(true);
-    let finished = false;
+    let finished = false, said = "", text = "", byN = {};
     function onEvent(name, data) {
       if (finished) return;
       if (name === "sources") {
+        byN = byNumber(data.extracts);
         renderSources(li, data.extracts, data.evidence);
         if (data.evidence) status.textContent = "Passage trouvé ; rédaction de la réponse…";
-      }
-      else if (name === "token") {
-        textOf(li).append(String(data.text || ""));
+      } else if (name === "token") {
+        text += String(data.text || "");
+        renderAnswer(textOf(li), text, byN);
         status.textContent = "Réponse en cours…";
       } else if (name === "done") {
         finished = true;
+        said = data.found ? "Réponse prête." : "Réponse prête : l'information n'a pas été trouvée.";
         renderDone(li, data);
         feedbackFor(li, data, question);
         if (typeof data.human_contact === "string" && data.human_contact) humanContact = data.human_contact;
@@ -369,8 +440,10 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
         save();
       } else if (name === "error") {
         finished = true;
+        said = "Erreur.";
         fail(li, "Une erreur est survenue : " + String(data.detail || "erreur inconnue") + " Réessayez plus tard.");
       }
+      keepInView(false);
     }
     try {
       const resp = await fetch(API + "/api/chat/stream", {
@@ -380,21 +453,28 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       });
       if (!resp.ok) {
         finished = true;
+        said = "Erreur.";
         fail(li, httpMessage(resp.status, await resp.json().catch(function () { return null; })));
         return;
       }
       await readEvents(resp, onEvent);
-      if (!finished) { finished = true; fail(li, "La réponse s'est interrompue avant la fin. Réessayez."); }
+      if (!finished) {
+        finished = true; said = "Erreur.";
+        fail(li, "La réponse s'est interrompue avant la fin. Réessayez.");
+      }
     } catch (e) {
-      if (!finished) { if (ctrl.signal.aborted) stopped(li); else fail(li, UNREACHABLE); }
+      if (!finished) {
+        if (ctrl.signal.aborted) { stopped(li); said = "Réponse arrêtée."; }
+        else { fail(li, UNREACHABLE); said = "Erreur."; }
+      }
     } finally {
       if (current === ctrl) {
         const active = root.activeElement;
         current = null;
-        setBusy(false);
+        setBusy(false, said);
         if (!panel.hidden && (!active || active === stop)) input.focus();
       }
-      reveal(asked);
+      keepInView(false);
     }
   }
 
@@ -411,11 +491,32 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     });
   }
 
+  // ---- open, close, and the modal dialog of small screens ----
+  function modal() { return !PAGE && SMALL.matches; }
+  function setModal() {
+    if (PAGE) return;
+    if (modal()) panel.setAttribute("aria-modal", "true"); else panel.removeAttribute("aria-modal");
+  }
+  function focusables() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("a[href], button, textarea, summary, [tabindex]:not([tabindex='-1'])"),
+      function (e) { return !e.disabled && !e.hidden && e.getClientRects().length > 0; });
+  }
+  function trapTab(e) {  // Tab and Shift+Tab go round the dialog instead of leaving it for the hidden page
+    if (e.key !== "Tab" || panel.hidden || !modal()) return;
+    const items = focusables();
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1], at = root.activeElement;
+    if (e.shiftKey && (at === first || !panel.contains(at))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (at === last || !panel.contains(at))) { e.preventDefault(); first.focus(); }
+  }
+
   let healthAsked = false;
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    reveal(null);
+    setModal();
+    keepInView(true);
     input.focus();
     if (CONTACT || healthAsked) return;
     healthAsked = true;  // no contact configured: show the service's own word on how to reach a person
@@ -440,7 +541,9 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   closeBtn.addEventListener("click", close);
   wrap.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && !panel.hidden) { e.preventDefault(); e.stopPropagation(); close(); }
+    trapTab(e);
   });
+  if (SMALL.addEventListener) SMALL.addEventListener("change", setModal);
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     const q = input.value.trim();
@@ -457,12 +560,13 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   reset.addEventListener("click", function () {
     if (current) current.abort();
     log = []; save();
-    list.textContent = ""; input.value = ""; input.focus();
+    list.textContent = ""; input.value = ""; status.textContent = ""; input.focus();
   });
 
   function mount() {
     if (PAGE) host.style.display = "block";
     document.body.appendChild(host);
+    applyTheme();
     restore();
     if (PAGE) open();
   }
