@@ -143,3 +143,23 @@ def test_an_image_only_page_shows_its_ocr_text_and_says_so(tmp_path, embedder):
         html = c.get(viewer_url(doc.id, 1, "Compte-rendu du Conseil municipal").split("#")[0]).text
     assert "lu par reconnaissance de caractères (OCR)" in html and 'id="passage"' in html
     assert "25 juillet 2011" in html
+
+
+def test_viewer_urls_name_the_evidence_sentence_and_are_absolute_with_a_public_url():
+    from app.answer.assistant import Citation, Evidence
+    from app.http.schemas import CitationOut
+
+    excerpt = "Avant. " + " ".join(f"mot{i}" for i in range(30)) + ". Après."
+    c = Citation(2, "abc123", "d.pdf", 4, "2013/122", "2013-03-25", "Objet", excerpt)
+    sentence = " ".join(f"mot{i}" for i in range(30)) + "."
+    out = CitationOut.of(c, "https://registre.ville.fr/", Evidence(2, sentence, 7, 7 + len(sentence)))
+    assert out.url == "https://registre.ville.fr/documents/abc123.pdf#page=4"
+    assert out.viewer_url == (
+        "https://registre.ville.fr/documents/abc123?page=4"
+        "&q=mot0+mot1+mot2+mot3+mot4+mot5+mot6+mot7&q_end=mot22+mot23+mot24+mot25+mot26+mot27+mot28+mot29.#passage"
+    )
+    other = CitationOut.of(c, "", Evidence(1, sentence, 0, 1))  # not this citation's: the whole extract
+    assert (
+        other.viewer_url.startswith("/documents/abc123?page=4&q=Avant.+mot0")
+        and "Apr%C3%A8s." in other.viewer_url
+    )
