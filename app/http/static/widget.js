@@ -118,6 +118,8 @@ blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid #6b7280; wh
 .pdf { font-size: 12px; }
 sup a { text-decoration: none; font-weight: 700; }
 .contactbar { margin: 0; padding: 8px 12px; border-top: 1px solid #d1d5db; font-size: 14px; background: #f9fafb; }
+/* One box, not a line that wraps: axe cannot judge the contrast of a link split over lines above varied content. */
+.registre-contact { display: inline-block; }
 form { padding: 8px 12px 10px; border-top: 1px solid #d1d5db; }
 label { display: block; font-weight: 600; font-size: 14px; margin-bottom: 4px; }
 textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; padding: 6px 8px; color: #1a1a1a;
