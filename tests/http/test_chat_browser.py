@@ -196,7 +196,9 @@ def test_the_reader_opens_at_the_cited_sentence_highlighted_and_in_view(browser,
                 == "application/pdf"
             )
             shot(reader, f"reader-{name}")  # where it opens: the passage in view
-            reader.screenshot(path=str(ARTIFACTS / f"reader-page-{name}.png"), full_page=True)  # header to end
+            reader.screenshot(
+                path=str(ARTIFACTS / f"reader-page-{name}.png"), full_page=True
+            )  # header to end
             reader.close()
             assert not errors, errors
             page.close()
