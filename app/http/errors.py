@@ -6,18 +6,18 @@ in French, so a citizen who follows a dead link is told what happened and where 
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
-from string import Template
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
 from app.feedback import FeedbackError
+from app.http import TEMPLATES
 from app.http.queue import Busy
 from index.collectivites import UnknownCollectivite
 from index.store import IndexError_
@@ -123,36 +123,13 @@ def wants_html(accept: str) -> bool:
     return page > ranks.get("application/json", 0.0)
 
 
-_PAGE = Template("""<!doctype html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title — registre</title>
-<style>
-  body { margin: 0; font: 17px/1.5 system-ui, sans-serif; color: #1b1b1b; background: #f3f4f6; }
-  main { max-width: 40rem; margin: 3rem auto; padding: 1.5rem; background: #fff; border-radius: 8px; }
-  h1 { font-size: 1.5rem; margin: 0 0 .8rem; color: #12355b; }
-  a { color: #00528c; }
-  p.code { color: #555; font-size: .9rem; }
-</style>
-</head>
-<body>
-<main>
-<h1>$title</h1>
-<p>$detail</p>
-<p><a href="/">Poser une question sur les délibérations</a> · <a href="/recherche">Rechercher dans les actes</a></p>
-<p class="code">Erreur $status</p>
-</main>
-</body>
-</html>
-""")
+_PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
 def error_page(status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
-    """The error as a small French page, with the way back to the chat and to the search."""
+    """The error as a small French page in the city's colours, with the way back to the chat and to the search."""
     title = _TITLES.get(status, "Requête impossible")
-    body = _PAGE.substitute(title=title, detail=html.escape(detail), status=status)
+    body = _PAGES.get_template("error.html").render(title=title, message=detail, status=status)
     return HTMLResponse(body, status_code=status, headers=headers)
 
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.http import TEMPLATES
 from app.http.deps import AssistantDep, SettingsDep
+from app.http.errors import error_page
 from app.http.schemas import document_url, viewer_url
 from app.reader import PageNotFound, Reading, read
 from app.search import Vote
@@ -81,4 +82,4 @@ def _vote(vote: Vote) -> str:
 
 
 def _not_found(message: str) -> HTMLResponse:
-    return HTMLResponse(_pages.get_template("not_found.html").render(message=message), status_code=404)
+    return error_page(404, message)
