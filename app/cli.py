@@ -259,6 +259,8 @@ def cmd_sync(args, settings: Settings) -> int:
             if every is None:
                 return 0 if report.ok else 1
         args.rebuild = False
+        print(f"prochaine synchronisation : {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(time.time() + every))}",
+              flush=True)  # fmt: skip
         time.sleep(every)
 
 

@@ -7,11 +7,18 @@ import csv
 import io
 import json
 import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import pytest
 
 from app import cli
+from ingest.sync import sync_lock
 from tests.conftest import DATA_DIR, SHARED
+
+REPO = Path(__file__).resolve().parents[2]
 
 FILES = {
     "montpellier": ["deliberations/Delibs_2013_03_25/2013-03-25-0000062224.pdf"],  # TETRA
@@ -77,3 +84,29 @@ def test_sync_says_what_is_wrong(territory, capsys):
     with pytest.raises(SystemExit):
         cli.main(["sync", "--every", "souvent"])
     assert "durée non comprise" in capsys.readouterr().err
+
+
+def test_sync_every_runs_again_and_again_one_at_a_time(territory):
+    """`registre sync --every 2s` syncs, waits, syncs again; meanwhile a one-off sync finds the lock held."""
+    sources = str(territory / "registre.toml")
+    command = [sys.executable, "-m", "app.cli", "sync", "--sources", sources]
+    lines: list[str] = []
+    with subprocess.Popen(
+        [*command, "--every", "2s"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as scheduler:
+        watchdog = threading.Timer(240, scheduler.kill)  # a scheduler that stops syncing fails the test
+        watchdog.start()
+        try:
+            for line in scheduler.stdout:  # type: ignore[union-attr]
+                lines.append(line)
+                if sum("synchronisation de 2 source(s)" in x for x in lines) == 2:
+                    break
+        finally:
+            scheduler.terminate()
+            watchdog.cancel()
+    text = "".join(lines)
+    assert text.count("synchronisation de 2 source(s)") == 2, text
+    assert "index publié" in text and "prochaine synchronisation" in text
+    with sync_lock(territory / "data" / "sync"):  # as a scheduler holds it while it syncs
+        second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert second.returncode == 2 and "déjà en cours" in second.stderr
