@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from pathlib import Path
-
-import pytest
 
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
 from tests.serving import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 QUESTION = "Combien de membres compte le conseil consultatif des résidents étrangers ?"
 STRUCTURED = "Qui a rapporté la délibération sur le réseau TETRA ?"
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    if os.environ.get("CI"):
-        raise
-    pytest.skip("needs the playwright package: pip install -e '.[dev]'", allow_module_level=True)
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
-    pytest.skip("needs Debian's chromium: apt-get install chromium", allow_module_level=True)
 
 
 def ask(page, question: str, n: int):
@@ -37,16 +21,12 @@ def ask(page, question: str, n: int):
     return answer
 
 
-def test_a_citizen_rates_answers_and_chooses_to_join_the_question(index, embedder, scripted, tmp_path):
+def test_a_citizen_rates_answers_and_chooses_to_join_the_question(
+    browser, index, embedder, scripted, tmp_path
+):
     scripted.enqueue("Le conseil compte 60 membres [1].")
     settings = Settings(data_dir=tmp_path)
-    with (
-        LiveServer(create_app(settings, Assistant(index, embedder, scripted))) as server,
-        sync_playwright() as p,
-    ):
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+    with LiveServer(create_app(settings, Assistant(index, embedder, scripted))) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -68,7 +48,7 @@ def test_a_citizen_rates_answers_and_chooses_to_join_the_question(index, embedde
         second.locator('.registre-feedback[data-state="sent"]').wait_for(timeout=10_000)
         assert second.locator(".registre-feedback .said").inner_text() == "Merci pour votre avis."
         assert not errors, errors
-        browser.close()
+        page.close()
 
     with sqlite3.connect(tmp_path / "feedback.sqlite3") as db:
         rows = db.execute(
