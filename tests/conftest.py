@@ -189,6 +189,33 @@ def scripted() -> ScriptedLLM:
     return ScriptedLLM()
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright, one for the whole session: a second sync Playwright cannot start
+    while one runs. Playwright's own browser download is never used. Without the package or the browser the
+    tests that need it skip; in CI (CI=true) they fail instead."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("needs the playwright package: pip install -e '.[dev]'")
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
 def _reads_corpus(function) -> bool:
     try:
         return bool(CORPUS_NAMES.search(inspect.getsource(function)))

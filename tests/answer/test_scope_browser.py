@@ -4,6 +4,7 @@ index of two collectivités, its answers never cite the other collectivité's do
 from __future__ import annotations
 
 import json
+import re
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +12,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
-from tests.http.test_widget_browser import browser  # noqa: F401 - the fixture, with its skips
 from tests.serving import LiveServer
 
 QUESTIONS = [
@@ -25,7 +25,7 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def test_a_widget_scoped_to_pierrefonds_never_cites_montpellier(browser, mixed, embedder, scripted, tmp_path):  # noqa: F811
+def test_a_widget_scoped_to_pierrefonds_never_cites_montpellier(browser, mixed, embedder, scripted, tmp_path):
     site = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(tmp_path)))
     threading.Thread(target=site.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{site.server_address[1]}"
@@ -63,5 +63,6 @@ def test_a_widget_scoped_to_pierrefonds_never_cites_montpellier(browser, mixed, 
         site.shutdown()
         site.server_close()
     assert [b.get("collectivite") for b in sent] == ["Pierrefonds", "Pierrefonds"]
-    files = {mixed.documents[href.rsplit("/", 1)[-1].split(".pdf")[0]].path for href in links}
+    # The reader (/documents/ID?page=…) and the PDF (/documents/ID.pdf#page=…) both name the document.
+    files = {mixed.documents[re.search(r"/documents/([^/?#.]+)", href).group(1)].path for href in links}
     assert files and all(f.startswith("pierrefonds/") for f in files), files

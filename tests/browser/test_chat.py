@@ -5,12 +5,9 @@ Screenshots at 375 px (a phone) and 1280 px (a desktop) are saved under tests/ar
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
-
-import pytest
 
 from app.answer.assistant import Assistant
 from app.http.app import create_app
@@ -18,22 +15,10 @@ from app.settings import Settings
 from tests.fakes import SlowLLM
 from tests.serving import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"
 VIEWER_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/documents/[0-9a-f]+\?page=\d+&q=[^#]+#passage$")
 PHONE, DESKTOP = {"width": 375, "height": 740}, {"width": 1280, "height": 860}
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    if os.environ.get("CI"):
-        raise
-    pytest.skip("needs the playwright package: pip install -e '.[dev]'", allow_module_level=True)
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
-    pytest.skip("needs Debian's chromium: apt-get install chromium", allow_module_level=True)
 
 
 class CitingSlowLLM(SlowLLM):
@@ -47,17 +32,6 @@ class CitingSlowLLM(SlowLLM):
 class Server(LiveServer):
     def __init__(self, assistant: Assistant, settings: Settings | None = None):
         super().__init__(create_app(settings or Settings(), assistant))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
 
 
 def shot(page, name: str) -> None:

@@ -1,16 +1,12 @@
 """The embeddable widget in a real browser (Debian's chromium driven by Playwright) against the real server.
 
-Needs `/usr/bin/chromium` (apt-get install chromium) and the `playwright` Python package; Playwright's own browser
-download is never used.
+The session's chromium is the `browser` fixture of tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-
-import pytest
 
 from app.answer.assistant import Assistant
 from app.http.app import create_app
@@ -18,23 +14,10 @@ from app.settings import Settings
 from tests.fakes import SlowLLM
 from tests.serving import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"
 PDF_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/documents/[^/]+\.pdf#page=\d+$")
 VIEWER_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/documents/[0-9a-f]+\?page=\d+&q=[^#]+#passage$")
-
-# A developer without the browser skips these tests; CI (CI=true) must have it and fails loudly instead.
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    if os.environ.get("CI"):
-        raise
-    pytest.skip("needs the playwright package: pip install -e '.[dev]'", allow_module_level=True)
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install chromium")
-    pytest.skip("needs Debian's chromium: apt-get install chromium", allow_module_level=True)
 
 
 class Server(LiveServer):
@@ -42,17 +25,6 @@ class Server(LiveServer):
 
     def __init__(self, assistant: Assistant):
         super().__init__(create_app(Settings(), assistant))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
 
 
 def shadow_focus(page) -> str | None:
