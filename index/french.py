@@ -68,10 +68,18 @@ def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
+# Ordinals as councils and citizens write them: "82e", "82ème", "82eme", "82ieme", "1er", "2nd".
+_ORDINAL = re.compile(r"(\d+)(?:e|eme|ieme|er|ere|nd|nde)")
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Snowball's French stem of a folded word ("delibérations" → "deliber"); numbers stay as they are."""
-    return word if word.isdigit() else _STEMMER.stemWord(word)
+    """Snowball's French stem of a folded word ("delibérations" → "deliber"); numbers stay as they are, an
+    ordinal is one word however it is spelt ("82ème" → "82e")."""
+    if word.isdigit():
+        return word
+    ordinal = _ORDINAL.fullmatch(word)
+    return ordinal.group(1) + "e" if ordinal else _STEMMER.stemWord(word)
 
 
 def stems(text: str, drop_stop_words: bool = True) -> list[str]:

@@ -23,9 +23,10 @@ import numpy as np
 from app.answer.check import check
 from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
-from app.answer.question import Question, act_keys, analyse
+from app.answer.question import NUMBER, Question, act_keys, analyse
 from index.collectivites import chunk_mask, collectivite_key, resolve
 from index.french import fold, french_date
+from index.identifiers import act_key
 from index.search import Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from models.base import LLM, Embedder
@@ -331,7 +332,16 @@ class Assistant:
         if is_refusal(text):
             # The model says it cannot answer, but a sentence holds the subject and the kind of thing asked
             # (and the question names no phrase the passages lack): that sentence is shown, as the document's.
-            held = [i for i, p in enumerate(passages) if p.asked and p.year_ok and p.coverage >= HOLDS]
+            # A sentence of an act the passages show to be about the subject (the price in the row under
+            # the heading that names the purchase) holds it too.
+            about = {(p.document.id, _idx(p.affaire)) for p in passages if p.coverage >= HOLDS}
+            held = [
+                i
+                for i, p in enumerate(passages)
+                if p.asked
+                and p.year_ok
+                and (p.coverage >= HOLDS or (p.document.id, _idx(p.affaire)) in about)
+            ]
             if held and not missing_phrases(q, passages):
                 i = max(held, key=lambda i: passages[i].coverage)
                 yield done(self.quote(citations[i], passages[i]), True, [citations[i]], checked=False,
@@ -348,6 +358,8 @@ class Assistant:
                        check_reason=verdict.reason, notice=self._evidence_notice,
                        generated_by="document")  # fmt: skip
             return
+        if q.asks == NUMBER:  # "Quelle délibération … et quel montant ?": the act's number is half the answer
+            text = name_the_act(text, cited or citations[:1])
         yield done(text, True, cited, checked=True)
 
     def quote(self, citation: Citation, passage: Passage) -> str:
@@ -371,9 +383,10 @@ class Assistant:
             unknown = [t.word for t in q.terms if t.noun and t.stem not in weights and len(t.stem) > 3]
             if unknown:
                 return f"aucun document n'emploie « {unknown[0]} »"
-        if max(p.coverage for p in passages) < SUBJECT_FLOOR:
+        # What the model reads says whether the subject is there: a date in a table cell stands beside it.
+        if max(max(p.coverage, p.shown) for p in passages) < SUBJECT_FLOOR:
             return "aucun passage ne parle du sujet de la question"
-        if q.years and not any(p.year_ok for p in passages if p.coverage >= SUBJECT_FLOOR):
+        if q.years and not any(p.year_ok for p in passages if max(p.coverage, p.shown) >= SUBJECT_FLOOR):
             return f"les passages sur ce sujet ne sont pas de {', '.join(q.years)}"
         return None
 
@@ -443,6 +456,18 @@ def tokens_per_second(pieces: int, first_token_s: float | None, t0: float) -> fl
         return None
     after_first = time.perf_counter() - t0 - first_token_s
     return (pieces - 1) / after_first if after_first > 0 else None
+
+
+def _idx(affaire: StoredAffaire | None) -> int | None:
+    return affaire.idx if affaire is not None else None
+
+
+def name_the_act(text: str, cited: list[Citation]) -> str:
+    """Open the answer with the number of the act it cites when the answer does not print it."""
+    act = next((c.act for c in cited if c.act), None)
+    if act is None or act_key(act) in act_keys(text):
+        return text
+    return f"Délibération n° {act} : {text}"
 
 
 def is_refusal(text: str) -> bool:

@@ -26,6 +26,7 @@ from app.answer.question import (
     VOTE,
     Phrase,
     Question,
+    act_keys,
 )
 from index.french import MONTHS, WORD, YEAR, fold, stem
 from index.search import Hit
@@ -111,6 +112,7 @@ class Passage:
     affaire: StoredAffaire | None
     year_ok: bool  # the passage, its document or its affaire names the question's year (True when none)
     position: int = 0  # the sentence's rank in its document (passages a sentence or two apart overlap)
+    shown: float = 0.0  # share of the subject the text the model reads holds (its title counting half)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -255,6 +257,11 @@ def asked_in(question: Question, text: str) -> bool:
     if question.asks == COUNT:
         numbers = _NUMBER_WORD.findall(_MONEY.sub("", _DATE.sub("", text)))
         return bool(numbers) and not _TALLY.search(text)
+    if (
+        question.asks == DATE
+    ):  # a year alone answers "en quelle année", not "quand" ("C'est quand, en 2013 ?")
+        years_answer = "annee" in fold(question.text)
+        return any(years_answer or not YEAR.fullmatch(m.group(0)) for m in _DATE.finditer(text))
     pattern = _ASKED.get(question.asks)
     return bool(pattern and pattern.search(text))
 
@@ -336,7 +343,10 @@ def find_evidence(
     # The passage that holds most of the subject always goes in: it says which act the question is about
     # (structured answers, refusals), while the others are chosen for holding what is asked.
     about = max((p for _, p in scored), key=lambda p: p.coverage, default=None)
-    chosen: list[Passage] = []
+    # An act the question (or the answer it follows) names by number is the one asked about: its best
+    # passage goes in first, however few of the question's words it prints (a table of subsidies).
+    named = next((p for _, p in scored if question.acts and set(question.acts) & set(passage_acts(p))), None)
+    chosen: list[Passage] = [named] if named is not None else []
 
     def repeats(p: Passage) -> bool:
         return any(
@@ -357,6 +367,12 @@ def find_evidence(
     return sorted(chosen, key=lambda p: -p.score)
 
 
+def passage_acts(p: Passage) -> tuple[str, ...]:
+    """The act keys of the passage's document and affaire."""
+    printed = " ".join(x for x in (p.document.act_number, getattr(p.affaire, "act_number", None)) if x)
+    return act_keys(printed)
+
+
 def _passage(
     index: Index,
     question: Question,
@@ -368,12 +384,20 @@ def _passage(
 ) -> Passage | None:
     s = all_sentences[i]
     before = all_sentences[i - 1].text if i > 0 else ""
-    after = all_sentences[i + 1].text if i + 1 < len(all_sentences) else ""
+    following = _announced(all_sentences, i)
+    if following:  # "Les 3 personnalités désignées sont :" is answered by the lines it announces
+        s = Sentence(s.doc_id, s.page, s.first_word, " ".join([s.text, *following]))
+    after = all_sentences[i + 1 + len(following)].text if i + 1 + len(following) < len(all_sentences) else ""
     affaire = affaire_at(index, doc.id, s.first_word)
     title = doc.objet or (affaire.title if affaire else "") or ""
     own = _stems(s.text)
-    coverage = _coverage(index, question, own, _stems(f"{before} {after} {title}"))
-    asked = asked_in(question, s.text)
+    heading = _is_heading(own, _stems(title)) and question.asks not in (RAPPORTEUR, NUMBER)
+    if heading:  # the act's title printed as its heading holds the subject's words, and never the answer
+        own = set()
+    coverage = _coverage(
+        index, question, own, _stems(f"{before} {after} {title} {s.text if heading else ''}")
+    )
+    asked = asked_in(question, s.text) and not heading
     score = coverage + (ASKED_BONUS if asked else 0.0) + RANK_SHARE * (DOCUMENTS - rank) / DOCUMENTS
     if question.asks == COUNT and _TALLY.search(s.text):
         score -= TALLY_PENALTY
@@ -381,9 +405,51 @@ def _passage(
     year_ok = _year_ok(question, doc, text, title)
     if not year_ok:
         score *= 0.5
+    shown = _coverage(index, question, _stems(text), _stems(title))
     return Passage(
-        doc, s.page, s.text, text, start, start + len(s.text), score, coverage, asked, affaire, year_ok, i
+        doc,
+        s.page,
+        s.text,
+        text,
+        start,
+        start + len(s.text),
+        score,
+        coverage,
+        asked,
+        affaire,
+        year_ok,
+        i,
+        shown,
     )
+
+
+ANNOUNCED_WORDS = 30  # at most this many words of the lines a sentence ending with ":" announces
+ANNOUNCING_WORDS = 5
+HEADING_SHARE = 0.7  # a sentence whose words are this much the act's title is its heading
+
+
+def _announced(all_sentences: list[Sentence], i: int) -> list[str]:
+    """The lines a sentence ending with a colon announces (a list, a name), up to ANNOUNCED_WORDS words."""
+    text = all_sentences[i].text.rstrip()
+    if not text.endswith(":") or len(text.split()) < ANNOUNCING_WORDS:
+        return []  # "Absents :", "Cédric SUDRES :": a label, not a sentence announcing its answer
+    out: list[str] = []
+    count = 0
+    for nxt in all_sentences[i + 1 : i + 8]:
+        n = len(nxt.text.split())
+        if count + n > ANNOUNCED_WORDS or _TALLY.search(nxt.text) or nxt.text.rstrip().endswith(":"):
+            break  # another list starts
+        out.append(nxt.text)
+        count += n
+        if nxt.text.rstrip().endswith("."):
+            break  # the list ends
+    return out
+
+
+def _is_heading(own: set[str], title: set[str]) -> bool:
+    """The sentence is the act's title (and a few words more: a number, the rapporteur's name)."""
+    words = {w for w in own if len(w) > 2 and not w.isdigit()}
+    return len(words) >= 3 and len(words & title) >= HEADING_SHARE * len(words)
 
 
 def _around(before: str, sentence: str, after: str, words: int = PASSAGE_WORDS) -> tuple[str, int]:

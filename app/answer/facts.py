@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.answer.evidence import Passage, weight_of
-from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question, act_keys
+from app.answer.evidence import Passage, passage_acts, weight_of
+from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question
 from index.french import WORD, fold, french_date, stem
 from index.store import Document, Index, StoredAffaire
 
@@ -49,7 +49,7 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
         return None
     if question.compound and question.asks != VOTE:
         return None  # "quel numéro … et quel montant ?": the model answers both (a tally answers "qui … et avec quel score")
-    named = [p for p in passages if question.acts and set(question.acts) & set(_keys(p))]
+    named = [p for p in passages if question.acts and set(question.acts) & set(passage_acts(p))]
     if named:  # the act is named by its number (in the question, or in the answer it follows)
         about = named[0]
     else:
@@ -76,11 +76,6 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
 
 def _title(p: Passage) -> str:
     return p.document.objet or (p.affaire.title if p.affaire else "")
-
-
-def _keys(p: Passage) -> tuple[str, ...]:
-    printed = " ".join(x for x in (p.document.act_number, getattr(p.affaire, "act_number", None)) if x)
-    return act_keys(printed)
 
 
 def act_of(index: Index, doc: Document, affaire: StoredAffaire | None) -> tuple[str, Document] | None:

@@ -21,8 +21,20 @@ VOTE, NUMBER, RAPPORTEUR, YESNO, LIST, OPEN = "vote", "number", "rapporteur", "y
 
 # Ordered: the first that matches says what is asked (a number or a vote asked inside a longer question wins).
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (NUMBER, re.compile(r"\bnumero\b|\bsous quel n\b|\bquel n ?°|\bn ?° (?:de|du|d')")),
-    (RAPPORTEUR, re.compile(r"\brapporteu|\bqui (?:a|l'a|les a) (?:rapporte|presente)\b")),
+    (
+        NUMBER,
+        re.compile(
+            r"\bnumero\b|\bsous quel n\b|\bquel n ?°|\bn ?° (?:de|du|d')"
+            r"|^(?:et )?(?:quelle|par quelle|dans quelle) deliberation\b"  # which act: its number says it
+        ),
+    ),
+    (
+        RAPPORTEUR,
+        re.compile(
+            r"\brapporteu|\b(?:qui|quel(?:le)? (?:elue?|adjointe?|conseiller\w*|membre))"
+            r" (?:a|l'a|les a|avait) (?:rapporte|presente)\b"
+        ),
+    ),
     (
         VOTE,
         re.compile(
@@ -59,6 +71,17 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# The words that say what is asked, not what about: "Combien de voix contre …", "Quel est le montant de …".
+# They are no part of the subject a passage must hold (every tally prints "voix" and "contre").
+_ASK_WORDS: dict[str, re.Pattern[str]] = {
+    VOTE: re.compile(
+        r"vot\w*|voix|pour|contre|abstenu\w*|abstention\w*|unanimit\w*|majorite|scrutin|resultats?|score"
+    ),
+    AMOUNT: re.compile(r"montants?|couts?|prix|sommes?|combien"),
+    COUNT: re.compile(r"nombres?|combien"),
+    DATE: re.compile(r"dates?|quand|jours?"),
+    RAPPORTEUR: re.compile(r"rapporte\w*|presente\w*|elue?s?"),
+}
 _YESNO = re.compile(
     r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b"
 )
@@ -168,6 +191,9 @@ def analyse(
     folded = fold(text).strip()
     asks, asked_noun = _what_is_asked(text, folded)
     terms, phrases = _terms(text)
+    vocabulary = _ASK_WORDS.get(asks)
+    if vocabulary is not None:
+        terms = tuple(t for t in terms if not vocabulary.fullmatch(fold(t.word)))
     previous = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
     answer = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
     carried = _terms(previous)[0] if previous else ()

@@ -51,6 +51,8 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ),
         ("Quel est le numéro de la délibération qui fixe les tarifs de la cantine ?", NUMBER),
         ("Qui est le rapporteur de la délibération sur le stade ?", RAPPORTEUR),
+        ("Quelle élue a présenté le rapport sur la cantine scolaire au conseil du 3 mars ?", RAPPORTEUR),
+        ("Quelle délibération a fixé les tarifs du centre de loisirs ?", NUMBER),
         ("La commune a-t-elle adopté un plan de lutte contre le moustique tigre ?", YESNO),
         ("Quels projets le budget participatif a-t-il retenus ?", LIST),
         ("Parle-moi du marché de Noël", OPEN),
@@ -131,3 +133,17 @@ def test_a_follow_up_carries_the_previous_subject_and_the_act_its_answer_named()
 )
 def test_phrases_are_a_noun_and_its_complement_not_the_noun_of_the_asking(question, phrases):
     assert [p.written for p in analyse(question).phrases] == phrases
+
+
+def test_the_words_that_say_what_is_asked_are_not_the_subject():
+    vote = analyse("Combien de voix pour et contre a recueilli la subvention au club de judo ?")
+    assert vote.asks == VOTE and {t.word for t in vote.terms} == {"recueilli", "subvention", "club", "judo"}
+    amount = analyse("Quel est le nouveau montant de la redevance d'occupation du kiosque ?")
+    assert "montant" not in {t.word for t in amount.terms} and "kiosque" in {t.word for t in amount.terms}
+
+
+def test_an_ordinal_is_one_word_however_it_is_spelt():
+    from index.french import stem
+
+    assert stem("82e") == stem("82eme") == stem("82ieme") == "82e"
+    assert stem("1er") == "1e" and stem("2024") == "2024"
