@@ -56,7 +56,7 @@ _NAME = re.compile(
     rf"{_CIVILITY}\s*(?:(?:de|De|DE|Le|LE|La|LA)\s+)?{_TOKEN}(?:\s+(?!{_CIVILITY}(?:\s|[A-ZÀ-Ý]|$)){_TOKEN}){{0,3}}"
 )
 _SEPARATOR = re.compile(rf"\s*(?:,|;|\+|&|\bet\b)\s*|\s+(?={_CIVILITY})")
-_BULLET = re.compile(r"^[\s\-−–—•\uf0a7\uf02d\uf0b7o]*(?=\S)")
+_BULLET = re.compile(r"^(?:[\s\-−–—•·\uf0a7\uf02d\uf0b7o]|\.(?=\s))*(?=\S)")  # ". Pour : 45" too
 _VOTE = re.compile(r"(?:^|[.!?]\s*)(?:Vote|VOTE)\s*:")  # "Vote :", not "ne prend pas part au vote :"
 _DECISION = re.compile(
     r"apr[eè]s\s+(?:(?:en\s+)?avoir\s+d[ée]lib[ée]r[ée]|d[ée]lib[ée]ration\b)|\bLe Conseil adopte|^Adopt[ée]e?s?\b",

@@ -73,7 +73,9 @@ def test_an_amount_in_a_table_row_beside_its_vote_column_is_given_to_the_model(m
 
 
 def test_a_sentence_announcing_a_list_carries_the_list_and_a_heading_is_no_answer(mixed, embedder):
-    passages = _evidence(mixed, embedder, "Qui représente la Ville comme personnalités qualifiées au Cinemed ?")
+    passages = _evidence(
+        mixed, embedder, "Qui représente la Ville comme personnalités qualifiées au Cinemed ?"
+    )
     named = next(p for p in passages if "personnalités qualifiées et désignées" in p.sentence)
     # "… sont :" is answered by the names printed under it: they are part of the sentence.
     assert all(name in named.sentence for name in ("MENENTEAU", "BEDOS", "COMBE")) and named.asked

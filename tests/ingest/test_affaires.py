@@ -96,6 +96,18 @@ def _vote(*lines):
             "Monsieur BARATTE, Monsieur GAUTHIER",
             "Madame A",
         ),
+        (  # a full stop printed as the bullet of each line
+            [
+                "choix qui n'a d'ailleurs pas été celui de toutes les collectivités.",
+                ". Pour : 45",
+                ". Contre : 14",
+                ". Adopté à la majorité.",
+            ],
+            (45, 14, None),
+            "majorité",
+            None,
+            None,
+        ),
         (
             ["- pour : 15", "- contre : 4 (M. LEBLANC, M. TANGUY)"],
             (15, 4, None),
