@@ -201,6 +201,8 @@ def analyse(
     named = _collectivite_named(folded, collectivites) or (
         _collectivite_named(fold(previous), collectivites) if previous else None
     )
+    if named:  # "la commune de Pierrefonds" says where to look, not what about: every act there names it
+        terms, carried = _not_the_name(terms, named), _not_the_name(carried, named)
     # A follow-up that names no year is about the year its previous question named.
     years = tuple(dict.fromkeys(YEAR.findall(text) or (YEAR.findall(previous) if previous else [])))
     months = tuple(f"{y}-{MONTH_NUMBER[m]:02d}" for m, y in _MONTH_YEAR.findall(folded))
@@ -308,6 +310,15 @@ def _terms(text: str) -> tuple[tuple[Term, ...], tuple[Phrase, ...]]:
             proper = token.pos_ == "PROPN" or (token.text[:1].isupper() and token.i > 0)
             out.setdefault(s, Term(s, token.text, proper, token.pos_ in ("NOUN", "PROPN")))
     return tuple(out.values()), tuple(phrases)
+
+
+_PLACE_NAMES = {"ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie"}
+
+
+def _not_the_name(terms: tuple[Term, ...], key: str) -> tuple[Term, ...]:
+    """The terms without the words of the collectivité's name."""
+    name = set(key.split()) | _PLACE_NAMES
+    return tuple(t for t in terms if fold(t.word) not in name)
 
 
 def _collectivite_named(folded: str, keys: tuple[str, ...]) -> str | None:

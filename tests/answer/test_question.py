@@ -147,3 +147,14 @@ def test_an_ordinal_is_one_word_however_it_is_spelt():
 
     assert stem("82e") == stem("82eme") == stem("82ieme") == "82e"
     assert stem("1er") == "1e" and stem("2024") == "2024"
+
+
+def test_the_collectivite_named_is_where_to_look_not_the_subject():
+    q = analyse(
+        "Combien la communauté de communes des Lisières de l'Oise met-elle dans le festival Paroles ?",
+        collectivites=KNOWN,
+    )
+    assert q.collectivite == "lisieres oise"
+    assert {t.word for t in q.terms} == {"met", "festival", "Paroles"}
+    follow = analyse("Et la convention a été votée ?", [{"role": "user", "content": q.text}], KNOWN)
+    assert {t.word for t in follow.carried} == {"met", "festival", "Paroles"}
