@@ -25,7 +25,7 @@ from index.lexical import Lexical
 
 # 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
 # 9: documents with their source, SIRET, public address, the publisher's metadata and the fields it filled
-# 10: tallies printed with a full stop as bullet (\". Pour : 45\").
+# 10: tallies printed with a full stop as bullet (". Pour : 45").
 SCHEMA_VERSION = 10
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
