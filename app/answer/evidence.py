@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.answer.question import (
     ACT_NUMBER,
@@ -113,6 +113,7 @@ class Passage:
     year_ok: bool  # the passage, its document or its affaire names the question's year (True when none)
     position: int = 0  # the sentence's rank in its document (passages a sentence or two apart overlap)
     shown: float = 0.0  # share of the subject the text the model reads holds (its title counting half)
+    joined: bool = False  # the text is the sentence and its neighbour, both whole
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -360,11 +361,42 @@ def find_evidence(
         if len(chosen) == k - 1 and about is not None and about not in chosen and not repeats(about):
             p = about
         if repeats(p):
+            # The sentence after (or before) one chosen, holding what is asked too: "La maison demeurera
+            # occupée jusqu'au 31 décembre 2013. La Ville n'entrera en jouissance qu'au 1er janvier 2014."
+            # Both are given whole, once.
+            for n, c in enumerate(chosen):
+                if _joinable(c, p):
+                    chosen[n] = _joined(c, p)
+                    break
             continue
         chosen.append(p)
         if len(chosen) == k:
             break
     return sorted(chosen, key=lambda p: -p.score)
+
+
+JOINED_WORDS = 70  # two neighbouring sentences given whole, at most
+
+
+def _joinable(c: Passage, p: Passage) -> bool:
+    return (
+        p.asked
+        and p.document.id == c.document.id
+        and abs(p.position - c.position) == 1
+        and p.sentence not in c.text
+        and len(c.sentence.split()) + len(p.sentence.split()) <= JOINED_WORDS
+        and not c.joined  # two sentences at most
+    )
+
+
+def _joined(c: Passage, p: Passage) -> Passage:
+    """The chosen passage with its neighbour sentence, both whole, in reading order."""
+    first, second = (c, p) if c.position < p.position else (p, c)
+    text = f"{first.sentence} {second.sentence}"
+    start = 0 if first is c else len(first.sentence) + 1
+    return replace(
+        c, text=text, start=start, end=start + len(c.sentence), asked=c.asked or p.asked, joined=True
+    )
 
 
 def passage_acts(p: Passage) -> tuple[str, ...]:

@@ -59,6 +59,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bquand\b|\bquelles? (?:est la |sont les )?dates?\b|\ben quelle annee\b|\bquel jour\b"
             r"|\ba quelle (?:heure|date|periode)\b|\bdepuis quand\b|\bjusqu'a quand\b"
+            r"|\bquel(?:le)?s? (?:plage horaire|horaires?|heures?|periode)\b|\ba partir de quand\b"
         ),
     ),
     (COUNT, re.compile(r"\bcombien\b|\bquel (?:est le )?nombre\b|\bnombre de\b")),
@@ -79,7 +80,7 @@ _ASK_WORDS: dict[str, re.Pattern[str]] = {
     ),
     AMOUNT: re.compile(r"montants?|couts?|prix|sommes?|combien"),
     COUNT: re.compile(r"nombres?|combien"),
-    DATE: re.compile(r"dates?|quand|jours?"),
+    DATE: re.compile(r"dates?|quand|jours?|plage|horaires?|heures?|periode"),
     RAPPORTEUR: re.compile(r"rapporte\w*|presente\w*|elue?s?"),
 }
 _YESNO = re.compile(

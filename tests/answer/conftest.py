@@ -17,6 +17,7 @@ MIXED = {
     "montpellier/deliberations/Delibs_2013_02_04/2013-02-04-0000061089.pdf": "montpellier",  # CCRE, n° 2013/3
     "montpellier/deliberations/Delibs_2013_03_25/2013-03-25-0000062224.pdf": "montpellier",  # TETRA, TALCO
     "montpellier/deliberations/Delibs_2013_02_04/2013-02-04-0000061105.pdf": "montpellier",  # Cinemed board
+    "montpellier/deliberations/Delibs_2013_03_25/2013-03-25-0000062233.pdf": "montpellier",  # archives site
     "pierrefonds/conseil-municipal/20250527-PV.pdf": "pierrefonds",  # D2025-017 chats, D2025-019 fontaine
     "pierrefonds/conseil-municipal/compte-rendu-15-12-2016.pdf": "pierrefonds",  # voisins vigilants 11/2/3
     "pierrefonds/conseil-municipal/20250403-PV.pdf": "pierrefonds",  # subsidies table with a VOTE column

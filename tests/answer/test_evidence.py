@@ -82,3 +82,14 @@ def test_a_sentence_announcing_a_list_carries_the_list_and_a_heading_is_no_answe
     # The act's title printed as its heading holds every word of the subject and no answer.
     heading = [p for p in passages if p.sentence.startswith("Festival International du Cinéma")]
     assert all(not p.asked for p in heading)
+
+
+def test_two_neighbouring_sentences_that_both_answer_are_given_whole(mixed, embedder):
+    passages = _evidence(
+        mixed,
+        embedder,
+        "Quand la Ville pourra-t-elle disposer de la maison d'habitation des anciennes archives ?",
+    )
+    both = [p for p in passages if "31 décembre 2013" in p.text and "janvier 2014" in p.text]
+    assert both and both[0].joined
+    assert both[0].text[both[0].start : both[0].end] == both[0].sentence

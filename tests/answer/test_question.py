@@ -37,6 +37,8 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Quand est prévue l'inauguration de la piscine d'Attichy ?", DATE),
         ("Jusqu'à quand l'opérateur peut-il occuper les deux parcelles communales ?", DATE),
         ("Quelles sont les dates de la classe de mer à Crozon en 2019 ?", DATE),
+        ("Sur quelle plage horaire la piscine est-elle ouverte aux scolaires ?", DATE),
+        ("À partir de quand la nouvelle salle des fêtes sera-t-elle ouverte ?", DATE),
         ("Qui a présidé la séance du conseil communautaire du 13 mars 2025 ?", PERSON),
         ("Quelle entreprise a remporté le marché de la rue Chauret ?", PERSON),
         ("Où les classes maternelles ont-elles été relogées pendant les travaux ?", PLACE),
