@@ -122,16 +122,25 @@ def _hybrid(
         fused = fused + year_weight * np.array(matches, dtype=np.float32)
     months = {f"{y}-{MONTH_NUMBER[m]:02d}" for m, y in _MONTH_YEAR.findall(fold(query))}
     if months:  # "en février 2021", "au conseil de septembre 2025": the séance of that month
-        held = [(index.documents[index.chunks[r].doc_id].seance_date or "")[:7] in months for r in rows]
+        held = [(_held(index, r) or "")[:7] in months for r in rows]
         fused = fused + year_weight * np.array(held, dtype=np.float32)
     order = np.argsort(-fused, kind="stable")[:k]
     return rows[order], fused[order]
 
 
 def _names_year(index: Index, row: int, years: set[str]) -> bool:
+    date = _held(index, row)
+    return (date is not None and date[:4] in years) or any(y in index.chunks[row].context for y in years)
+
+
+def _held(index: Index, row: int) -> str | None:
+    """The date of the séance the chunk is of: its document's, or its affaire's (a répertoire dates each row)."""
     chunk = index.chunks[row]
     date = index.documents[chunk.doc_id].seance_date
-    return (date is not None and date[:4] in years) or any(y in chunk.context for y in years)
+    if date is None:
+        affaire = index.affaire_of(chunk)
+        date = getattr(affaire, "date", None) if affaire is not None else None
+    return date
 
 
 def named_acts(index: Index, text: str) -> list[Document]:

@@ -84,6 +84,8 @@ _LINE_OPENS = re.compile(
     r"^\s*(?:[-−–•▪·*\uf0a7\uf0b7\uf0d8\uf076]|\d{1,3}\s*[.)°-]\s|\(?[a-z]\)\s|(?:DEL\s*|D\s?)\d{4}"
     r"|[A-ZÀ-Ý]{3,}\b(?!\s*[a-zà-ÿ])|Vote\b|Pour\s*:|Contre\s*:|Abstention)"
 )
+_ROW_DATE = re.compile(r"\d{1,2}/\d{1,2}/(?:19|20)\d{2}")
+_ROW_NUMBER = re.compile(r"(?:DEL|D)?(?:19|20)\d{2}[_-]\d{1,4}")
 _SHORT_LINE = 50  # characters: a title, a table cell or a list item stands alone
 _ABBREVIATION = re.compile(r"(?:^|\s)(?:M|MM|Mme|Mlle|Dr|St|Ste|art|n°|cf|etc|av|bd)\.$", re.IGNORECASE)
 
@@ -183,6 +185,8 @@ def split_sentences(doc_id: str, pages: list[tuple[int, str]]) -> list[Sentence]
 
     for i, (number, line) in enumerate(lines):
         for word in line.split():
+            if words and _ROW_DATE.fullmatch(words[-1]) and _ROW_NUMBER.fullmatch(word):
+                close()  # a register's rows run on one line: "… 28/08/2024 2024_37 Dénomination …"
             if not words:
                 first, page = position, number
             words.append(word)

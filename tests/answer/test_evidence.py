@@ -93,3 +93,11 @@ def test_two_neighbouring_sentences_that_both_answer_are_given_whole(mixed, embe
     both = [p for p in passages if "31 décembre 2013" in p.text and "janvier 2014" in p.text]
     assert both and both[0].joined
     assert both[0].text[both[0].start : both[0].end] == both[0].sentence
+
+
+def test_a_registers_rows_printed_on_one_line_are_one_sentence_each():
+    register = SHARED / "corpus/pierrefonds/registres/REPERTOIRE-CHRONOLOGIQUE-2024-POUR-AFFICHAGE.pdf"
+    pages = read_pages(register)
+    sentences = split_sentences("x", [(p.number, p.text) for p in pages])
+    row = next(s for s in sentences if "Dénomination commune touristique" in s.text)
+    assert row.text.startswith("2024_37 ") and "2024_38" not in row.text
