@@ -103,10 +103,11 @@ def chat(index, embedder):
         yield server.url, llm
 
 
-def test_the_chat_page_with_an_answer(browser, chat):
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_chat_page_with_an_answer(browser, chat, width):
     url, llm = chat
     llm.enqueue(ANSWER)
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page = browser.new_page(viewport={"width": width, "height": 860})
     page.goto(url + "/")
     page.locator("#registre-input").wait_for()
     assert problems(page) == []  # as it opens
