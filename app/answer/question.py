@@ -49,7 +49,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bcombien (?:a |ont )?(?:coute|coutent|coutera|paie|paye|payee?|verse|versee?|recoit|touche"
             r"|rapporte|met|investi|depense|finance|emprunte|vaut)|\bmontant\b|\bprix\b|\btarifs?\b|\bcout\b"
-            r"|\bquel(?:le)?s? (?:somme|subvention|valeur|aide|budget|loyer|redevance|taux|indemnite)"
+            r"|\bquel(?:le)?s? (?:(?:est|sont|etait|etaient|sera|seront) (?:la |le |les |l')?)?"
+            r"(?:somme|subvention|valeur|aide|budget|loyer|redevance|taux|indemnite)"
             r"|\bcombien d'euros|\ba combien\b|\bde combien\b"
         ),
     ),
@@ -78,7 +79,7 @@ _ASK_WORDS: dict[str, re.Pattern[str]] = {
     VOTE: re.compile(
         r"vot\w*|voix|pour|contre|abstenu\w*|abstention\w*|unanimit\w*|majorite|scrutin|resultats?|score"
     ),
-    AMOUNT: re.compile(r"montants?|couts?|prix|sommes?|combien"),
+    AMOUNT: re.compile(r"montants?|couts?|prix|sommes?|valeurs?|combien"),
     COUNT: re.compile(r"nombres?|combien"),
     DATE: re.compile(r"dates?|quand|jours?|plage|horaires?|heures?|periode"),
     RAPPORTEUR: re.compile(r"rapporte\w*|presente\w*|elue?s?"),
