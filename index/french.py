@@ -47,7 +47,8 @@ STOP_WORDS = frozenset(
     lesquels leur leurs lors lorsque lui m ma mais me même mêmes mes moi mon n ne ni nos notre nous on ont ou
     où par parce pas pendant peu peut plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa
     sans se selon sera serai seraient serait seras serez seriez serions serons seront ses si sien sienne son
-    sont sous soit sommes sont sur t ta te tes toi ton tous tout toute toutes très tu un une vers vos votre
+    sont sous soit sommes sont sur t ta te tel telle telles tels tes toi ton tous tout toute toutes très tu un une
+    vers vos votre
     vous y""".split()  # noqa: SIM905 - a closed word class reads best as running text
 )
 FOLDED_STOP_WORDS = frozenset(

@@ -42,6 +42,25 @@ def _figures_with_parts(text: str) -> set[str]:
     return found
 
 
+# An amount: a figure followed by its currency ("12 000 €", "1 500 euros").
+_MONEY = re.compile(r"(\d(?:[\d\u00a0\u202f .]*\d)?(?:,\d+)?)\s?(?:€|euros?\b|EUR\b)", re.IGNORECASE)
+
+
+def amounts(text: str) -> set[str]:
+    """The amounts a text writes with their currency, as digit strings ("12 000,50 €" → "1200050")."""
+    return {_digits(m.group(1)) for m in _MONEY.finditer(_MARK.sub(" ", text))} - {""}
+
+
+def _amounts_allowed(text: str) -> set[str]:
+    """What the evidence prints as an amount: a figure with its currency, or with the separators of one
+    ("5.100.000", "12 431,97": a table whose currency stands in a header)."""
+    found = amounts(text)
+    for m in _FIGURE.finditer(text):
+        if re.search(r"\d[\s\u00a0\u202f.]\d{3}\b|,\d{2}\b", m.group()):
+            found.add(_digits(m.group()))
+    return found
+
+
 def names(text: str) -> set[str]:
     """Capitalised words inside sentences: names of people, firms, places."""
     body = _MARK.sub(" ", text)
@@ -61,6 +80,12 @@ def check(answer: str, evidence: list[str]) -> Verdict:
     for figure in sorted(figures(answer)):
         if figure not in have and len(figure) > 1:
             return Verdict(False, f"le chiffre {figure} ne figure dans aucun extrait")
+    # A figure the evidence prints as something else (an association's code, a year) is no amount: "1309 €"
+    # read from "1309 POMPIGNANE … 12 000 €" is not what the row gives.
+    money = _amounts_allowed(allowed)
+    for amount in sorted(amounts(answer)):
+        if amount not in money:
+            return Verdict(False, f"le montant {amount} € ne figure comme montant dans aucun extrait")
     folded = fold(allowed)
     words = set(re.findall(r"\w+", folded))
     for name in sorted(names(answer)):

@@ -52,6 +52,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bquel(?:le)?s? (?:(?:est|sont|etait|etaient|sera|seront) (?:la |le |les |l')?)?"
             r"(?:somme|subvention|valeur|aide|budget|loyer|redevance|taux|indemnite)"
             r"|\bcombien d'euros|\ba combien\b|\bde combien\b"
+            # "Combien la Ville donne-t-elle à …": a verb of paying after the subject
+            r"|\bcombien\b(?! d[e'])[^?]*\b(?:donne|donnee?s?|attribue|accorde|alloue|verse|paie|paye|coute)\b"
         ),
     ),
     (REASON, re.compile(r"\bpourquoi\b|\bpour quelle(?:s)? raisons?\b|\bquels? (?:motifs?|raisons?)\b")),

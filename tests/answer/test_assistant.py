@@ -39,6 +39,15 @@ def test_a_name_the_evidence_does_not_hold_fails_the_check():
     assert figures("le 1er avril 2019 [2]") == {"1", "2019"}
 
 
+def test_a_figure_the_evidence_prints_as_a_code_is_no_amount():
+    row = ["1309 POMPIGNANE SPORT ET CULTURE F 4 000 € 2 000 € 1768 MECENAT CHIRURGIE CARDIAQUE P 12 000 €"]
+    assert check("L'association reçoit 12 000 € [1].", row).ok
+    verdict = check("L'association reçoit 1309 € [1].", row)
+    assert not verdict.ok and "1309" in (verdict.reason or "")
+    table = ["Acquisition au prix de 5.100.000 TTC, frais de notaire 12 431,97"]  # the currency in a header
+    assert check("Le prix est de 5 100 000 € [1].", table).ok and check("12 431,97 euros [1]", table).ok
+
+
 def test_a_question_on_a_subject_no_document_holds_is_refused_before_the_model(mixed, embedder, scripted):
     assistant = Assistant(mixed, embedder, scripted)
     answer = assistant.answer("Combien de places compte le nouveau parking souterrain de la gare ?")

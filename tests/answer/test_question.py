@@ -33,6 +33,8 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Quelle subvention le Festival des forêts a-t-il obtenue pour 2025 ?", AMOUNT),
         ("Quel est le montant de la taxe de séjour à Sète ?", AMOUNT),
         ("Quelle est la valeur du bon d'achat offert aux nouveaux habitants ?", AMOUNT),
+        ("Combien la commune verse-t-elle au comité des fêtes pour le 14 juillet ?", AMOUNT),
+        ("Combien la Ville donne-t-elle au club de rugby ?", AMOUNT),
         ("Combien de citoyens seront tirés au sort pour la convention citoyenne ?", COUNT),
         ("Combien de logements sociaux la résidence compte-t-elle ?", COUNT),
         ("Quand est prévue l'inauguration de la piscine d'Attichy ?", DATE),
