@@ -483,16 +483,11 @@ def _announced(all_sentences: list[Sentence], i: int) -> list[str]:
 
 
 def _is_heading(own: set[str], title: set[str]) -> bool:
-    """The sentence is the act's title (and a few words more: a number, the rapporteur's name, the list of
-    the absent printed above it)."""
+    """The sentence is the act's title (and a few words more: a number, the rapporteur's name). A title
+    followed by the body's first words is not: Pierrefonds' headings name the answer ("… locaux sis Rue Jean
+    Lenoir, avec la Fondation …")."""
     words = {w for w in own if len(w) > 2 and not w.isdigit()}
-    titled = {w for w in title if len(w) > 2 and not w.isdigit()}
-    if len(words) < 3:
-        return False
-    whole_title = (
-        len(titled) >= 5 and len(words & titled) >= 0.9 * len(titled) and len(words) <= 2 * len(titled)
-    )
-    return whole_title or len(words & title) >= HEADING_SHARE * len(words)
+    return len(words) >= 3 and len(words & title) >= HEADING_SHARE * len(words)
 
 
 def _around(before: str, sentence: str, after: str, words: int = PASSAGE_WORDS) -> tuple[str, int]:
