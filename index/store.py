@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -238,35 +238,44 @@ def open_index(root: Path, embedder: str | None = None) -> Index:
 
 
 @contextmanager
-def ingest_lock(root: Path) -> Iterator[None]:
-    """Hold the lock that lets one ingest at a time write under root; refuse clearly if another holds it.
-
-    An flock is released by the kernel when its holder dies, even by `kill -9`: no stale lock to clean up.
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / "ingest.lock").open("a+") as f:
+def process_lock(path: Path, busy: Callable[[str], Exception]) -> Iterator[None]:
+    """Hold an exclusive flock on path, the holder's pid written in it; raise busy(pid of the holder) at once
+    when another process holds it. The kernel releases an flock when its holder dies, even by `kill -9`: no
+    stale lock to clean up."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0)
-            holder = f.read().strip() or "?"
-            raise IngestRunning(
-                f"Another ingest is already running on {root} (process {holder}); "
-                "wait for it to finish, then run this one again."
-            ) from None
+            raise busy(f.read().strip() or "?") from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))
         f.flush()
         try:
-            # What a killed build left behind is never published: remove it.
-            for left in root.glob("*.building"):
-                shutil.rmtree(left, ignore_errors=True)
             yield
         finally:
             f.seek(0)
             f.truncate()
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextmanager
+def ingest_lock(root: Path) -> Iterator[None]:
+    """Hold the lock that lets one ingest at a time write under root; refuse clearly if another holds it."""
+
+    def busy(holder: str) -> IngestRunning:
+        return IngestRunning(
+            f"Another ingest is already running on {root} (process {holder}); "
+            "wait for it to finish, then run this one again."
+        )
+
+    with process_lock(root / "ingest.lock", busy):
+        # What a killed build left behind is never published: remove it.
+        for left in root.glob("*.building"):
+            shutil.rmtree(left, ignore_errors=True)
+        yield
 
 
 def write_index(

@@ -9,7 +9,6 @@ brought up to date by the same incremental, atomic ingest as `registre ingest`: 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from index.store import IndexError_, current
+from index.store import IndexError_, current, process_lock
 from ingest.download import DownloadError, Fetcher
 from ingest.pipeline import Report, find_pdfs, ingest
 from ingest.provenance import ORIGINS_FILE, Origin, Origins, load_origins, save_origins
@@ -144,27 +143,15 @@ def _sync(
 
 @contextmanager
 def sync_lock(state_dir: Path) -> Iterator[None]:
-    """One sync at a time per data dir; the kernel drops the lock when its holder dies, even by kill -9."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    with (state_dir / "sync.lock").open("a+") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            raise SyncRunning(
-                f"Une synchronisation est déjà en cours (processus {f.read().strip() or '?'}) ; "
-                "celle-ci attendra la prochaine échéance."
-            ) from None
-        f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
-        try:
-            yield
-        finally:
-            f.seek(0)
-            f.truncate()
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """One sync at a time per data dir."""
+
+    def busy(holder: str) -> SyncRunning:
+        return SyncRunning(
+            f"Une synchronisation est déjà en cours (processus {holder}) ; celle-ci attendra la prochaine échéance."
+        )
+
+    with process_lock(state_dir / "sync.lock", busy):
+        yield
 
 
 def _sync_source(source: Source, folder: Path, state_path: Path, fetcher: Fetcher, log) -> SourceReport:
