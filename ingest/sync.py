@@ -29,6 +29,7 @@ from ingest.provenance import ORIGINS_FILE, Origin, Origins, load_origins, save_
 from ingest.sources import Source, Sources
 from ingest.upstream import Item, ListingError, feed_items, scdl_items
 from models.base import Embedder
+from models.fetch import sha256_of
 
 KIND_WORDS = {"folder": "dossier", "urls": "liste d'adresses", "scdl": "CSV SCDL", "feed": "flux"}
 
@@ -199,7 +200,7 @@ def _copy_folder(source: Source, folder: Path, state: dict, report: SourceReport
         ):
             report.unchanged += 1
             continue
-        digest = _sha256(path)
+        digest = sha256_of(path)
         if known and known["sha256"] == digest and target.is_file():
             report.unchanged += 1
         else:
@@ -362,14 +363,6 @@ def _log_source(r: SourceReport, source: Source, log) -> None:
     for line in [*(f"ajouté {f}" for f in r.added), *(f"mis à jour {f}" for f in r.updated),
                  *(f"retiré {f}" for f in r.removed), *(f"échec {m}" for m in r.failed)]:  # fmt: skip
         log(f"  {line}")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _save_json(path: Path, data: object) -> None:
