@@ -16,13 +16,14 @@ import numpy as np
 from index.french import FOLDED_STOP_WORDS, fold
 from index.store import Document, Index
 
-# Words of a collectivité's name that do not tell one from another.
-GENERIC_NAME = frozenset(
-    {
-        "ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie", "departement",
-        "region", "conseil", "municipal", "communautaire", "syndicat", "intercommunal", "intercommunale",
-    }
-)  # fmt: skip
+# Words naming a kind of collectivité ("Commune de …", "Communauté de communes …").
+PLACE_WORDS = frozenset(
+    {"ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie"}
+)
+# Words of a collectivité's name that do not tell one from another: its kind, and its council's.
+GENERIC_NAME = PLACE_WORDS | {
+    "departement", "region", "conseil", "municipal", "communautaire", "syndicat", "intercommunal", "intercommunale",
+}  # fmt: skip
 
 
 class UnknownCollectivite(ValueError):

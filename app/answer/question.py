@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from index.collectivites import PLACE_WORDS
 from index.french import FOLDED_STOP_WORDS, MONTH_NUMBER, YEAR, fold, stem
 from index.identifiers import act_key, receipt_ids
 
@@ -316,12 +317,9 @@ def _terms(text: str) -> tuple[tuple[Term, ...], tuple[Phrase, ...]]:
     return tuple(out.values()), tuple(phrases)
 
 
-_PLACE_NAMES = {"ville", "commune", "communes", "communaute", "metropole", "agglomeration", "mairie"}
-
-
 def _not_the_name(terms: tuple[Term, ...], key: str) -> tuple[Term, ...]:
     """The terms without the words of the collectivité's name."""
-    name = set(key.split()) | _PLACE_NAMES
+    name = set(key.split()) | PLACE_WORDS
     return tuple(t for t in terms if fold(t.word) not in name)
 
 
