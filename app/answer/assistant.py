@@ -140,6 +140,11 @@ class Assistant:
         self._extract, self._answer, self._notice = prompt("extract"), prompt("answer"), prompt("notice")
         self._fact_notice, self._evidence_notice = prompt("notice_facts"), prompt("notice_evidence")
         self._absent = prompt("absent")
+        # A line after the question for some kinds of asking (prompts/ask_<kind>.fr.md): the small model
+        # paraphrases a reason into something else unless told to keep the document's words.
+        self._hints = {
+            p.stem.split(".")[0][4:]: prompt(p.stem.split(".")[0]) for p in PROMPTS.glob("ask_*.fr.md")
+        }
         self.use_index(index)
 
     def use_index(self, index: Index) -> None:
@@ -260,6 +265,8 @@ class Assistant:
             )
         asked = f"{q.text}" if not q.previous else f"(suite de : « {q.previous[:200]} ») {q.text}"
         final = self._answer.format(extracts=block, question=asked)
+        if q.asks in self._hints:
+            final += "\n" + self._hints[q.asks]
         return [{"role": "system", "content": self._system}, {"role": "user", "content": final}]
 
     # -- the whole path --------------------------------------------------------------------------------------
@@ -277,8 +284,8 @@ class Assistant:
         q = self.understand(question, history)
         hits = self.retrieve(q, scope=collectivite)
         t_retrieval = time.perf_counter() - t0
-        files = [d.path for d in ranked_files(hits)]
         passages = self.passages_for(q, hits)
+        files = [d.path for d in documents_in_order(hits, passages)]
         citations = self.citations(passages)
         evidence = Evidence(1, passages[0].sentence, passages[0].start, passages[0].end) if passages else None
         timings: dict[str, float | None] = {
@@ -404,6 +411,14 @@ class Assistant:
             if on_piece and isinstance(item, str):
                 on_piece(item)
         raise RuntimeError("the answer stream ended without an answer")
+
+
+def documents_in_order(hits: list[Hit], passages: list[Passage]) -> list[Document]:
+    """The documents found, in the order the answer presents them: those of its evidence passages first, best
+    sentence first (a document whose sentence holds what is asked before one that only shares more words
+    with the question), then the others as retrieval ranked them."""
+    first = {p.document.id: p.document for p in passages}
+    return list(first.values()) + [d for d in ranked_files(hits) if d.id not in first]
 
 
 def collectivite_of(doc: Document) -> str | None:

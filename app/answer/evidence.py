@@ -28,6 +28,7 @@ from app.answer.question import (
     Question,
     act_keys,
 )
+from index.collectivites import GENERIC_NAME
 from index.french import MONTHS, WORD, YEAR, fold, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
@@ -59,7 +60,8 @@ _DATE = re.compile(
 )
 _NAME = re.compile(
     r"\b(?:M\.|Mme|Madame|Monsieur|MM\.|Mlle)\s+[A-ZÀ-Ý][\w'’-]+|\b[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+[A-ZÀ-Ý]{2,}\b"
-    r"|\b(?:soci[ée]t[ée]|entreprise|association|cabinet|bureau|banque|SARL|SAS|SA)\s+[«\"]?\s*[A-ZÀ-Ý0-9]"
+    r"|\b(?:soci[ée]t[ée]|entreprise|association|compagnie|cabinet|bureau|banque|SARL|SAS|SA)"
+    r"(?:\s+[a-zà-ÿ]{4,})?\s+[«\"]?\s*[A-ZÀ-Ý0-9]"  # "la compagnie aérienne Air France"
     r"|\b[A-ZÀ-Ý]{3,}\b"
 )
 _PLACE = re.compile(r"\b(?:à|au|aux|en|dans|chez|vers)\s+(?:l['’]\s*|la\s+|le\s+|les\s+)?[A-ZÀ-Ý][\w'’-]+")
@@ -515,6 +517,20 @@ def prints(phrase: Phrase, text: str) -> bool:
 
 
 def missing_phrases(question: Question, passages: list[Passage]) -> list[str]:
-    """The question's phrases that no passage (nor its act's title) prints, as the question writes them."""
+    """The question's phrases that no passage (nor its act's title) prints, as the question writes them.
+
+    A passage that prints every name the question gives (names no paraphrase stands for: "Calcifield",
+    "Greenfield") and one word of the phrase speaks of the same thing in its own words ("périmètre
+    d'épandage" for "plan d'épandage")."""
     texts = [f"{p.document.objet or ''} {p.affaire.title if p.affaire else ''} {p.text}" for p in passages]
-    return [ph.written for ph in question.phrases if not any(prints(ph, t) for t in texts)]
+    names = {
+        t.stem
+        for t in question.terms
+        if t.proper and not t.stem.isdigit() and fold(t.word) not in GENERIC_NAME
+    }
+    named = [st for t in texts if names and names <= (st := _stems(t))]
+    return [
+        ph.written
+        for ph in question.phrases
+        if not any(prints(ph, t) for t in texts) and not any({ph.first, ph.second} & st for st in named)
+    ]

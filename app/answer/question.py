@@ -20,8 +20,11 @@ from index.identifiers import act_key, receipt_ids
 AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person", "place", "reason"
 VOTE, NUMBER, RAPPORTEUR, YESNO, LIST, OPEN = "vote", "number", "rapporteur", "yesno", "list", "open"
 
-# Ordered: the first that matches says what is asked (a number or a vote asked inside a longer question wins).
+# Ordered: the first that matches says what is asked (a number or a vote asked inside a longer question wins
+# over the amount or the count it is about).
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "Pourquoi les tarifs ont-ils augmenté ?", "Pourquoi a-t-il voté contre ?": a reason, whatever it is about.
+    (REASON, re.compile(r"\bpourquoi\b|\bpour quelle(?:s)? raisons?\b|\bquels? (?:motifs?|raisons?)\b")),
     (
         NUMBER,
         re.compile(
@@ -57,7 +60,6 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bcombien\b(?! d[e'])[^?]*\b(?:donne|donnee?s?|attribue|accorde|alloue|verse|paie|paye|coute)\b"
         ),
     ),
-    (REASON, re.compile(r"\bpourquoi\b|\bpour quelle(?:s)? raisons?\b|\bquels? (?:motifs?|raisons?)\b")),
     (
         DATE,
         re.compile(
@@ -71,8 +73,10 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         PERSON,
         re.compile(
-            r"\bqui\b|\ba qui\b|\bpar qui\b|\bquel(?:le)?s? (?:entreprise|societe|association"
-            r"|organisme|prestataire|titulaire|banque|cabinet|bureau|elue?|adjointe?|personne)"
+            r"(?:^|\b(?:a|par|avec|de|pour|chez|et|est|sont) )qui\b|\bquel(?:le)?s? (?:(?:entreprise|societe|association|compagnie"
+            r"|organisme|prestataire|titulaire|attributaire|laureat|fournisseur|operateur|groupement|banque"
+            r"|cabinet|bureau|etablissement|federation|syndicat|club|architecte|notaire|elue?|adjointe?"
+            r"|conseillere?|maire|president|personnes?)s?)\b"
         ),
     ),
 )
@@ -91,6 +95,13 @@ _YESNO = re.compile(
     r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b"
 )
 _PLURAL_WHICH = re.compile(r"\bquel(?:le)?s\b")
+# "Avec quelle compagnie la Ville a-t-elle passé le marché ?" is inverted like a yes/no question but asks for
+# a thing: an interrogative word says so (folded text: "où" is "ou", read on the accented text elsewhere).
+# "qui" asks only first or after a preposition: "la délibération qui fixe …" is a relative clause.
+_INTERROGATION = re.compile(
+    r"\b(?:quel(?:le)?s?|quoi|combien|comment|quand|pourquoi|lequel|laquelle)\b"
+    r"|(?:^|\b(?:a|par|avec|de|pour|chez|et|est|sont) )qui\b"
+)
 # Parts of speech that never carry a subject. Everything else does unless it is a function word: the small
 # model mistags some nouns ("taxe de séjour": "séjour" as a preposition), the stop list does not.
 _FUNCTION_POS = {"AUX", "PRON", "DET", "CCONJ", "SCONJ", "PUNCT", "SYM", "SPACE", "INTJ"}
@@ -224,6 +235,7 @@ def analyse(
         previous=previous,
         previous_answer=answer if previous else "",
         yes_no=bool(_YESNO.search(folded))
+        and not _INTERROGATION.search(folded.split("?")[0])  # "… a-t-il voté X ? Avec quel résultat ?"
         and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
         asked_noun=asked_noun,
         phrases=phrases,
@@ -245,7 +257,7 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
             return kind, asked_noun
     if _PLURAL_WHICH.search(folded):
         return LIST, asked_noun
-    if _YESNO.search(folded):
+    if _YESNO.search(folded) and not _INTERROGATION.search(folded.split("?")[0]):
         return YESNO, asked_noun
     return OPEN, asked_noun
 

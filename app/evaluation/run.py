@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.answer.assistant import Assistant
+from app.answer.assistant import Assistant, documents_in_order
 from app.evaluation.metrics import compute_metrics, gold_rank, recall_curve, retrieval_metrics, score
 from app.evaluation.questions import Question
 from app.evaluation.report import write_report
@@ -109,16 +109,18 @@ def _answer_row(assistant: Assistant, q: Question, retrieval_only: bool) -> dict
     """Run one question; the retrieved chunks (with scores) are those the answer path retrieves too."""
     history = q.turns()
     t0 = time.perf_counter()
-    hits = assistant.retrieve(assistant.understand(q.question, history))
+    question = assistant.understand(q.question, history)
+    hits = assistant.retrieve(question)
     elapsed = time.perf_counter() - t0
     retrieved = [{"file": h.document.path, "page": h.chunk.page, "score": round(h.score, 4)} for h in hits]
-    if retrieval_only:
+    if retrieval_only:  # ranked as the answer would present them (its evidence's documents first)
+        files = documents_in_order(hits, assistant.passages_for(question, hits))
         return {
             "id": q.id,
             "answer": None,
             "found": None,
             "citations": None,
-            "retrieved_files": list(dict.fromkeys(h.document.path for h in hits)),
+            "retrieved_files": [d.path for d in files],
             "retrieved": retrieved,
             "context_files": _context_files(hits[: assistant.top_k]),
             "timings": {"retrieval_s": elapsed, "first_token_s": None, "total_s": elapsed},

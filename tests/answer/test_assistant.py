@@ -82,3 +82,31 @@ def test_an_act_number_the_model_left_as_a_mark_is_written_from_the_act():
         "Le numéro de la délibération est n° D2025-038 [2]."
     )
     assert fill_act_numbers("La subvention est de 500 € [2].", [c]) == "La subvention est de 500 € [2]."
+
+
+def test_the_answer_ranks_its_documents_as_its_evidence_presents_them(mixed, embedder):
+    from app.answer.assistant import documents_in_order
+    from index.search import ranked_files
+
+    assistant = Assistant(mixed, embedder, None)
+    question = "Combien de citoyens seront tirés au sort pour la convention citoyenne sur l'intelligence artificielle ?"
+    q = assistant.understand(question)
+    hits = assistant.retrieve(q)
+    passages = assistant.passages_for(q, hits)
+    ranked = [d.path for d in documents_in_order(hits, passages)]
+    cited = list(dict.fromkeys(p.document.path for p in passages))
+    assert ranked[: len(cited)] == cited  # the evidence's documents first, best sentence first
+    assert sorted(ranked) == sorted(d.path for d in ranked_files(hits))  # every document found, once
+    assert ranked != [d.path for d in ranked_files(hits)]  # here the retrieval's order was another
+    assert assistant.answer(question).retrieved_files == ranked
+
+
+def test_a_reason_is_asked_in_the_documents_words(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    scripted.enqueue("Parce que la capture est faite par l'association [1].")
+    scripted.enqueue("50 € [1].")
+    assistant.answer("Pourquoi la commune de Pierrefonds adhère-t-elle à l'association Cats in The Air ?")
+    assistant.answer("Combien coûte l'adhésion de Pierrefonds à l'association Cats in The Air ?")
+    why, how_much = (h[-1]["content"] for h in scripted.history)
+    hint = "recopiant la phrase de l'extrait qui donne la raison"
+    assert why.rstrip().endswith(hint + ".") and hint not in how_much

@@ -101,3 +101,19 @@ def test_a_registers_rows_printed_on_one_line_are_one_sentence_each():
     sentences = split_sentences("x", [(p.number, p.text) for p in pages])
     row = next(s for s in sentences if "Dénomination commune touristique" in s.text)
     assert row.text.startswith("2024_37 ") and "2024_38" not in row.text
+
+
+def test_a_passage_printing_the_questions_names_may_say_its_phrase_in_other_words(mixed, embedder):
+    from app.answer.evidence import missing_phrases
+
+    # The minutes name the association and print « adhésion annuelle »: the question's « frais d'adhésion »
+    # is the same thing in other words, the names say so.
+    q = analyse(
+        "Combien la commune verse-t-elle en frais d'adhésion à Cats in The Air ?", [], ("pierrefonds",)
+    )
+    passages = find_evidence(mixed, q, search(mixed, embedder, q.search_text, k=10))
+    assert [p.written for p in q.phrases] == ["frais d'adhésion"] and missing_phrases(q, passages) == []
+    # Without a name to hold on to, a phrase no passage prints is reported missing.
+    q = analyse("Combien la commune verse-t-elle en frais d'adhésion à l'association ?", [], ("pierrefonds",))
+    passages = find_evidence(mixed, q, search(mixed, embedder, q.search_text, k=10))
+    assert missing_phrases(q, passages) == ["frais d'adhésion"]

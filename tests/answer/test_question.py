@@ -58,7 +58,11 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Qui est le rapporteur de la délibération sur le stade ?", RAPPORTEUR),
         ("Quelle élue a présenté le rapport sur la cantine scolaire au conseil du 3 mars ?", RAPPORTEUR),
         ("Quelle délibération a fixé les tarifs du centre de loisirs ?", NUMBER),
+        ("Avec quel fournisseur la métropole a-t-elle signé le contrat d'électricité ?", PERSON),
+        ("Quel cabinet d'architectes a été choisi pour la médiathèque ?", PERSON),
         ("La commune a-t-elle adopté un plan de lutte contre le moustique tigre ?", YESNO),
+        ("Le syndicat a-t-il vendu le terrain qui borde la rivière ?", YESNO),
+        ("Dans quel ordre la commune a-t-elle classé les candidatures ?", OPEN),
         ("Quels projets le budget participatif a-t-il retenus ?", LIST),
         ("Parle-moi du marché de Noël", OPEN),
     ],
@@ -70,6 +74,12 @@ def test_what_is_asked(question, asks):
 def test_a_yes_no_question_about_a_vote_is_both():
     q = analyse("Le nom de la place a-t-il été voté à l'unanimité ?")
     assert q.asks == VOTE and q.yes_no
+
+
+def test_an_inverted_question_with_an_interrogative_word_asks_for_a_thing_not_yes_or_no():
+    assert not analyse("Avec quelle compagnie la Ville a-t-elle passé le marché ?").yes_no
+    assert not analyse("À qui la commune a-t-elle cédé le terrain ?").yes_no
+    assert analyse("La délibération qui crée le comité a-t-elle été adoptée ?").yes_no  # "qui" relative
 
 
 def test_the_subject_is_the_content_words_as_the_index_stems_them():
