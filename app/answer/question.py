@@ -68,6 +68,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bquel(?:le)?s? (?:plage horaire|horaires?|heures?|periode)\b|\ba partir de quand\b"
         ),
     ),
+    (PERSON, re.compile(r"\bquel(?:le)? (?:est|etait|sera) (?:le )?nom\b|\bcomment s'appel")),
     (COUNT, re.compile(r"\bcombien\b|\bquel (?:est le )?nombre\b|\bnombre de\b")),
     (PLACE, re.compile(r"(?:^|\s)ou\b(?! non\b)|\bdans quel(?:le)? (?:ville|commune|lieu|quartier|salle)\b")),
     (
@@ -90,9 +91,11 @@ _ASK_WORDS: dict[str, re.Pattern[str]] = {
     COUNT: re.compile(r"nombres?|combien"),
     DATE: re.compile(r"dates?|quand|jours?|plage|horaires?|heures?|periode"),
     RAPPORTEUR: re.compile(r"rapporte\w*|presente\w*|elue?s?"),
+    PERSON: re.compile(r"noms?|appelle\w*"),
 }
 _YESNO = re.compile(
     r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b"
+    r"|^(?:est ce qu|[\w'-]+ t (?:il|elle|on)\b)|\s\w+ t (?:il|elle)\b"  # typed without hyphens: "a t il"
 )
 _PLURAL_WHICH = re.compile(r"\bquel(?:le)?s\b")
 # "Avec quelle compagnie la Ville a-t-elle passé le marché ?" is inverted like a yes/no question but asks for
@@ -246,7 +249,8 @@ def analyse(
 def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     noun = re.search(r"\bquel(?:le)?s?\s+(\w+)", folded)
     asked_noun = noun.group(1) if noun else None
-    if "où" in text.lower().split() or re.search(r"(?:^|\s)où\b", text.lower()):
+    # "où" is read on the accented text ("ou" folded is "or"), or first in a question typed without accents.
+    if re.search(r"(?:^|\s)où\b", text.lower()) or re.match(r"(?:et )?(?:d'|par )?ou\b(?! bien)", folded):
         place_first = not re.search(r"\bcombien|\bquand\b|\bqui\b", folded)
         if place_first:
             return PLACE, asked_noun

@@ -59,6 +59,10 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Quelle élue a présenté le rapport sur la cantine scolaire au conseil du 3 mars ?", RAPPORTEUR),
         ("Quelle délibération a fixé les tarifs du centre de loisirs ?", NUMBER),
         ("Avec quel fournisseur la métropole a-t-elle signé le contrat d'électricité ?", PERSON),
+        ("Quel est le nom du nouveau directeur du conservatoire ?", PERSON),
+        ("Ou se trouve la nouvelle mediatheque ?", PLACE),  # typed without accents
+        ("le conseil a t il adopte le budget", YESNO),
+        ("Pourquoi les tarifs de la cantine ont-ils augmenté ?", REASON),
         ("Quel cabinet d'architectes a été choisi pour la médiathèque ?", PERSON),
         ("La commune a-t-elle adopté un plan de lutte contre le moustique tigre ?", YESNO),
         ("Le syndicat a-t-il vendu le terrain qui borde la rivière ?", YESNO),
