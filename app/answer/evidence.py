@@ -269,8 +269,31 @@ def asked_in(question: Question, text: str) -> bool:
     ):  # a year alone answers "en quelle année", not "quand" ("C'est quand, en 2013 ?")
         years_answer = "annee" in fold(question.text)
         return any(years_answer or not YEAR.fullmatch(m.group(0)) for m in _DATE.finditer(text))
+    if question.asks in (PERSON, RAPPORTEUR) and roll_call(text):
+        return False  # the members present, the mayor's signature: names on every act, answering nothing
     pattern = _ASKED.get(question.asks)
     return bool(pattern and pattern.search(text))
+
+
+_PERSON_NAME = re.compile(
+    r"(?:M\.|MM\.|Mme|Mlle|Madame|Monsieur)\s+[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){0,2}"
+    r"|[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*){1,3}|[A-ZÀ-Ý]{3,}"
+)
+_LABEL = re.compile(r"^[\w'’ ]{1,30}:\s*")  # "Présents :", "Absents excusés :"
+_ROLL = 3  # names in a row, separated by commas
+
+
+def roll_call(text: str) -> bool:
+    """The text is a list of members (present, absent, represented; or its tail, cut from the list by the page)
+    or a signature: it opens with three names or more separated by commas, or is nothing but a name."""
+    stripped = text.strip(" .,;")
+    if len(stripped.split()) <= 4 and _PERSON_NAME.fullmatch(stripped):
+        return True  # "Hélène MANDROUX", under the act
+    label = _LABEL.match(stripped)
+    if label and len(label.group(0).split()) <= 3:
+        stripped = stripped[label.end() :]
+    parts = re.split(r"\s*,\s*", stripped)
+    return len(parts) >= _ROLL and all(_PERSON_NAME.fullmatch(p) for p in parts[:_ROLL])
 
 
 def _coverage(index: Index, question: Question, own: set[str], around: set[str]) -> float:

@@ -117,3 +117,21 @@ def test_a_passage_printing_the_questions_names_may_say_its_phrase_in_other_word
     q = analyse("Combien la commune verse-t-elle en frais d'adhésion à l'association ?", [], ("pierrefonds",))
     passages = find_evidence(mixed, q, search(mixed, embedder, q.search_text, k=10))
     assert missing_phrases(q, passages) == ["frais d'adhésion"]
+
+
+def test_the_members_present_and_the_signature_answer_no_who():
+    from app.answer.evidence import roll_call
+
+    pages = read_pages(
+        SHARED / "corpus/montpellier/deliberations/Delibs_2013_02_04/2013-02-04-0000061109.pdf"
+    )
+    sentences = [s.text for s in split_sentences("x", [(p.number, p.text) for p in pages])]
+    calls = [s for s in sentences if roll_call(s)]
+    assert any("BLANPIED" in s for s in calls)  # the tail of the list of members present, before the title
+    assert not any("Mirabel" in s for s in calls)  # the sentence that names who runs the bar
+    assert roll_call("Hélène MANDROUX")  # the signature under every act
+    assert roll_call("Présents : Mme DEMOUY, M. LEBLANC, Mme DECKER, M. PAPIN.")
+    assert not roll_call(
+        "Les 3 personnalités désignées sont : M. Jean DUPONT, Mme Anne MARTIN, M. Paul DURAND."
+    )
+    assert not roll_call("M. Romain RIBEIRO est désigné en qualité de 4e adjoint au maire.")
