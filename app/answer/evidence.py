@@ -64,7 +64,10 @@ _NAME = re.compile(
     r"(?:\s+[a-zà-ÿ]{4,})?\s+[«\"]?\s*[A-ZÀ-Ý0-9]"  # "la compagnie aérienne Air France"
     r"|\b[A-ZÀ-Ý]{3,}\b"
 )
-_PLACE = re.compile(r"\b(?:à|au|aux|en|dans|chez|vers)\s+(?:l['’]\s*|la\s+|le\s+|les\s+)?[A-ZÀ-Ý][\w'’-]+")
+_PLACE = re.compile(
+    r"\b(?:à|au|aux|en|dans|chez|vers)\s+(?:l['’]\s*|la\s+|le\s+|les\s+)?"
+    r"(?!(?:Madame|Monsieur|Mme|M|MM|Mlle|Maire|Conseil)\b)[A-ZÀ-Ý][\w'’-]+"  # "à Madame le maire": a person
+)
 _REASON = re.compile(
     r"\b(?:car|parce|puisque|afin|en raison|compte tenu|considérant|motif|du fait|suite à|à la suite"
     r"|étant donné|vu que|pour cause|risques?|danger|estim|invoqu)",
@@ -257,6 +260,15 @@ def _affaires_of(index: Index) -> dict[str, list[StoredAffaire]]:
             cached.setdefault(a.doc_id, []).append(a)
         index._affaires_by_doc = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _titles_of(index: Index, doc_id: str) -> list[set[str]]:
+    """The stems of the titles of the document's affaires (computed once per index)."""
+    cached = getattr(index, "_titles_by_doc", None)
+    if cached is None:
+        cached = {d: [_stems(a.title) for a in affaires] for d, affaires in _affaires_of(index).items()}
+        index._titles_by_doc = cached  # type: ignore[attr-defined]
+    return cached.get(doc_id, [])
 
 
 def asked_in(question: Question, text: str) -> bool:
@@ -452,7 +464,10 @@ def _passage(
     affaire = affaire_at(index, doc.id, s.first_word)
     title = doc.objet or (affaire.title if affaire else "") or ""
     own = _stems(s.text)
-    heading = _is_heading(own, _stems(title)) and question.asks not in (RAPPORTEUR, NUMBER)
+    # Its own act's title, or another's in the séance's agenda ("2. Maîtrise d'œuvre pour les travaux … 3.")
+    heading = question.asks not in (RAPPORTEUR, NUMBER) and _is_heading(
+        own, [_stems(title), *_titles_of(index, doc.id)]
+    )
     if heading:  # the act's title printed as its heading holds the subject's words, and never the answer
         own = set()
     coverage = _coverage(
@@ -507,12 +522,12 @@ def _announced(all_sentences: list[Sentence], i: int) -> list[str]:
     return out
 
 
-def _is_heading(own: set[str], title: set[str]) -> bool:
-    """The sentence is the act's title (and a few words more: a number, the rapporteur's name). A title
+def _is_heading(own: set[str], titles: list[set[str]]) -> bool:
+    """The sentence is an act's title (and a few words more: a number, the rapporteur's name). A title
     followed by the body's first words is not: Pierrefonds' headings name the answer ("… locaux sis Rue Jean
     Lenoir, avec la Fondation …")."""
     words = {w for w in own if len(w) > 2 and not w.isdigit()}
-    return len(words) >= 3 and len(words & title) >= HEADING_SHARE * len(words)
+    return len(words) >= 3 and any(len(words & title) >= HEADING_SHARE * len(words) for title in titles)
 
 
 def _around(before: str, sentence: str, after: str, words: int = PASSAGE_WORDS) -> tuple[str, int]:
