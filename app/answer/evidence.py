@@ -18,6 +18,7 @@ from app.answer.question import (
     AMOUNT,
     COUNT,
     DATE,
+    DURATION,
     NUMBER,
     PERSON,
     PLACE,
@@ -45,6 +46,7 @@ ASKED_BONUS = 0.45  # the sentence holds the kind of thing asked
 TALLY_PENALTY = 0.3  # a vote tally where people or things are counted: "Pour : 79 voix" is not 40 citizens
 RANK_SHARE = 0.1  # the retrieval rank of the sentence's document breaks ties
 CARRIED_SHARE = 0.5  # a follow-up's carried subject counts half
+FOLLOW_UP_SHARE = 0.7  # a follow-up reads the documents retrieved this close to the best one
 
 _MONEY = re.compile(r"\d[\d\s.,]*\s?(?:€|euros?\b|EUR\b|k€|M€)|€\s?\d", re.IGNORECASE)
 _PERCENT = re.compile(r"\d[\d\s,.]*\s?%")
@@ -73,8 +75,14 @@ _REASON = re.compile(
     r"|étant donné|vu que|pour cause|risques?|danger|estim|invoqu)",
     re.IGNORECASE,
 )
+_DURATION = re.compile(
+    r"\b(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente)\s+"
+    r"(?:ans|années?|an|mois|semaines?|jours)\b",
+    re.IGNORECASE,
+)
 _ASKED: dict[str, re.Pattern[str]] = {
-    AMOUNT: _MONEY,
+    DURATION: _DURATION,
+    AMOUNT: re.compile(f"{_MONEY.pattern}|{_PERCENT.pattern}", re.IGNORECASE),  # a rate: "redevance de 7 %"
     DATE: _DATE,
     PERSON: _NAME,
     RAPPORTEUR: _NAME,
@@ -359,6 +367,11 @@ def find_evidence(
     order: dict[str, int] = {}
     regions: dict[str, list[tuple[int, int]]] = {}
     firsts = _rows_of(index)
+    if question.previous and hits:
+        # A follow-up goes on about the act its conversation found (the search reads the previous question and
+        # answer too): documents far behind it speak of other things, whatever words they share with it.
+        top = max(h.score for h in hits)
+        hits = [h for h in hits if h.score >= FOLLOW_UP_SHARE * top]
     for hit in hits:
         doc_id = hit.document.id
         if doc_id not in order:

@@ -18,6 +18,7 @@ from index.identifiers import act_key, receipt_ids
 
 # What a question can ask for. The evidence step looks for sentences that hold such a thing.
 AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person", "place", "reason"
+DURATION = "duration"
 VOTE, NUMBER, RAPPORTEUR, YESNO, LIST, OPEN = "vote", "number", "rapporteur", "yesno", "list", "open"
 
 # Ordered: the first that matches says what is asked (a number or a vote asked inside a longer question wins
@@ -46,6 +47,13 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bcomment\b.*\bvot|\bquel (?:a ete le |est le |etait le )?(?:vote|resultat|score)\b"
             r"|\bavec quel (?:vote|resultat|score)|\bcombien\b[^?]*\bcontre\b|\bresultats? du (?:vote|scrutin)\b"
             r"|^(?:et )?(?:le|du|son|ce) vote\b"
+        ),
+    ),
+    (
+        DURATION,
+        re.compile(
+            r"\bcombien de (?:temps|mois|semaines|jours)\b|\bcombien d'(?:annees|ans)\b"
+            r"|\bquelle (?:est la |sera la |etait la )?duree\b|\bpendant combien\b"
         ),
     ),
     (
@@ -89,6 +97,7 @@ _ASK_WORDS: dict[str, re.Pattern[str]] = {
     ),
     AMOUNT: re.compile(r"montants?|couts?|prix|sommes?|valeurs?|combien"),
     COUNT: re.compile(r"nombres?|combien"),
+    DURATION: re.compile(r"combien|temps|duree|annees?|ans|mois|semaines|jours"),
     DATE: re.compile(r"dates?|quand|jours?|plage|horaires?|heures?|periode"),
     RAPPORTEUR: re.compile(r"rapporte\w*|presente\w*|elue?s?"),
     PERSON: re.compile(r"noms?|appelle\w*"),
@@ -239,7 +248,7 @@ def analyse(
         previous_answer=answer if previous else "",
         yes_no=bool(_YESNO.search(folded))
         and not _INTERROGATION.search(folded.split("?")[0])  # "… a-t-il voté X ? Avec quel résultat ?"
-        and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER),
+        and asks not in (AMOUNT, DATE, PERSON, PLACE, REASON, COUNT, NUMBER, DURATION),
         asked_noun=asked_noun,
         phrases=phrases,
         compound=_SECOND_ASK.search(folded, 1) is not None,

@@ -152,3 +152,39 @@ def test_an_agenda_line_is_a_title_never_the_answer():
     sentences = [s.text for s in split_sentences("x", [(p.number, p.text) for p in pages])]
     body = [s for s in sentences if "solliciter une subvention au titre de la Dotation" in s]
     assert body and not _is_heading(_stems(body[0]), titles)
+
+
+def test_a_follow_up_reads_the_act_its_conversation_found(mixed, embedder):
+    from index.search import Hit
+
+    history = [
+        {
+            "role": "user",
+            "content": "À quelle entreprise la Ville a-t-elle attribué le marché du réseau radio TETRA ?",
+        },
+        {"role": "assistant", "content": "À TALCO Languedoc, pour 491 167,50 € HT."},
+    ]
+    q = analyse("Et quel est le montant de la subvention ?", history, ("montpellier", "pierrefonds"))
+    hits = search(mixed, embedder, q.search_text, k=10)
+    tetra = hits[0].document
+    assert tetra.path.endswith("2013-03-25-0000062224.pdf")
+    # A document far behind in retrieval that prints subsidies in every row: not what the conversation is about.
+    table = next(d for d in mixed.documents.values() if d.path.endswith("20250403-PV.pdf"))
+    far = [Hit(c, table, 0.5 * hits[0].score) for c in mixed.chunks if c.doc_id == table.id]
+    passages = find_evidence(mixed, q, [h for h in hits if h.document.id == tetra.id] + far)
+    assert passages and {p.document.id for p in passages} == {tetra.id}
+    # The same document as close to the best as the act: read.
+    near = [Hit(c, table, 0.9 * hits[0].score) for c in mixed.chunks if c.doc_id == table.id]
+    passages = find_evidence(mixed, q, [h for h in hits if h.document.id == tetra.id] + near)
+    assert table.id in {p.document.id for p in passages}
+
+
+def test_a_duration_and_a_rate_are_what_is_asked():
+    from app.answer.evidence import asked_in
+
+    how_long = analyse("Pour combien de temps la concession est-elle accordée ?")
+    rate = analyse("Quel est le montant de la redevance ?")
+    sentence = "La concession porte sur une durée de 6 ans et le montant de la redevance est fixée à 7 % du chiffre d'affaires."
+    assert asked_in(how_long, sentence) and asked_in(rate, sentence)
+    assert not asked_in(how_long, "La concession est attribuée à M. et Mme Mirabel.")
+    assert not asked_in(rate, "La concession est attribuée à M. et Mme Mirabel.")

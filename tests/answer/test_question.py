@@ -8,6 +8,7 @@ from app.answer.question import (
     AMOUNT,
     COUNT,
     DATE,
+    DURATION,
     LIST,
     NUMBER,
     OPEN,
@@ -63,6 +64,9 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Ou se trouve la nouvelle mediatheque ?", PLACE),  # typed without accents
         ("le conseil a t il adopte le budget", YESNO),
         ("Pourquoi les tarifs de la cantine ont-ils augmenté ?", REASON),
+        ("Et pour combien de temps ?", DURATION),
+        ("Quelle est la durée du bail emphytéotique ?", DURATION),
+        ("Sur combien d'années l'emprunt est-il remboursé ?", DURATION),
         ("Quel cabinet d'architectes a été choisi pour la médiathèque ?", PERSON),
         ("La commune a-t-elle adopté un plan de lutte contre le moustique tigre ?", YESNO),
         ("Le syndicat a-t-il vendu le terrain qui borde la rivière ?", YESNO),
