@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.french import fold
+from index.french import FOLDED_STOP_WORDS, fold, stem
 
 _MARK = re.compile(r"\[\d{1,2}\]")
 # A figure as printed: "12 431,97", "100.000", "2024_37", "1er"; spaces and dots between digit groups ignored.
@@ -92,4 +92,26 @@ def check(answer: str, evidence: list[str]) -> Verdict:
         parts = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
         if parts and not all(p in words or p in folded for p in parts):
             return Verdict(False, f"le nom « {name} » ne figure dans aucun extrait")
+    # The answer's own words: a model that writes reasons of its own ("la nécessité de respecter les normes de
+    # sécurité …") writes mostly words no extract holds, figures and names or not.
+    said = _content_stems(answer)
+    if len(said) >= GROUNDED_WORDS:
+        held = _content_stems(allowed)
+        share = sum(w in held for w in said) / len(said)
+        if share < GROUNDED_SHARE:
+            return Verdict(
+                False, f"la réponse emploie surtout des mots absents des extraits ({share:.0%} y figurent)"
+            )
     return Verdict(True)
+
+
+# An answer of this many content words or more must take at least this share of them from the evidence
+# (measured on both development sets: answers right hold 0.67 or more, an invented list of reasons 0.31).
+GROUNDED_WORDS = 6
+GROUNDED_SHARE = 0.5
+
+
+def _content_stems(text: str) -> set[str]:
+    """The stems of a text's content words (no figures, no function words, no marks)."""
+    words = re.findall(r"\w+", fold(_MARK.sub(" ", text)))
+    return {stem(w) for w in words if len(w) > 2 and not w.isdigit() and w not in FOLDED_STOP_WORDS}

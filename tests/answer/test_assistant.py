@@ -110,3 +110,27 @@ def test_a_reason_is_asked_in_the_documents_words(mixed, embedder, scripted):
     why, how_much = (h[-1]["content"] for h in scripted.history)
     hint = "recopiant la phrase de l'extrait qui donne la raison"
     assert why.rstrip().endswith(hint + ".") and hint not in how_much
+
+
+def test_an_answer_in_words_no_extract_holds_is_not_shown(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    scripted.enqueue(
+        "Pour plusieurs raisons : respecter les normes sanitaires européennes, protéger la biodiversité "
+        "forestière et améliorer l'attractivité touristique du village [1]."
+    )
+    answer = assistant.answer(
+        "Pourquoi la commune de Pierrefonds adhère-t-elle à l'association Cats in The Air ?"
+    )
+    assert answer.checked is False and answer.generated_by == "document"
+    assert "mots absents des extraits" in (answer.check_reason or "")
+    assert answer.text.startswith("D'après") and "biodiversité" not in answer.text
+
+
+def test_an_answer_in_the_extracts_words_passes_the_check():
+    evidence = [
+        "Par jugement du 28 décembre 2012, le tribunal administratif a annulé l'arrêté au motif d'un vice de forme."
+    ]
+    assert check("Le tribunal administratif a annulé l'arrêté pour un vice de forme [1].", evidence).ok
+    assert not check(
+        "Il fallait respecter les normes de sécurité, de santé et de pollution du quartier [1].", evidence
+    ).ok
