@@ -142,9 +142,8 @@ class Assistant:
         self._absent = prompt("absent")
         # A line after the question for some kinds of asking (prompts/ask_<kind>.fr.md): the small model
         # paraphrases a reason into something else unless told to keep the document's words.
-        self._hints = {
-            p.stem.split(".")[0][4:]: prompt(p.stem.split(".")[0]) for p in PROMPTS.glob("ask_*.fr.md")
-        }
+        names = [p.name.removesuffix(".fr.md") for p in PROMPTS.glob("ask_*.fr.md")]
+        self._hints = {name.removeprefix("ask_"): prompt(name) for name in names}
         self.use_index(index)
 
     def use_index(self, index: Index) -> None:
