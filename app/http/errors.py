@@ -13,11 +13,10 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
 from app.feedback import FeedbackError
-from app.http import TEMPLATES
+from app.http import PAGES
 from app.http.queue import Busy
 from index.collectivites import UnknownCollectivite
 from index.store import IndexError_
@@ -123,13 +122,10 @@ def wants_html(accept: str) -> bool:
     return page > ranks.get("application/json", 0.0)
 
 
-_PAGES = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-
-
 def error_page(status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
     """The error as a small French page in the city's colours, with the way back to the chat and to the search."""
     title = _TITLES.get(status, "Requête impossible")
-    body = _PAGES.get_template("error.html").render(title=title, message=detail, status=status)
+    body = PAGES.get_template("error.html").render(title=title, message=detail, status=status)
     return HTMLResponse(body, status_code=status, headers=headers)
 
 

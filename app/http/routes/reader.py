@@ -6,20 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from app.http import TEMPLATES
+from app.http import PAGES
 from app.http.deps import AssistantDep, SettingsDep
 from app.http.errors import error_page
 from app.http.schemas import document_url, viewer_url
 from app.reader import PageNotFound, Reading, read
 from app.search import Vote
-from index.french import french_date
 
 router = APIRouter()
-_pages = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-_pages.filters["french_date"] = french_date
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -37,7 +33,7 @@ async def reader(
         reading = await run_in_threadpool(read, assistant.index, doc_id, int(page), q, q_end)
     except PageNotFound as e:
         return _not_found(str(e))
-    return HTMLResponse(_pages.get_template("reader.html").render(r=reading, **_context(reading)))
+    return HTMLResponse(PAGES.get_template("reader.html").render(r=reading, **_context(reading)))
 
 
 @router.get("/theme.css", include_in_schema=False)
