@@ -63,27 +63,22 @@ class Served:
 
     def __init__(self, assistant: Assistant, index_dir: Path, slot: AbstractContextManager):
         self.index_dir, self._slot = index_dir, slot
-        self.assistant = self._in_slot(assistant)
+        # The first assistant is built before the server's queue exists (wiring.assistant): it gets it here.
+        assistant.llm_slot = slot
+        self.assistant = assistant
 
     def reload(self) -> Index:
         """Serve the index published last under index_dir, built by the same embedder; return it."""
         old = self.assistant
         index = open_index(self.index_dir, old.index.embedder)
-        self.assistant = self._in_slot(
-            Assistant(
-                index,
-                old.embedder,
-                old.llm,
-                top_k=old.top_k,
-                extract_words=old.extract_words,
-                max_tokens=old.max_tokens,
-                human_contact=old.human_contact,
-            )
+        self.assistant = Assistant(
+            index,
+            old.embedder,
+            old.llm,
+            top_k=old.top_k,
+            extract_words=old.extract_words,
+            max_tokens=old.max_tokens,
+            human_contact=old.human_contact,
+            llm_slot=self._slot,
         )
         return index
-
-    def _in_slot(self, assistant: Assistant) -> Assistant:
-        # app/chat.py's Assistant takes no slot in its constructor yet (it is being rewritten as app/answer/):
-        # until it does, the slot is given here, where the assistant is assembled, and nowhere else.
-        assistant.llm_slot = self._slot
-        return assistant
