@@ -7,14 +7,12 @@ label the PDF gives the page (/PageLabels).
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from ingest.pdf import PDF_ERRORS, UnreadablePDF, open_pdf
 
 _EDGE_LINES = 2  # lines at the top and at the bottom where a page number is printed
 _PRINTED = re.compile(
@@ -41,14 +39,11 @@ def page_facts(path: Path, number: int) -> PageFacts:
 @lru_cache(maxsize=512)
 def _page_facts(path: str, stamp: int, number: int) -> PageFacts:
     """Cached by the file's modification time: a re-published PDF is read again."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            reader.decrypt("")
+        reader = open_pdf(Path(path))
         text = reader.pages[number - 1].extract_text() or ""
         pdf_label = reader.page_labels[number - 1] if "/PageLabels" in reader.root_object else None
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError):
+    except (UnreadablePDF, IndexError, *PDF_ERRORS):
         return PageFacts(None, True)
     layer = len(" ".join(text.split())) >= _TEXT_LAYER_CHARS
     return PageFacts(printed_number(text) or pdf_label or None, layer)

@@ -31,9 +31,27 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|sur)\s*\d{1,4})?$", re.IGNO
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 
 
+# What pypdf raises on a damaged or truncated file.
+PDF_ERRORS = (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError)
+
+
+def open_pdf(path: Path) -> PdfReader:
+    """The PDF, opened with the empty user password when it is encrypted (one that only restricts printing or
+    copying); UnreadablePDF when it needs a real password. pypdf's errors on a damaged file pass through."""
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless xref quirks
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except (PdfReadError, NotImplementedError, ValueError):
+            opened = None
+        if not opened:
+            raise UnreadablePDF("encrypted PDF: it needs a password; publish it without one") from None
+    return reader
+
+
 def read_pages(path: Path, ocr: bool = False) -> list[Page]:
     """Return the cleaned text of every page, or raise UnreadablePDF; scans are read by OCR when asked."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless xref quirks
     try:
         with path.open("rb") as f:
             head = f.read(1024)
@@ -44,18 +62,10 @@ def read_pages(path: Path, ocr: bool = False) -> list[Page]:
     if b"%PDF-" not in head:
         raise UnreadablePDF("not a PDF (no %PDF- header): another kind of file named .pdf")
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")  # an empty user password only restricts printing or copying
-            except (PdfReadError, NotImplementedError, ValueError):
-                opened = None
-            if not opened:
-                raise UnreadablePDF("encrypted PDF: it needs a password; publish it without one") from None
-        raw = [page.extract_text() or "" for page in reader.pages]
+        raw = [page.extract_text() or "" for page in open_pdf(path).pages]
     except UnreadablePDF:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as e:
+    except PDF_ERRORS as e:
         raise UnreadablePDF(f"not a readable PDF, damaged or truncated ({type(e).__name__}: {e})") from None
     if not raw:
         raise UnreadablePDF("the PDF has no pages")
