@@ -47,3 +47,11 @@ def served(app: FastAPI) -> Iterator[str]:
     """Serve the app for the block; yield its base URL."""
     with LiveServer(app) as server:
         yield server.url
+
+
+def watched_page(browser, viewport: dict | None = None):
+    """A new browser page, and the list its script errors are written to (a test asserts it stays empty)."""
+    page = browser.new_page(viewport=viewport) if viewport else browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors

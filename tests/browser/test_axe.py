@@ -96,6 +96,13 @@ def ask(page, question: str) -> None:
     page.locator('.registre-msg-assistant[data-state="done"]').wait_for(timeout=60_000)
 
 
+def answering(browser, chat, width: int):
+    """A page of the given width on the chat server, whose model will answer ANSWER; and the server's URL."""
+    url, llm = chat
+    llm.enqueue(ANSWER)
+    return browser.new_page(viewport={"width": width, "height": 860}), url
+
+
 @pytest.fixture(scope="module")
 def chat(index, embedder):
     llm = ScriptedLLM()
@@ -105,9 +112,7 @@ def chat(index, embedder):
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_chat_page_with_an_answer(browser, chat, width):
-    url, llm = chat
-    llm.enqueue(ANSWER)
-    page = browser.new_page(viewport={"width": width, "height": 860})
+    page, url = answering(browser, chat, width)
     page.goto(url + "/")
     page.locator("#registre-input").wait_for()
     assert problems(page) == []  # as it opens
@@ -118,9 +123,7 @@ def test_the_chat_page_with_an_answer(browser, chat, width):
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_widget_open_with_an_answer(browser, chat, width):
-    url, llm = chat
-    llm.enqueue(ANSWER)
-    page = browser.new_page(viewport={"width": width, "height": 860})
+    page, url = answering(browser, chat, width)
     page.goto(url + "/static/demo.html")
     page.locator("#registre-launcher").wait_for()
     page.evaluate("window.registreWidget.open()")
@@ -153,9 +156,7 @@ def test_the_error_page(browser, chat):
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_reader_at_a_cited_passage(browser, chat, width):
-    url, llm = chat
-    llm.enqueue(ANSWER)
-    page = browser.new_page(viewport={"width": width, "height": 860})
+    page, url = answering(browser, chat, width)
     cited = page.request.post(url + "/api/chat", data={"question": QUESTION}).json()["citations"][0]
     page.goto(url + cited["viewer_url"])
     page.locator("mark#passage").wait_for()

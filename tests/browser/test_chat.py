@@ -13,7 +13,7 @@ from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
 from tests.fakes import SlowLLM
-from tests.serving import LiveServer
+from tests.serving import LiveServer, watched_page
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"
@@ -76,9 +76,7 @@ def test_the_chat_page_streams_sources_first_then_the_answer_with_links_and_foll
     theme.write_text(":root { --registre-color: #6a1b4d; --registre-radius: 0px; }\n")
     settings = Settings(theme_css=theme, model_label="le modèle libre de la Ville")
     with Server(Assistant(index, embedder, slow), settings) as server:
-        page = browser.new_page(viewport=DESKTOP)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser, DESKTOP)
         page.goto(server.url + "/")
         page.locator("#registre-panel").wait_for()
         head = page.locator(".head").evaluate("e => getComputedStyle(e).backgroundColor")
@@ -137,9 +135,7 @@ def test_the_chat_page_streams_sources_first_then_the_answer_with_links_and_foll
 def test_the_reader_opens_at_the_cited_sentence_highlighted_and_in_view(browser, index, embedder, scripted):
     with Server(Assistant(index, embedder, scripted)) as server:
         for viewport, name in ((DESKTOP, "1280"), (PHONE, "375")):
-            page = browser.new_page(viewport=viewport)
-            errors: list[str] = []
-            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page, errors = watched_page(browser, viewport)
             page.goto(server.url + "/")
             scripted.enqueue("Le marché a été attribué à la société TALCO Languedoc [1].")
             page.locator("#registre-input").fill(QUESTION)

@@ -7,7 +7,7 @@ import sqlite3
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
-from tests.serving import LiveServer
+from tests.serving import LiveServer, watched_page
 
 QUESTION = "Combien de membres compte le conseil consultatif des résidents étrangers ?"
 STRUCTURED = "Qui a rapporté la délibération sur le réseau TETRA ?"
@@ -27,9 +27,7 @@ def test_a_citizen_rates_answers_and_chooses_to_join_the_question(
     scripted.enqueue("Le conseil compte 60 membres [1].")
     settings = Settings(data_dir=tmp_path)
     with LiveServer(create_app(settings, Assistant(index, embedder, scripted))) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser, {"width": 1280, "height": 860})
         page.goto(server.url + "/")
 
         first = ask(page, QUESTION, 0)

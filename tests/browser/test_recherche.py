@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
-from tests.serving import LiveServer
+from tests.serving import LiveServer, watched_page
 
 SETTLED = "() => !/^Recherche/.test(document.getElementById('status').textContent)"
 
@@ -21,9 +21,7 @@ def options(page, name: str) -> list[str]:
 
 def test_filters_offer_only_printed_values_and_clearing_them_is_always_possible(browser, council, embedder):
     with LiveServer(create_app(Settings(), Assistant(council, embedder, None))) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser, {"width": 1280, "height": 900})
         facets = page.request.get(server.url + "/api/search").json()["facets"]
         page.goto(server.url + "/recherche")
         settle(page)

@@ -12,7 +12,7 @@ from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
 from tests.fakes import SlowLLM
-from tests.serving import LiveServer
+from tests.serving import LiveServer, watched_page
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio TETRA ?"
@@ -49,9 +49,7 @@ def tab_to_launcher(page) -> None:
 def test_widget_answers_with_sources_from_the_keyboard(browser, index, embedder, llm):
     assistant = Assistant(index, embedder, llm, top_k=3, extract_words=80, max_tokens=24)
     with Server(assistant) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser, {"width": 1280, "height": 860})
         page.goto(server.url + "/static/demo.html")
         launcher = page.locator("#registre-launcher")  # Playwright's CSS locators pierce open shadow roots
         launcher.wait_for()
@@ -164,9 +162,7 @@ def test_stop_button_cancels_the_answer_and_frees_the_input(browser, index, embe
 
 def test_staff_search_page_filters_and_links_to_the_vote_page(browser, council, embedder):
     with Server(Assistant(council, embedder, None)) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser, {"width": 1280, "height": 900})
         page.goto(server.url + "/recherche")
         status = page.locator("#status")
         page.wait_for_function(
@@ -213,9 +209,7 @@ def test_staff_search_page_filters_and_links_to_the_vote_page(browser, council, 
 def test_the_chat_page_is_the_widget_full_page(browser, index, embedder, scripted):
     scripted.enqueue("Le marché a été attribué à la société TALCO [1].")
     with Server(Assistant(index, embedder, scripted)) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page, errors = watched_page(browser, {"width": 1280, "height": 860})
         page.goto(server.url + "/")
         panel = page.locator("#registre-panel")
         panel.wait_for()
