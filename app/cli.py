@@ -333,6 +333,42 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
+DEV_SETS = (
+    ("montpellier", "montpellier", "dev-questions.jsonl"),
+    ("pierrefonds", "pierrefonds", "dev2-questions.jsonl"),
+    ("taluyers", "taluyers", "dev3-questions.jsonl"),
+)
+
+
+def _labelled_set(value: str):
+    from app.evaluation.ranker_training import LabelledSet
+
+    name, _, paths = value.partition("=")
+    corpus, _, questions = paths.partition(":")
+    if not (name and corpus and questions):
+        raise argparse.ArgumentTypeError(f"« {value} » : attendu NOM=DOSSIER_DU_CORPUS:FICHIER_DE_QUESTIONS")
+    return LabelledSet(name, Path(corpus), Path(questions))
+
+
+def cmd_train_ranker(args, settings: Settings) -> int:
+    from app.answer.ranker import WEIGHTS
+    from app.evaluation.ranker_training import LabelledSet, train
+
+    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    sets = args.sets or [
+        LabelledSet(name, shared / "corpus" / corpus, shared / "eval" / questions)
+        for name, corpus, questions in DEV_SETS
+    ]
+    for s in sets:
+        if not s.corpus.is_dir() or not s.questions.is_file():
+            raise FileNotFoundError(f"jeu « {s.name} » introuvable : {s.corpus} ou {s.questions}")
+    about = train(
+        sets, settings, Path(args.out) if args.out else WEIGHTS, log=lambda m: print(m, file=sys.stderr)
+    )
+    print(json.dumps(about, indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_feedback_list(args, settings: Settings) -> int:
     ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
     rows = ratings.recent(None if args.rating == "all" else args.rating, args.limit)
@@ -467,6 +503,20 @@ def parser() -> argparse.ArgumentParser:
         help="also score these retrievers alone on the same index (bm25, dense, hybrid)",
     )
     s.set_defaults(func=cmd_eval)
+    s = sub.add_parser(
+        "train-ranker",
+        help="fit the evidence ranker on labelled question sets, validated leave-one-corpus-out",
+    )
+    s.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        type=_labelled_set,
+        metavar="NAME=CORPUS:QUESTIONS",
+        help="a labelled set (repeat; default: the three development sets of ../shared)",
+    )
+    s.add_argument("--out", default=None, help="where to write the weights (default: app/answer/ranker.json)")
+    s.set_defaults(func=cmd_train_ranker)
     s = sub.add_parser("feedback", help="the citizens' ratings of answers: list them, export a question set")
     fsub = s.add_subparsers(dest="action", required=True)
     f = fsub.add_parser("list", help="the latest ratings, newest first (rated down by default)")

@@ -50,8 +50,8 @@ def main() -> None:
     coverages: dict[str, list] = {}
     real_find = evidence_module.find_evidence
 
-    def spy(index, question, hits, k=3, words=40):
-        found = real_find(index, question, hits, k, words)
+    def spy(index, question, hits, *args, **kwargs):
+        found = real_find(index, question, hits, *args, **kwargs)
         coverages[current[0]] = found
         return found
 

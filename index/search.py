@@ -117,7 +117,7 @@ def _hybrid(
         return rows, np.zeros(0, dtype=np.float32)
     fused = (lexical[rows] / best if best > 0 else 0.0) + weight * index.dense.similarities(qv, rows)
     years = set(YEAR.findall(query))
-    if years:  # "en 2014", "Boutographies 2012": the act's séance or title names the year
+    if years:  # "en 2014", "Festival 2012": the act's séance or title names the year
         matches = [_names_year(index, r, years) for r in rows]
         fused = fused + year_weight * np.array(matches, dtype=np.float32)
     months = {f"{y}-{MONTH_NUMBER[m]:02d}" for m, y in _MONTH_YEAR.findall(fold(query))}

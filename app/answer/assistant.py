@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answer.check import check
+from app.answer.check import Verdict, check
 from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
 from app.answer.question import NUMBER, Question, act_keys, analyse
@@ -37,9 +37,9 @@ _WORD = re.compile(r"\w+")
 
 # Below this share of the subject's weight in the best passage, the documents found do not speak of it.
 SUBJECT_FLOOR = 0.3
-# A passage holding this share of the subject and the kind of thing asked answers even when the model says it
-# cannot (measured on both development sets: the model refuses sentences that plainly answer).
-HOLDS = 0.45
+# The ranker's probability from which a sentence holding the kind of thing asked is shown as the document's
+# words when the model says it cannot answer: more likely than not.
+SURE = 0.5
 # From this size on, a name or noun of the subject that no chunk of the corpus prints is a subject it lacks.
 VOCABULARY_CHUNKS = 1000
 
@@ -59,6 +59,7 @@ class Citation:
     objet: str | None
     excerpt: str
     affaire: StoredAffaire | None = None
+    sentence: str = ""  # the evidence sentence inside the excerpt (empty for a fact's printed line)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class Assistant:
                 p.document.objet or (p.affaire.title if p.affaire else None),
                 p.text,
                 p.affaire,
+                p.sentence,
             )
             for n, p in enumerate(passages, start=1)
         ]
@@ -336,36 +338,49 @@ class Assistant:
         timings["tokens_per_s"] = tokens_per_second(len(pieces), timings["first_token_s"], t0)
         text = fill_act_numbers("".join(pieces).strip(), citations)
         if is_refusal(text):
-            # The model says it cannot answer, but a sentence holds the subject and the kind of thing asked
-            # (and the question names no phrase the passages lack): that sentence is shown, as the document's.
-            # A sentence of an act the passages show to be about the subject (the price in the row under
-            # the heading that names the purchase) holds it too.
-            about = {(p.document.id, _idx(p.affaire)) for p in passages if p.coverage >= HOLDS}
-            held = [
-                i
-                for i, p in enumerate(passages)
-                if p.asked
-                and p.year_ok
-                and (p.coverage >= HOLDS or (p.document.id, _idx(p.affaire)) in about)
+            # The model says it cannot answer, but the ranker holds a sentence for the answer more likely than
+            # not, holding the kind of thing asked, of the year asked, and the question names no phrase the
+            # passages lack: that sentence is shown, as the document's.
+            sure = [
+                p
+                for p in passages
+                if p.score >= SURE and p.asked and p.year_ok and max(p.coverage, p.shown) >= SUBJECT_FLOOR
             ]
-            if held and not missing_phrases(q, passages):
-                i = max(held, key=lambda i: passages[i].coverage)
-                yield done(self.quote(citations[i], passages[i]), True, [citations[i]], checked=False,
+            if sure and not missing_phrases(q, passages):
+                p = max(sure, key=lambda p: p.score)
+                c = citations[passages.index(p)]
+                yield done(self.quote(c, p), True, [c], checked=False,
                            check_reason="le modèle n'a pas répondu ; la phrase du document est montrée",
                            notice=self._evidence_notice, generated_by="document")  # fmt: skip
                 return
             yield done(self._not_found, False, [], refused_by="model")
             return
-        cited = cite(text, citations)
-        allowed = [p.text for p in passages] + [self._label(p) for p in passages]
+        cited = cite(text, citations) or citations[:1]
+        text = with_marks(text, cited)
+        # Every figure, date and name must stand in the passages the answer cites (the sentence and its
+        # neighbours), not anywhere in what the model read: a figure of another row or another act is no answer.
+        grounds = [passages[c.n - 1] for c in cited]
+        allowed = [p.text for p in grounds] + [self._label(p) for p in grounds]
         verdict = check(text, [*allowed, q.text, q.previous])
-        if not verdict.ok:  # the best passage, the one shown at once (the model may have cited another)
-            yield done(self.quote(citations[0], passages[0]), True, [citations[0]], checked=False,
-                       check_reason=verdict.reason, notice=self._evidence_notice,
-                       generated_by="document")  # fmt: skip
+        if verdict.ok and not any(max(p.coverage, p.shown) >= SUBJECT_FLOOR for p in grounds):
+            verdict = Verdict(False, "le passage cité ne parle pas du sujet de la question")
+        if not verdict.ok:
+            # The document's own sentence instead, when one is about the subject and holds what is asked;
+            # otherwise an honest refusal: a wrong answer with an official link is the worst outcome.
+            quotable = [
+                p for p in passages if p.asked and p.year_ok and max(p.coverage, p.shown) >= SUBJECT_FLOOR
+            ]
+            if not quotable:
+                yield done(self._not_found, False, [], refused_by="check", check_reason=verdict.reason,
+                           generated_by="document")  # fmt: skip
+                return
+            p = max(quotable, key=lambda p: p.score)
+            c = citations[passages.index(p)]
+            yield done(self.quote(c, p), True, [c], checked=False, check_reason=verdict.reason,
+                       notice=self._evidence_notice, generated_by="document")  # fmt: skip
             return
         if q.asks == NUMBER:  # "Quelle délibération … et quel montant ?": the act's number is half the answer
-            text = name_the_act(text, cited or citations[:1])
+            text = name_the_act(text, cited)
         yield done(text, True, cited, checked=True)
 
     def quote(self, citation: Citation, passage: Passage) -> str:
@@ -472,16 +487,19 @@ def tokens_per_second(pieces: int, first_token_s: float | None, t0: float) -> fl
     return (pieces - 1) / after_first if after_first > 0 else None
 
 
-def _idx(affaire: StoredAffaire | None) -> int | None:
-    return affaire.idx if affaire is not None else None
-
-
 def name_the_act(text: str, cited: list[Citation]) -> str:
     """Open the answer with the number of the act it cites when the answer does not print it."""
     act = next((c.act for c in cited if c.act), None)
     if act is None or act_key(act) in act_keys(text):
         return text
     return f"Délibération n° {act} : {text}"
+
+
+def with_marks(text: str, cited: list[Citation]) -> str:
+    """The answer with its [n] marks: a generated answer without any ends with those of what it cites."""
+    if _MARK.search(text) or not cited:
+        return text
+    return f"{text.rstrip()} " + "".join(f"[{c.n}]" for c in cited)
 
 
 def is_refusal(text: str) -> bool:

@@ -80,8 +80,8 @@ def check(answer: str, evidence: list[str]) -> Verdict:
     for figure in sorted(figures(answer)):
         if figure not in have and len(figure) > 1:
             return Verdict(False, f"le chiffre {figure} ne figure dans aucun extrait")
-    # A figure the evidence prints as something else (an association's code, a year) is no amount: "1309 €"
-    # read from "1309 POMPIGNANE … 12 000 €" is not what the row gives.
+    # A figure the evidence prints as something else (an association's code, a year) is no amount: "1204 €"
+    # read from "1204 ASSOCIATION … 8 000 €" is not what the row gives.
     money = _amounts_allowed(allowed)
     for amount in sorted(amounts(answer)):
         if amount not in money:

@@ -12,6 +12,9 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
 
 from app.answer.question import (
     ACT_NUMBER,
@@ -29,6 +32,7 @@ from app.answer.question import (
     Question,
     act_keys,
 )
+from app.answer.ranker import FEATURES, Ranker, Raw, describe
 from index.collectivites import GENERIC_NAME
 from index.french import MONTHS, WORD, YEAR, fold, stem
 from index.search import Hit
@@ -40,11 +44,7 @@ DOCUMENTS = 4
 PASSAGES = 3
 PASSAGE_WORDS = 40  # a sentence with its neighbours, cut to this many words around the sentence
 MAX_SENTENCE_WORDS = 45
-# Weights of the score of a sentence (see score()); measured on both development sets.
 NEIGHBOUR_SHARE = 0.5  # a subject word in the neighbours or the affaire's title counts half
-ASKED_BONUS = 0.45  # the sentence holds the kind of thing asked
-TALLY_PENALTY = 0.3  # a vote tally where people or things are counted: "Pour : 79 voix" is not 40 citizens
-RANK_SHARE = 0.1  # the retrieval rank of the sentence's document breaks ties
 CARRIED_SHARE = 0.5  # a follow-up's carried subject counts half
 FOLLOW_UP_SHARE = 0.7  # a follow-up reads the documents retrieved this close to the best one
 
@@ -63,7 +63,7 @@ _DATE = re.compile(
 _NAME = re.compile(
     r"\b(?:M\.|Mme|Madame|Monsieur|MM\.|Mlle)\s+[A-ZÀ-Ý][\w'’-]+|\b[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+[A-ZÀ-Ý]{2,}\b"
     r"|\b(?:soci[ée]t[ée]|entreprise|association|compagnie|cabinet|bureau|banque|SARL|SAS|SA)"
-    r"(?:\s+[a-zà-ÿ]{4,})?\s+[«\"]?\s*[A-ZÀ-Ý0-9]"  # "la compagnie aérienne Air France"
+    r"(?:\s+[a-zà-ÿ]{4,})?\s+[«\"]?\s*[A-ZÀ-Ý0-9]"  # "la compagnie fluviale Batelia"
     r"|\b[A-ZÀ-Ý]{3,}\b"
 )
 _PLACE = re.compile(
@@ -199,7 +199,7 @@ def split_sentences(doc_id: str, pages: list[tuple[int, str]]) -> list[Sentence]
     for i, (number, line) in enumerate(lines):
         for word in line.split():
             if words and _ROW_DATE.fullmatch(words[-1]) and _ROW_NUMBER.fullmatch(word):
-                close()  # a register's rows run on one line: "… 28/08/2024 2024_37 Dénomination …"
+                close()  # a register's rows run on one line: "… 12/03/2024 2024_08 Tarifs …"
             if not words:
                 first, page = position, number
             words.append(word)
@@ -308,7 +308,7 @@ def roll_call(text: str) -> bool:
     or a signature: it opens with three names or more separated by commas, or is nothing but a name."""
     stripped = text.strip(" .,;")
     if len(stripped.split()) <= 4 and _PERSON_NAME.fullmatch(stripped):
-        return True  # "Hélène MANDROUX", under the act
+        return True  # "Jeanne DUPRÉ", the signature under the act
     label = _LABEL.match(stripped)
     if label and len(label.group(0).split()) <= 3:
         stripped = stripped[label.end() :]
@@ -354,18 +354,24 @@ def _year_ok(question: Question, doc: Document, text: str, title: str) -> bool:
         return any(spans & {f"{a}/{b}" for a, b in _SPAN.findall(t)} for t in (text, title))
     if any(y in t for y in question.years for t in (text, title)):
         return True
-    # Held that year, unless the act's title names another year ("subventions votées en 2013", examined in
-    # 2014, are of 2013); a full date in a title ("délibération du 17 novembre 2008") is an earlier act's.
+    # Held that year, unless the act's title names another year ("subventions de l'année N", examined in
+    # N+1, are of N); a full date in a title ("délibération du 3 mai de l'an passé") is an earlier act's.
     own = YEAR.findall(_FULL_DATE.sub("", title))
     return bool(doc.seance_date and doc.seance_date[:4] in question.years) and not own
 
 
-def find_evidence(
-    index: Index, question: Question, hits: list[Hit], k: int = PASSAGES, words: int = PASSAGE_WORDS
-) -> list[Passage]:
-    """The k best passages of the best documents found, best first; each at most `words` words."""
+@dataclass(frozen=True)
+class Candidates:
+    """Every sentence of the documents found that could answer, with its features (one row each)."""
+
+    passages: list[Passage]
+    features: np.ndarray  # len(passages) × len(ranker.FEATURES)
+
+
+def candidates(index: Index, question: Question, hits: list[Hit], words: int = PASSAGE_WORDS) -> Candidates:
+    """The sentences around the chunks found in the best documents, each described for the ranker."""
     order: dict[str, int] = {}
-    regions: dict[str, list[tuple[int, int]]] = {}
+    regions: dict[str, list[tuple[int, int, float]]] = {}
     firsts = _rows_of(index)
     if question.previous and hits:
         # A follow-up goes on about the act its conversation found (the search reads the previous question and
@@ -379,28 +385,80 @@ def find_evidence(
                 continue
             order[doc_id] = len(order)
         k_chunk = hit.chunk.row - firsts[doc_id][0]
-        # The chunk found and one on each side: a tally or the sentence that answers can stand just beyond it.
         regions.setdefault(doc_id, []).append(
-            ((k_chunk - 1) * STRIDE_WORDS, k_chunk * STRIDE_WORDS + WINDOW_WORDS + STRIDE_WORDS)
+            (k_chunk * STRIDE_WORDS, k_chunk * STRIDE_WORDS + WINDOW_WORDS, hit.score)
         )
-    scored: list[tuple[float, Passage]] = []
+    found: list[tuple[Passage, Raw]] = []
     for doc_id, rank in order.items():
         doc = index.documents[doc_id]
         all_sentences = sentences(index, doc_id)
         spans = regions[doc_id]
+        own_shares: dict[int, float] = {}
         for i, s in enumerate(all_sentences):
-            if not any(lo <= s.first_word < hi for lo, hi in spans):
+            # The chunk found and one on each side: a tally or the sentence that answers can stand just beyond it.
+            near = [score for lo, hi, score in spans if lo - STRIDE_WORDS <= s.first_word < hi + STRIDE_WORDS]
+            if not near:
                 continue
-            passage = _passage(index, question, doc, all_sentences, i, rank, words)
-            if passage is not None:
-                scored.append((passage.score, passage))
-    scored.sort(key=lambda t: -t[0])
-    # The passage that holds most of the subject always goes in: it says which act the question is about
-    # (structured answers, refusals), while the others are chosen for holding what is asked.
-    about = max((p for _, p in scored), key=lambda p: p.coverage, default=None)
-    # An act the question (or the answer it follows) names by number is the one asked about: its best
-    # passage goes in first, however few of the question's words it prints (a table of subsidies).
-    named = next((p for _, p in scored if question.acts and set(question.acts) & set(passage_acts(p))), None)
+            inside = [score for lo, hi, score in spans if lo <= s.first_word < hi]
+            before = max(
+                (_own_share(index, question, all_sentences, j, own_shares) for j in (i - 2, i - 1) if j >= 0),
+                default=0.0,
+            )
+            found.append(
+                _passage(
+                    index,
+                    question,
+                    doc,
+                    all_sentences,
+                    i,
+                    rank,
+                    words,
+                    hit_score=max(inside or near),
+                    in_hit=bool(inside),
+                    before=before,
+                )
+            )
+    if not found:
+        return Candidates([], np.zeros((0, len(FEATURES))))
+    bm25 = _bm25(index, question, [p.sentence for p, _ in found])
+    found = [(p, replace(raw, bm25=b)) for (p, raw), b in zip(found, bm25, strict=True)]
+    best_cov = max(raw.coverage for _, raw in found)
+    best_bm25 = max(raw.bm25 for _, raw in found)
+    best_hit = max(raw.hit_score for _, raw in found)
+    features = np.vstack(
+        [describe(raw, question.asks, p.sentence, best_cov, best_bm25, best_hit) for p, raw in found]
+    )
+    return Candidates([p for p, _ in found], features)
+
+
+def find_evidence(
+    index: Index,
+    question: Question,
+    hits: list[Hit],
+    k: int = PASSAGES,
+    words: int = PASSAGE_WORDS,
+    ranker: Ranker | None = None,
+) -> list[Passage]:
+    """The k best passages of the best documents found, best first; each at most `words` words."""
+    found = candidates(index, question, hits, words)
+    scores = (ranker or default_ranker()).probabilities(found.features)
+    return select(
+        question, [replace(p, score=float(v)) for p, v in zip(found.passages, scores, strict=True)], k
+    )
+
+
+@lru_cache(maxsize=1)
+def default_ranker() -> Ranker:
+    return Ranker.load()
+
+
+def select(question: Question, passages: list[Passage], k: int = PASSAGES) -> list[Passage]:
+    """The k passages the model reads, from candidates scored by the ranker: the best first, without repeating
+    a stretch of text; the one that holds most of the subject always in (it says which act the question is
+    about); an act the question names by number first."""
+    scored = sorted(passages, key=lambda p: -p.score)
+    about = max(scored, key=lambda p: p.coverage, default=None)
+    named = next((p for p in scored if question.acts and set(question.acts) & set(passage_acts(p))), None)
     chosen: list[Passage] = [named] if named is not None else []
 
     def repeats(p: Passage) -> bool:
@@ -411,13 +469,11 @@ def find_evidence(
             for c in chosen
         )
 
-    for _, p in scored:
+    for p in scored:
         if len(chosen) == k - 1 and about is not None and about not in chosen and not repeats(about):
             p = about
         if repeats(p):
-            # The sentence after (or before) one chosen, holding what is asked too: "La maison demeurera
-            # occupée jusqu'au 31 décembre 2013. La Ville n'entrera en jouissance qu'au 1er janvier 2014."
-            # Both are given whole, once.
+            # The sentence after (or before) one chosen, holding what is asked too: both are given whole, once.
             for n, c in enumerate(chosen):
                 if _joinable(c, p):
                     chosen[n] = _joined(c, p)
@@ -427,6 +483,33 @@ def find_evidence(
         if len(chosen) == k:
             break
     return sorted(chosen, key=lambda p: -p.score)
+
+
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def _bm25(index: Index, question: Question, texts: list[str]) -> list[float]:
+    """BM25 of each text against the question's subject, the index's word weights as IDF."""
+    bags = [[stem(w) for w in WORD.findall(fold(t))] for t in texts]
+    average = sum(len(b) for b in bags) / max(len(bags), 1) or 1.0
+    terms = {t.stem: (1.0 if t in question.terms else CARRIED_SHARE) for t in question.all_terms}
+    out = []
+    for bag in bags:
+        counts: dict[str, int] = {}
+        for s in bag:
+            if s in terms:
+                counts[s] = counts.get(s, 0) + 1
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(bag) / average)
+        out.append(
+            sum(terms[s] * weight_of(index, s) * tf * (BM25_K1 + 1) / (tf + norm) for s, tf in counts.items())
+        )
+    return out
+
+
+def _own_share(index: Index, question: Question, all_sentences: list[Sentence], j: int, cache: dict) -> float:
+    if j not in cache:
+        cache[j] = _coverage(index, question, _stems(all_sentences[j].text), set())
+    return cache[j]
 
 
 JOINED_WORDS = 70  # two neighbouring sentences given whole, at most
@@ -467,42 +550,59 @@ def _passage(
     i: int,
     rank: int,
     words: int = PASSAGE_WORDS,
-) -> Passage | None:
+    hit_score: float = 0.0,
+    in_hit: bool = True,
+    before: float = 0.0,
+) -> tuple[Passage, Raw]:
     s = all_sentences[i]
-    before = all_sentences[i - 1].text if i > 0 else ""
+    previous = all_sentences[i - 1].text if i > 0 else ""
     following = _announced(all_sentences, i)
-    if following:  # "Les 3 personnalités désignées sont :" is answered by the lines it announces
+    if following:  # "Les délégués désignés sont :" is answered by the lines it announces
         s = Sentence(s.doc_id, s.page, s.first_word, " ".join([s.text, *following]))
     after = all_sentences[i + 1 + len(following)].text if i + 1 + len(following) < len(all_sentences) else ""
     affaire = affaire_at(index, doc.id, s.first_word)
     title = doc.objet or (affaire.title if affaire else "") or ""
     own = _stems(s.text)
-    # Its own act's title, or another's in the séance's agenda ("2. Maîtrise d'œuvre pour les travaux … 3.")
+    # Its own act's title, or another's in the séance's agenda ("2. Travaux de voirie … 3.")
     heading = question.asks not in (RAPPORTEUR, NUMBER) and _is_heading(
         own, [_stems(title), *_titles_of(index, doc.id)]
     )
     if heading:  # the act's title printed as its heading holds the subject's words, and never the answer
         own = set()
+    neighbours = _stems(f"{previous} {after}")
+    title_stems = _stems(title)
     coverage = _coverage(
-        index, question, own, _stems(f"{before} {after} {title} {s.text if heading else ''}")
+        index, question, own, neighbours | title_stems | (_stems(s.text) if heading else set())
     )
     asked = asked_in(question, s.text) and not heading
-    score = coverage + (ASKED_BONUS if asked else 0.0) + RANK_SHARE * (DOCUMENTS - rank) / DOCUMENTS
-    if question.asks == COUNT and _TALLY.search(s.text):
-        score -= TALLY_PENALTY
-    text, start = _around(before, s.text, after, words)
+    text, start = _around(previous, s.text, after, words)
     year_ok = _year_ok(question, doc, text, title)
-    if not year_ok:
-        score *= 0.5
-    shown = _coverage(index, question, _stems(text), _stems(title))
-    return Passage(
+    shown = _coverage(index, question, _stems(text), title_stems)
+    raw = Raw(
+        coverage_own=_coverage(index, question, own, set()),
+        coverage_around=_coverage(index, question, set(), neighbours - own),
+        coverage_title=_coverage(index, question, title_stems, set()),
+        coverage_before=before,
+        coverage=coverage,
+        bm25=0.0,
+        asked=asked,
+        heading=heading,
+        roll_call=roll_call(s.text),
+        tally=bool(_TALLY.search(s.text)),
+        words=len(s.text.split()),
+        doc_rank=rank / max(DOCUMENTS - 1, 1),
+        in_hit=in_hit,
+        hit_score=hit_score,
+        year_ok=year_ok,
+    )
+    passage = Passage(
         doc,
         s.page,
         s.text,
         text,
         start,
         start + len(s.text),
-        score,
+        0.0,
         coverage,
         asked,
         affaire,
@@ -510,6 +610,7 @@ def _passage(
         i,
         shown,
     )
+    return passage, raw
 
 
 ANNOUNCED_WORDS = 30  # at most this many words of the lines a sentence ending with ":" announces
@@ -521,7 +622,7 @@ def _announced(all_sentences: list[Sentence], i: int) -> list[str]:
     """The lines a sentence ending with a colon announces (a list, a name), up to ANNOUNCED_WORDS words."""
     text = all_sentences[i].text.rstrip()
     if not text.endswith(":") or len(text.split()) < ANNOUNCING_WORDS:
-        return []  # "Absents :", "Cédric SUDRES :": a label, not a sentence announcing its answer
+        return []  # "Absents :", "Paul MARTIN :": a label, not a sentence announcing its answer
     out: list[str] = []
     count = 0
     for nxt in all_sentences[i + 1 : i + 8]:
@@ -556,7 +657,7 @@ def _around(before: str, sentence: str, after: str, words: int = PASSAGE_WORDS) 
 # ------------------------------------------------------------------------------------------------------------
 # Phrases of the question that no passage prints.
 
-_REACH = 3  # "réseau municipal radio" prints "réseau radio": the second word within three after the first
+_REACH = 3  # "réseau municipal de chaleur" prints "réseau de chaleur": the second word within three after the first
 
 
 def prints(phrase: Phrase, text: str) -> bool:
@@ -570,9 +671,9 @@ def prints(phrase: Phrase, text: str) -> bool:
 def missing_phrases(question: Question, passages: list[Passage]) -> list[str]:
     """The question's phrases that no passage (nor its act's title) prints, as the question writes them.
 
-    A passage that prints every name the question gives (names no paraphrase stands for: "Calcifield",
-    "Greenfield") and one word of the phrase speaks of the same thing in its own words ("périmètre
-    d'épandage" for "plan d'épandage")."""
+    A passage that prints every name the question gives (names no paraphrase stands for: a firm's, a place's)
+    and one word of the phrase speaks of the same thing in its own words ("périmètre de captage" for "zone de
+    captage")."""
     texts = [f"{p.document.objet or ''} {p.affaire.title if p.affaire else ''} {p.text}" for p in passages]
     names = {
         t.stem

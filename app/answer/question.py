@@ -21,74 +21,106 @@ AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person"
 DURATION = "duration"
 VOTE, NUMBER, RAPPORTEUR, YESNO, LIST, OPEN = "vote", "number", "rapporteur", "yesno", "list", "open"
 
-# Ordered: the first that matches says what is asked (a number or a vote asked inside a longer question wins
-# over the amount or the count it is about).
-_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # "Pourquoi les tarifs ont-ils augmenté ?", "Pourquoi a-t-il voté contre ?": a reason, whatever it is about.
-    (REASON, re.compile(r"\bpourquoi\b|\bpour quelle(?:s)? raisons?\b|\bquels? (?:motifs?|raisons?)\b")),
-    (
-        NUMBER,
-        re.compile(
-            r"\bnumero\b|\bsous quel n\b|\bquel n ?°|\bn ?° (?:de|du|d')"
-            r"|^(?:et )?(?:quelle|par quelle|dans quelle) deliberation\b"  # which act: its number says it
-        ),
-    ),
-    (
-        RAPPORTEUR,
-        re.compile(
-            r"\brapporteu|\b(?:qui|quel(?:le)? (?:elue?|adjointe?|conseiller\w*|membre))"
-            r" (?:a|l'a|les a|avait) (?:rapporte|presente)\b"
-        ),
-    ),
+# What is asked, read from the grammar of French questions: an interrogative word (a closed class of the
+# language) and, after « quel » or « combien de », the noun it asks about, by the kind of thing that noun names.
+# The nouns are French words for amounts, dates, people, places… — not words of any particular question.
+_NOUN_CLASSES: dict[str, list[str]] = {
+    AMOUNT: [
+        "montant",
+        "prix",
+        "cout",
+        "tarif",
+        "somme",
+        "subvention",
+        "budget",
+        "loyer",
+        "redevance",
+        "taux",
+        "indemnite",
+        "valeur",
+        "aide",
+        "dotation",
+        "participation",
+        "contribution",
+        "enveloppe",
+        "depense",
+        "recette",
+        "cotisation",
+        "frais",
+        "euro",
+    ],
+    DURATION: ["duree", "delai", "temps"],
+    DATE: ["date", "jour", "heure", "horaire", "plage", "periode", "echeance", "annee", "mois", "semaine"],
+    PERSON: [
+        "nom",
+        "entreprise",
+        "societe",
+        "association",
+        "compagnie",
+        "organisme",
+        "prestataire",
+        "titulaire",
+        "attributaire",
+        "laureat",
+        "fournisseur",
+        "operateur",
+        "groupement",
+        "banque",
+        "cabinet",
+        "bureau",
+        "etablissement",
+        "federation",
+        "syndicat",
+        "club",
+        "architecte",
+        "notaire",
+        "elu",
+        "adjoint",
+        "conseiller",
+        "maire",
+        "president",
+        "personne",
+        "candidat",
+        "delegue",
+        "representant",
+        "membre",
+    ],
+    PLACE: ["lieu", "adresse", "endroit", "salle", "ville", "commune", "quartier", "rue", "site"],
+    VOTE: ["vote", "resultat", "score", "majorite", "scrutin"],
+    NUMBER: ["numero", "deliberation", "acte", "arrete"],
+    COUNT: ["nombre"],
+}
+_CLASS_OF = {noun: kind for kind, nouns in _NOUN_CLASSES.items() for noun in nouns}
+# « quel(le)(s) [est|sont|était…] [le|la|les|l'] NOUN », « combien de NOUN », « à quel(le) NOUN ».
+_WHICH_NOUN = re.compile(
+    r"\bquel(?:le)?s?\s+(?:(?:est|sont|etait|etaient|sera|seront|a ete|ont ete)\s+)?(?:(?:le|la|les|l')\s*)?"
+    r"(\w+)(?:\s+(\w+))?"  # the noun, or an adjective and the noun ("quel nouveau montant")
+)
+_HOW_MANY_NOUN = re.compile(r"^combien\s+d(?:e\s+|')(\w+)()")
+_OPENING_NOUN = re.compile(r"^(?:et\s+)?(\w+)()")
+# Kinds a question asks whatever its interrogative: a reason, an act's number, its rapporteur, a vote.
+_ASKED_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (REASON, re.compile(r"\bpourquoi\b|\bpour quelles? raisons?\b|\bquels? (?:motifs?|raisons?)\b")),
+    (NUMBER, re.compile(r"\b(?:numero|n ?°)(?!\s*\d)")),  # "n° 2014/121" gives the number, it does not ask it
+    (RAPPORTEUR, re.compile(r"\brapporteu|\b(?:a|l'a|les a|avait) (?:rapporte|presente)\b")),
     (
         VOTE,
         re.compile(
-            r"unanimit|\babstenu|\babstention|\bscrutin|\bvoix\b|\bmajorite\b|vote(?:e|es|s)? contre"
-            r"|\bcomment\b.*\bvot|\bquel (?:a ete le |est le |etait le )?(?:vote|resultat|score)\b"
-            r"|\bavec quel (?:vote|resultat|score)|\bcombien\b[^?]*\bcontre\b|\bresultats? du (?:vote|scrutin)\b"
-            r"|^(?:et )?(?:le|du|son|ce) vote\b"
-        ),
-    ),
-    (
-        DURATION,
-        re.compile(
-            r"\bcombien de (?:temps|mois|semaines|jours)\b|\bcombien d'(?:annees|ans)\b"
-            r"|\bquelle (?:est la |sera la |etait la )?duree\b|\bpendant combien\b"
-        ),
-    ),
-    (
-        AMOUNT,
-        re.compile(
-            r"\bcombien (?:a |ont )?(?:coute|coutent|coutera|paie|paye|payee?|verse|versee?|recoit|touche"
-            r"|rapporte|met|investi|depense|finance|emprunte|vaut)|\bmontant\b|\bprix\b|\btarifs?\b|\bcout\b"
-            r"|\bquel(?:le)?s? (?:(?:est|sont|etait|etaient|sera|seront) (?:la |le |les |l')?)?"
-            r"(?:somme|subvention|valeur|aide|budget|loyer|redevance|taux|indemnite)"
-            r"|\bcombien d'euros|\ba combien\b|\bde combien\b"
-            # "Combien la Ville donne-t-elle à …": a verb of paying after the subject
-            r"|\bcombien\b(?! d[e'])[^?]*\b(?:donne|donnee?s?|attribue|accorde|alloue|verse|paie|paye|coute)\b"
-        ),
-    ),
-    (
-        DATE,
-        re.compile(
-            r"\bquand\b|\bquelles? (?:est la |sont les )?dates?\b|\ben quelle annee\b|\bquel jour\b"
-            r"|\ba quelle (?:heure|date|periode)\b|\bdepuis quand\b|\bjusqu'a quand\b"
-            r"|\bquel(?:le)?s? (?:plage horaire|horaires?|heures?|periode)\b|\ba partir de quand\b"
-        ),
-    ),
-    (PERSON, re.compile(r"\bquel(?:le)? (?:est|etait|sera) (?:le )?nom\b|\bcomment s'appel")),
-    (COUNT, re.compile(r"\bcombien\b|\bquel (?:est le )?nombre\b|\bnombre de\b")),
-    (PLACE, re.compile(r"(?:^|\s)ou\b(?! non\b)|\bdans quel(?:le)? (?:ville|commune|lieu|quartier|salle)\b")),
-    (
-        PERSON,
-        re.compile(
-            r"(?:^|\b(?:a|par|avec|de|pour|chez|et|est|sont) )qui\b|\bquel(?:le)?s? (?:(?:entreprise|societe|association|compagnie"
-            r"|organisme|prestataire|titulaire|attributaire|laureat|fournisseur|operateur|groupement|banque"
-            r"|cabinet|bureau|etablissement|federation|syndicat|club|architecte|notaire|elue?|adjointe?"
-            r"|conseillere?|maire|president|personnes?)s?)\b"
+            r"unanimit|\babst(?:enu|ention)|\bscrutin|\bvoix\b|\bvote(?:e|es|s)? contre\b|\bvote(?:e|es|s)? pour\s*\?"
+            r"|\bcomment\b.*\bvot|^(?:et )?(?:le|du|son|ce) vote\b"
         ),
     ),
 )
+# The interrogatives, each with what it asks when no noun says more.
+_INTERROGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (DATE, re.compile(r"\bquand\b")),
+    (PERSON, re.compile(r"(?:^|\b(?:a|par|avec|de|pour|chez|et|est|sont) )qui\b|\bcomment s'appel")),
+)
+# « combien » before a verb asks an amount (« combien coûte », « combien la Ville verse-t-elle »), unless the
+# verb is « être » or « avoir » (« combien sont-ils »: a count).
+_COUNTING_VERBS = re.compile(r"^combien\s+(?:(?:y a|sont|etaient|seront|ont|avaient)\b|d[e'])")
+
+
 # The words that say what is asked, not what about: "Combien de voix contre …", "Quel est le montant de …".
 # They are no part of the subject a passage must hold (every tally prints "voix" and "contre").
 _ASK_WORDS: dict[str, re.Pattern[str]] = {
@@ -148,16 +180,14 @@ def act_keys(text: str) -> tuple[str, ...]:
 class Term:
     stem: str  # as the index stems the documents' words
     word: str  # as the question writes it
-    proper: bool = (
-        False  # a name ("Chauret", "Hydrogénie"): it must be printed, no paraphrase can stand for it
-    )
+    proper: bool = False  # a name (a street's, a firm's): it must be printed, no paraphrase can stand for it
     noun: bool = False  # a noun or a name: what a subject is made of (verbs and adjectives say how)
 
 
 @dataclass(frozen=True)
 class Phrase:
     """Two words of the question that name one thing together: a noun and its complement ("taxe de séjour",
-    "billets d'avion") or the adjective after it ("budget participatif")."""
+    "permis de construire") or the adjective after it ("budget annexe")."""
 
     written: str
     first: str  # stems
@@ -259,13 +289,28 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     noun = re.search(r"\bquel(?:le)?s?\s+(\w+)", folded)
     asked_noun = noun.group(1) if noun else None
     # "où" is read on the accented text ("ou" folded is "or"), or first in a question typed without accents.
-    if re.search(r"(?:^|\s)où\b", text.lower()) or re.match(r"(?:et )?(?:d'|par )?ou\b(?! bien)", folded):
-        place_first = not re.search(r"\bcombien|\bquand\b|\bqui\b", folded)
-        if place_first:
-            return PLACE, asked_noun
-    for kind, pattern in _ASKS:
-        if kind == PLACE:
-            continue  # "où" is read on the accented text above ("ou" folded is "or")
+    where = re.search(r"(?:^|\s)où\b", text.lower()) or re.match(r"(?:et )?(?:d'|par )?ou\b(?! bien)", folded)
+    if where and not re.search(r"\bcombien|\bquand\b|\bqui\b", folded):
+        return PLACE, asked_noun
+    for kind, pattern in _ASKED_ANYWHERE:
+        if pattern.search(folded):
+            return kind, asked_noun
+    which = _noun_kind(_WHICH_NOUN, folded)
+    if which is not None:
+        return which, asked_noun
+    if "combien" in folded:
+        at = folded[folded.index("combien") :]  # the first "combien" says what is asked
+        how_many = _noun_kind(_HOW_MANY_NOUN, at)
+        if how_many == DATE:  # "combien d'années", "combien de mois": how long
+            return DURATION, asked_noun
+        if how_many in (DURATION, AMOUNT, VOTE):
+            return how_many, asked_noun
+        return (COUNT if _COUNTING_VERBS.search(at) else AMOUNT), asked_noun
+    # A question put as a noun phrase: "Résultat du vote sur …", "Montant de la subvention …".
+    opening = _noun_kind(_OPENING_NOUN, folded)
+    if opening is not None:
+        return opening, asked_noun
+    for kind, pattern in _INTERROGATIVES:
         if pattern.search(folded):
             return kind, asked_noun
     if _PLURAL_WHICH.search(folded):
@@ -275,7 +320,17 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     return OPEN, asked_noun
 
 
-# A compound noun joins its complement with "de" and no article ("taxe de séjour", "billets d'avion");
+def _noun_kind(pattern: re.Pattern[str], folded: str) -> str | None:
+    """The kind of thing the noun after an interrogative names (its singular), or None."""
+    for m in pattern.finditer(folded):
+        for word in m.groups():
+            for form in (word or "", (word or "").removesuffix("s"), (word or "").removesuffix("x")):
+                if form in _CLASS_OF:
+                    return _CLASS_OF[form]
+    return None
+
+
+# A compound noun joins its complement with "de" and no article ("taxe de séjour", "permis de construire");
 # "extension du plan" is a noun phrase, not a name for one thing.
 _JOINS = {"de", "d"}
 

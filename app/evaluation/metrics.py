@@ -86,8 +86,75 @@ def score(q: Question, row: dict) -> dict:
     return scored
 
 
+def holds_all(text: str, items: list[str]) -> bool:
+    """The text holds every item, after the contract's normalisation."""
+    normalised = normalise(text)
+    return all(normalise(i) in normalised for i in items)
+
+
+def evidence_hits(q: Question, row: dict) -> dict:
+    """Whether the evidence holds the answer (answerable questions with passages recorded): the first evidence
+    sentence alone (`at_1`), and the passages the model reads, all together (`at_k`)."""
+    passages = row.get("passages")
+    if not q.answerable or passages is None:
+        return {}
+    items = q.must_include or []
+    first = passages[0]["sentence"] if passages else ""
+    return {
+        "at_1": bool(passages) and holds_all(first, items),
+        "at_k": bool(passages) and holds_all(" ".join(p["text"] for p in passages), items),
+    }
+
+
+def evidence_metrics(questions: list[Question], rows: list[dict], k: int) -> dict:
+    """hit_at_1 and hit_at_k over the answerable questions, overall and by kind (see evidence_hits)."""
+
+    def figures(pairs: list[tuple[Question, dict]]) -> dict:
+        hits = [h for q, r in pairs if (h := evidence_hits(q, r))]
+        return {
+            "n": len(hits),
+            "hit_at_1": _ratio(sum(h["at_1"] for h in hits), len(hits)),
+            "hit_at_k": _ratio(sum(h["at_k"] for h in hits), len(hits)),
+        }
+
+    answerable = [(q, r) for q, r in zip(questions, rows) if q.answerable]
+    kinds: dict[str, list[tuple[Question, dict]]] = {}
+    for q, r in answerable:
+        kinds.setdefault(q.kind or NO_KIND, []).append((q, r))
+    return {"k": k, **figures(answerable), "by_kind": {kind: figures(p) for kind, p in sorted(kinds.items())}}
+
+
+def source_of(row: dict) -> str:
+    """Who wrote the words shown: "structured" (read from the acts' data), "document" (a sentence of the
+    document shown as it is printed) or "ai" (generated)."""
+    if row.get("structured"):
+        return "structured"
+    return row.get("generated_by") or "ai"
+
+
+def trust_metrics(questions: list[Question], rows: list[dict]) -> dict:
+    """How far an answer can be trusted: of the questions answered (found), the share that is wrong (an
+    answerable one missing an item, or an unanswerable one answered); overall and by who wrote the words."""
+
+    def figures(pairs: list[tuple[Question, dict]]) -> dict:
+        answered = [(q, r) for q, r in pairs if r.get("found")]
+        wrong = sum(not r.get("correct") if q.answerable else 1 for q, r in answered)
+        return {"answered": len(answered), "wrong": wrong, "wrong_rate": _ratio(wrong, len(answered))}
+
+    pairs = list(zip(questions, rows))
+    sources: dict[str, list[tuple[Question, dict]]] = {}
+    for q, r in pairs:
+        if r.get("found"):
+            sources.setdefault(source_of(r), []).append((q, r))
+    return {**figures(pairs), "by_generated_by": {s: figures(p) for s, p in sorted(sources.items())}}
+
+
 def compute_metrics(
-    questions: list[Question], rows: list[dict], retrieval_only: bool, models: dict[str, str | None]
+    questions: list[Question],
+    rows: list[dict],
+    retrieval_only: bool,
+    models: dict[str, str | None],
+    k: int | None = None,
 ) -> dict:
     """The run's figures, in the contract's shape (metrics.json)."""
     answerable = [(q, r) for q, r in zip(questions, rows) if q.answerable]
@@ -98,7 +165,13 @@ def compute_metrics(
         "retrieval": retrieval_metrics([r["gold_rank"] for _, r in answerable]),
     }
     if retrieval_only:
-        metrics["answers"] = {"accuracy": None, "refusal_accuracy": None, "false_refusal_rate": None}
+        metrics["answers"] = {
+            "accuracy": None,
+            "refusal_accuracy": None,
+            "false_refusal_rate": None,
+            "answered": None,
+            "wrong_rate": None,
+        }
         metrics["citations"] = {"precision": None, "recall": None}
     else:
         cited = [(q, c) for q, r in answerable for c in r["citations"]]
@@ -107,6 +180,10 @@ def compute_metrics(
             "refusal_accuracy": _ratio(sum(not r["found"] for _, r in unanswerable), len(unanswerable)),
             "false_refusal_rate": _ratio(sum(not r["found"] for _, r in answerable), len(answerable)),
         }
+        trust = trust_metrics(questions, rows)
+        metrics["answers"]["answered"] = trust["answered"]
+        metrics["answers"]["wrong_rate"] = trust["wrong_rate"]
+        metrics["answers"]["by_generated_by"] = trust["by_generated_by"]
         metrics["citations"] = {
             "precision": _ratio(sum(_is_gold(q, c) for q, c in cited), len(cited)),
             "recall": _ratio(
@@ -131,6 +208,7 @@ def compute_metrics(
         "total_p50": percentile(total, 50),
     }
     metrics["models"] = models
+    metrics["evidence"] = evidence_metrics(questions, rows, k if k is not None else _passages_read(rows))
     metrics["by_kind"] = by_kind(questions, rows, retrieval_only)
     metrics["failures"] = {
         reason: (
@@ -158,6 +236,10 @@ def by_kind(questions: list[Question], rows: list[dict], retrieval_only: bool) -
             "recall_at_5": retrieval_metrics(answerable)["recall_at_5"],
         }
     return figures
+
+
+def _passages_read(rows: list[dict]) -> int:
+    return max((len(r.get("passages") or []) for r in rows), default=0)
 
 
 def _is_gold(q: Question, citation: dict) -> bool:

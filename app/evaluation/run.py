@@ -79,7 +79,7 @@ def run(
             rows.append(row)
             bar.update()
             bar.set_postfix_str(_running(rows), refresh=False)
-    metrics = compute_metrics(questions, rows, retrieval_only, models)
+    metrics = compute_metrics(questions, rows, retrieval_only, models, k=assistant.top_k)
     curves = {"pipeline": recall_curve([r["gold_rank"] for q, r in zip(questions, rows) if q.answerable])}
     if compare:
         metrics["compare"] = {}
@@ -114,7 +114,8 @@ def _answer_row(assistant: Assistant, q: Question, retrieval_only: bool) -> dict
     elapsed = time.perf_counter() - t0
     retrieved = [{"file": h.document.path, "page": h.chunk.page, "score": round(h.score, 4)} for h in hits]
     if retrieval_only:  # ranked as the answer would present them (its evidence's documents first)
-        files = documents_in_order(hits, assistant.passages_for(question, hits))
+        passages = assistant.passages_for(question, hits)
+        files = documents_in_order(hits, passages)
         return {
             "id": q.id,
             "answer": None,
@@ -123,6 +124,10 @@ def _answer_row(assistant: Assistant, q: Question, retrieval_only: bool) -> dict
             "retrieved_files": [d.path for d in files],
             "retrieved": retrieved,
             "context_files": _context_files(hits[: assistant.top_k]),
+            "passages": [
+                {"file": p.document.path, "page": p.page, "text": p.text, "sentence": p.sentence}
+                for p in passages
+            ],
             "timings": {"retrieval_s": elapsed, "first_token_s": None, "total_s": elapsed},
         }
     answer = assistant.answer(q.question, history)
@@ -135,8 +140,14 @@ def _answer_row(assistant: Assistant, q: Question, retrieval_only: bool) -> dict
         "retrieved": retrieved,
         "context_files": list(dict.fromkeys(e.file for e in answer.extracts)),
         "structured": answer.structured,  # read from the acts' structured data, not generated
-        "refused_by": answer.refused_by,  # "evidence" (before the model), "model"; None when answered
+        "refused_by": answer.refused_by,  # "evidence" (before the model), "model", "check"; None when answered
         "evidence": answer.evidence.sentence if answer.evidence else None,  # the sentence shown at once
+        "generated_by": answer.generated_by,  # "ai" or "document" (the document's own words)
+        # What the model read (or would have): each passage with the sentence chosen as evidence in it.
+        "passages": [
+            {"file": c.file, "page": c.page, "text": c.excerpt, "sentence": c.sentence}
+            for c in answer.extracts
+        ],
         "checked": answer.checked,  # the answer check's verdict (None: nothing generated)
         "check_reason": answer.check_reason,
         "timings": answer.timings,

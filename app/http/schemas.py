@@ -187,10 +187,11 @@ class ChatResponse(BaseModel):
         "named in `model`; document, the document's own words.",
     )
     model: str | None = Field(None, description="The language model that wrote the answer (generated_by ai).")
-    refused_by: Literal["evidence", "model", "no_model"] | None = Field(
+    refused_by: Literal["evidence", "model", "check", "no_model"] | None = Field(
         None,
         description="Why there is no answer: evidence (no passage holds the subject), model (it said so), "
-        "no_model (none is loaded).",
+        "check (the answer written did not stand in the passage it cited, and no sentence of the documents "
+        "could be shown instead), no_model (none is loaded).",
     )
     index_version: str = Field("", description="The published index the answer was read from.")
 

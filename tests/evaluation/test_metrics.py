@@ -57,3 +57,51 @@ def test_percentiles_interpolate_between_the_closest_ranks():
     assert percentile([], 50) is None and percentile([2.0], 95) == 2.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([float(v) for v in range(1, 101)], 95) == pytest.approx(95.05)
+
+
+def test_evidence_hits_read_the_first_sentence_and_all_passages():
+    from app.evaluation.metrics import evidence_metrics
+
+    q = Question(
+        id="q",
+        question="?",
+        answerable=True,
+        must_include=["12 000 €", "2013"],
+        gold_files=["a.pdf"],
+        kind="amount",
+    )
+    passage = {"file": "a.pdf", "page": 1}
+    first_holds = {
+        "passages": [{**passage, "sentence": "12\u202f000 € en 2013", "text": "… 12 000 € en 2013"}]
+    }
+    spread = {
+        "passages": [
+            {**passage, "sentence": "Subvention de 12.000 €", "text": "Subvention de 12.000 €"},
+            {**passage, "sentence": "votée en 2013", "text": "votée en 2013"},
+        ]
+    }
+    nowhere = {"passages": [{**passage, "sentence": "Rien", "text": "Rien ici"}]}
+    unanswerable = Question(id="u", question="?", answerable=False)
+    m = evidence_metrics([q, q, q, unanswerable], [first_holds, spread, nowhere, {"passages": []}], k=3)
+    assert m["k"] == 3 and m["n"] == 3
+    assert m["hit_at_1"] == pytest.approx(1 / 3) and m["hit_at_k"] == pytest.approx(2 / 3)
+    assert m["by_kind"]["amount"]["hit_at_k"] == pytest.approx(2 / 3)
+
+
+def test_wrong_rate_counts_answers_that_are_wrong_or_invented_over_answers_given():
+    from app.evaluation.metrics import trust_metrics
+
+    q = Question(id="q", question="?", answerable=True, must_include=["40"], gold_files=["g.pdf"])
+    u = Question(id="u", question="?", answerable=False)
+    rows = [
+        {"found": True, "correct": True, "generated_by": "ai"},
+        {"found": True, "correct": False, "generated_by": "ai"},
+        {"found": True, "correct": True, "structured": True, "generated_by": "document"},
+        {"found": False, "correct": False},  # a refusal: not an answer, neither right nor wrong here
+        {"found": True, "generated_by": "document"},  # an unanswerable question answered: wrong
+    ]
+    m = trust_metrics([q, q, q, q, u], rows)
+    assert m["answered"] == 4 and m["wrong"] == 2 and m["wrong_rate"] == 0.5
+    assert m["by_generated_by"]["ai"] == {"answered": 2, "wrong": 1, "wrong_rate": 0.5}
+    assert m["by_generated_by"]["structured"]["wrong_rate"] == 0.0
+    assert m["by_generated_by"]["document"] == {"answered": 1, "wrong": 1, "wrong_rate": 1.0}

@@ -32,7 +32,7 @@ class FeedbackRequest(BaseModel):
     question: str | None = Field(None, max_length=1000)
     found: bool | None = None
     generated_by: Literal["ai", "document"] | None = None
-    refused_by: Literal["evidence", "model", "no_model"] | None = None
+    refused_by: Literal["evidence", "model", "check", "no_model"] | None = None
     model: str | None = Field(None, max_length=200)
     index_version: str | None = Field(None, max_length=100)
     citations: list[CitedIn] = Field(default_factory=list, max_length=20)

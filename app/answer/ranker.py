@@ -1,0 +1,165 @@
+"""Which sentence answers: a small learned model over generic features of a (question, sentence) pair.
+
+Every candidate sentence of the documents found is described by the same few numbers — how much of the question's
+subject it holds (itself, its neighbours, its act's title, the sentences before it), its BM25 score among the
+candidates, whether it holds the kind of thing asked (an amount, a date, a name…), where it stands in the act
+(a heading, a roll call, a legal reference, the operative part in capitals) and how retrieval ranked it. A logistic
+regression, fitted on labelled pairs (`registre train-ranker`, validated leave-one-corpus-out), turns them into a
+probability that the sentence answers. Its weights are a JSON file in the repository, read by `Ranker.load`: one
+number per feature, which a person can read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.answer.question import (
+    AMOUNT,
+    COUNT,
+    DATE,
+    DURATION,
+    LIST,
+    NUMBER,
+    OPEN,
+    PERSON,
+    PLACE,
+    RAPPORTEUR,
+    REASON,
+    VOTE,
+    YESNO,
+)
+
+WEIGHTS = Path(__file__).with_name("ranker.json")
+
+# The kinds of asking whose answer has a form a sentence can be seen to hold.
+_FORMED = (AMOUNT, COUNT, DATE, DURATION, PERSON, PLACE, REASON, VOTE, NUMBER, RAPPORTEUR)
+
+FEATURES = (
+    "bias",
+    "coverage_own",  # weighted share of the question's subject the sentence prints
+    "coverage_around",  # … that only its neighbours print
+    "coverage_title",  # … that its act's (or affaire's) title prints
+    "coverage_before",  # the best share of the two sentences before it (the subject said, then the answer)
+    "coverage_rel",  # its coverage over the best candidate's
+    "bm25_rel",  # BM25 of the sentence against the question, over the best candidate's
+    "asked",  # it holds the kind of thing asked (only for questions asking a thing of a given form)
+    "asked_value",  # … and the thing is a figure, a date or an amount (the form is specific)
+    "asks_formed",  # the question asks for a thing of a given form
+    "has_figure",  # a figure, of any kind
+    "has_name",  # a capitalised name inside the sentence
+    "heading",  # the sentence is an act's title
+    "roll_call",  # a list of members, a signature
+    "tally",  # a vote tally
+    "operative",  # the act's decision: opens with a verb in capitals (« APPROUVE », « DÉSIGNE »)
+    "reference",  # a legal reference: « Vu … », « Considérant … »
+    "length",  # log of the number of words
+    "short",  # five words or fewer
+    "doc_rank",  # the retrieval rank of its document, 0 for the first, 1 for the last read
+    "in_hit",  # it stands in a chunk retrieval found (not in a neighbouring one)
+    "hit_rel",  # the best retrieval score of its chunk over the best score
+    "year_ok",  # of the year the question names (1 when it names none)
+)
+
+# A verb in capitals opening a clause, followed by its object in lower case: how acts print their decision
+# (« - APPROUVE la dénomination … », « DÉCIDE : de fixer … »); a name in capitals follows a first name instead.
+_OPERATIVE = re.compile(
+    r"(?:^|[^\w\s]\s*)\b[A-ZÀ-Ý]{5,}\b\s*:?\s+(?:[a-zà-ÿ]|l['’]|(?:Monsieur|Madame|M\.|Mme)\s)"
+)
+_REFERENCE = re.compile(r"^\W{0,3}(?:Vu|VU|Considérant|CONSIDÉRANT|Considerant|Attendu)\b")
+_FIGURE = re.compile(r"\d")
+_NAME = re.compile(r"(?<=\s)[A-ZÀ-Ý][a-zà-ÿ'’-]{2,}|\b[A-ZÀ-Ý]{3,}\b")
+
+
+def values_asked(asks: str) -> bool:
+    return asks in (AMOUNT, COUNT, DATE, DURATION, NUMBER, VOTE)
+
+
+def asks_formed(asks: str) -> bool:
+    return asks in _FORMED and asks not in (OPEN, LIST, YESNO)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What one candidate sentence is, before it is compared with the other candidates."""
+
+    coverage_own: float
+    coverage_around: float
+    coverage_title: float
+    coverage_before: float
+    coverage: float  # the combined share (own, half the neighbours and title)
+    bm25: float
+    asked: bool
+    heading: bool
+    roll_call: bool
+    tally: bool
+    words: int
+    doc_rank: float
+    in_hit: bool
+    hit_score: float
+    year_ok: bool
+
+
+def describe(
+    raw: Raw, asks: str, text: str, best_coverage: float, best_bm25: float, best_hit: float
+) -> np.ndarray:
+    """The feature vector of a candidate (in FEATURES' order), relative to the best of its candidates."""
+    formed = asks_formed(asks)
+    values = {
+        "bias": 1.0,
+        "coverage_own": raw.coverage_own,
+        "coverage_around": raw.coverage_around,
+        "coverage_title": raw.coverage_title,
+        "coverage_before": raw.coverage_before,
+        "coverage_rel": raw.coverage / best_coverage if best_coverage > 0 else 0.0,
+        "bm25_rel": raw.bm25 / best_bm25 if best_bm25 > 0 else 0.0,
+        "asked": float(formed and raw.asked),
+        "asked_value": float(formed and raw.asked and values_asked(asks)),
+        "asks_formed": float(formed),
+        "has_figure": float(bool(_FIGURE.search(text))),
+        "has_name": float(bool(_NAME.search(text))),
+        "heading": float(raw.heading),
+        "roll_call": float(raw.roll_call),
+        "tally": float(raw.tally),
+        "operative": float(bool(_OPERATIVE.search(text))),
+        "reference": float(bool(_REFERENCE.match(text))),
+        "length": math.log1p(raw.words),
+        "short": float(raw.words <= 5),
+        "doc_rank": raw.doc_rank,
+        "in_hit": float(raw.in_hit),
+        "hit_rel": raw.hit_score / best_hit if best_hit > 0 else 0.0,
+        "year_ok": float(raw.year_ok),
+    }
+    return np.array([values[name] for name in FEATURES], dtype=np.float64)
+
+
+class Ranker:
+    """A logistic regression over FEATURES: the probability that a sentence answers the question."""
+
+    def __init__(self, weights: dict[str, float], about: dict | None = None):
+        unknown = set(weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"poids de caractéristiques inconnues : {sorted(unknown)}")
+        self.weights = weights
+        self.about = about or {}
+        self._w = np.array([weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Ranker:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["weights"], data.get("about"))
+
+    def save(self, path: Path = WEIGHTS) -> None:
+        data = {"about": self.about, "weights": {n: round(self.weights.get(n, 0.0), 6) for n in FEATURES}}
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """One probability per row of features (n × len(FEATURES))."""
+        if features.size == 0:
+            return np.zeros(0)
+        return 1.0 / (1.0 + np.exp(-(features @ self._w)))
