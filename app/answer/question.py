@@ -88,7 +88,7 @@ _NOUN_CLASSES: dict[str, list[str]] = {
     PLACE: ["lieu", "adresse", "endroit", "salle", "ville", "commune", "quartier", "rue", "site"],
     VOTE: ["vote", "resultat", "score", "majorite", "scrutin"],
     NUMBER: ["numero", "deliberation", "acte", "arrete"],
-    COUNT: ["nombre"],
+    COUNT: ["nombre", "surface", "superficie", "longueur", "hauteur", "distance", "capacite", "volume"],
 }
 _CLASS_OF = {noun: kind for kind, nouns in _NOUN_CLASSES.items() for noun in nouns}
 # « quel(le)(s) [est|sont|était…] [le|la|les|l'] NOUN », « combien de NOUN », « à quel(le) NOUN ».
@@ -113,8 +113,11 @@ _ASKED_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # The interrogatives, each with what it asks when no noun says more.
 _INTERROGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("which", re.compile(r"\bquel(?:le)?s?\b")),
+    ("how_many", re.compile(r"\bcombien\b")),
     (DATE, re.compile(r"\bquand\b")),
-    (PERSON, re.compile(r"(?:^|\b(?:a|par|avec|de|pour|chez|et|est|sont) )qui\b|\bcomment s'appel")),
+    # "qui" asks first, after a preposition or a comma: "la délibération qui fixe …" is a relative clause.
+    (PERSON, re.compile(r"(?:^|, |\b(?:a|par|avec|de|pour|chez|et|est|sont) )qui\b|\bcomment s'appel")),
 )
 # « combien » before a verb asks an amount (« combien coûte », « combien la Ville verse-t-elle »), unless the
 # verb is « être » or « avoir » (« combien sont-ils »: a count).
@@ -288,46 +291,68 @@ def analyse(
 def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     noun = re.search(r"\bquel(?:le)?s?\s+(\w+)", folded)
     asked_noun = noun.group(1) if noun else None
-    # "où" is read on the accented text ("ou" folded is "or"), or first in a question typed without accents.
-    where = re.search(r"(?:^|\s)où\b", text.lower()) or re.match(r"(?:et )?(?:d'|par )?ou\b(?! bien)", folded)
-    if where and not re.search(r"\bcombien|\bquand\b|\bqui\b", folded):
-        return PLACE, asked_noun
     for kind, pattern in _ASKED_ANYWHERE:
         if pattern.search(folded):
             return kind, asked_noun
-    which = _noun_kind(_WHICH_NOUN, folded)
-    if which is not None:
-        return which, asked_noun
-    if "combien" in folded:
-        at = folded[folded.index("combien") :]  # the first "combien" says what is asked
-        how_many = _noun_kind(_HOW_MANY_NOUN, at)
-        if how_many == DATE:  # "combien d'années", "combien de mois": how long
-            return DURATION, asked_noun
-        if how_many in (DURATION, AMOUNT, VOTE):
-            return how_many, asked_noun
-        return (COUNT if _COUNTING_VERBS.search(at) else AMOUNT), asked_noun
+    # A vote or an act asked anywhere ("Quel avis … et avec quel vote ?") is read from the structured data.
+    for m in _WHICH_NOUN.finditer(folded):
+        structured = _class_of(m.groups())
+        if structured in (VOTE, NUMBER):
+            return str(structured), asked_noun
     # A question put as a noun phrase: "Résultat du vote sur …", "Montant de la subvention …".
     opening = _noun_kind(_OPENING_NOUN, folded)
     if opening is not None:
         return opening, asked_noun
-    for kind, pattern in _INTERROGATIVES:
-        if pattern.search(folded):
-            return kind, asked_noun
-    if _PLURAL_WHICH.search(folded):
-        return LIST, asked_noun
-    if _YESNO.search(folded) and not _INTERROGATION.search(folded.split("?")[0]):
-        return YESNO, asked_noun
-    return OPEN, asked_noun
+    # The first interrogative is what the question asks: "Avec quel assureur … quand le contrat a pris fin ?"
+    # asks a name ("quand" opens a clause of the question, it does not ask a date).
+    lowered = text.lower()
+    where = re.search(r"(?:^|\s)où\b", lowered) or re.match(r"(?:et )?(?:d'|par )?ou\b(?! bien)", folded)
+    firsts = [(f.start(), kind) for kind, pattern in _INTERROGATIVES if (f := pattern.search(folded))]
+    if where:
+        firsts.append((where.start(), PLACE))
+    if not firsts:
+        if _YESNO.search(folded) and not _INTERROGATION.search(folded.split("?")[0]):
+            return YESNO, asked_noun
+        return OPEN, asked_noun
+    at, kind = min(firsts)
+    if kind == "which":
+        head = _WHICH_NOUN.match(folded, at)
+        which = _class_of(head.groups()) if head else None
+        if which is not None:
+            return which, asked_noun
+        return (LIST if _PLURAL_WHICH.match(folded, at) else OPEN), asked_noun
+    if kind == "how_many":
+        after = folded[at:]
+        how_many = _noun_kind(_HOW_MANY_NOUN, after)
+        if how_many == DATE:  # "combien d'années", "combien de mois": how long
+            return DURATION, asked_noun
+        if how_many in (DURATION, AMOUNT, VOTE):
+            return how_many, asked_noun
+        return (COUNT if _COUNTING_VERBS.search(after) else AMOUNT), asked_noun
+    return kind, asked_noun
+
+
+# Nouns of people and bodies by their ending: "assureur", "gestionnaire", "urbaniste", "délégataire".
+_AGENT = re.compile(r"\w{3,}(?:eur|euse|rice|iste|aire|ant|ante)s?$")
+
+
+def _class_of(words: tuple[str | None, ...]) -> str | None:
+    """The kind of thing a noun names (the first of the words that is a known noun, or an agent noun)."""
+    for word in words:
+        if not word:
+            continue
+        for form in (word, word.removesuffix("s"), word.removesuffix("x")):
+            if form in _CLASS_OF:
+                return _CLASS_OF[form]
+        if _AGENT.fullmatch(word) and word not in FOLDED_STOP_WORDS:
+            return PERSON
+    return None
 
 
 def _noun_kind(pattern: re.Pattern[str], folded: str) -> str | None:
-    """The kind of thing the noun after an interrogative names (its singular), or None."""
-    for m in pattern.finditer(folded):
-        for word in m.groups():
-            for form in (word or "", (word or "").removesuffix("s"), (word or "").removesuffix("x")):
-                if form in _CLASS_OF:
-                    return _CLASS_OF[form]
-    return None
+    """The kind of thing the noun the pattern captures names, or None."""
+    m = pattern.search(folded)
+    return _class_of(m.groups()) if m else None
 
 
 # A compound noun joins its complement with "de" and no article ("taxe de séjour", "permis de construire");

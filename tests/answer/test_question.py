@@ -73,6 +73,15 @@ KNOWN = ("montpellier", "pierrefonds", "lisieres oise")
         ("Dans quel ordre la commune a-t-elle classé les candidatures ?", OPEN),
         ("Quels projets le budget participatif a-t-il retenus ?", LIST),
         ("Parle-moi du marché de Noël", OPEN),
+        ("En quelle année la salle a-t-elle été construite ?", DATE),
+        ("Combien de jours dure la fête ?", DURATION),
+        ("Avec quel assureur la commune a-t-elle signé quand l'ancien contrat a pris fin ?", PERSON),
+        ("Le président étant absent, qui a présidé la séance ?", PERSON),
+        ("À quelle surface le terrain est-il réduit ?", COUNT),
+        ("Quel avis le conseil a-t-il rendu sur le projet, et avec quel vote ?", VOTE),
+        ("Résultat du vote sur la cession du terrain ?", VOTE),
+        ("Combien la commune dépense-t-elle pour le feu d'artifice ?", AMOUNT),
+        ("Quel a été le vote sur la délibération n° 2021/45 ?", VOTE),
     ],
 )
 def test_what_is_asked(question, asks):
