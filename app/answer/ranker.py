@@ -64,6 +64,15 @@ FEATURES = (
     "in_hit",  # it stands in a chunk retrieval found (not in a neighbouring one)
     "hit_rel",  # the best retrieval score of its chunk over the best score
     "year_ok",  # of the year the question names (1 when it names none)
+    # What a linear model cannot find alone: the asked thing beside the subject, and the structure of an act
+    # for the questions answered from it (a vote, an act's number, a rapporteur).
+    "asked_x_own",  # asked × coverage_own: the subject and the thing asked in one sentence
+    "asked_x_before",  # asked × coverage_before: the subject said, then the thing asked
+    "asked_x_around",  # asked × coverage_around
+    "structured",  # the question asks a vote, an act's number or a rapporteur
+    "structured_x_heading",  # … and the sentence is an act's heading (it prints the number)
+    "structured_x_roll_call",
+    "vote_x_tally",  # a vote asked, a tally printed
 )
 
 # A verb in capitals opening a clause, followed by its object in lower case: how acts print their decision
@@ -134,6 +143,17 @@ def describe(
         "in_hit": float(raw.in_hit),
         "hit_rel": raw.hit_score / best_hit if best_hit > 0 else 0.0,
         "year_ok": float(raw.year_ok),
+    }
+    asked = values["asked"]
+    structured = float(asks in (VOTE, NUMBER, RAPPORTEUR))
+    values |= {
+        "asked_x_own": asked * raw.coverage_own,
+        "asked_x_before": asked * raw.coverage_before,
+        "asked_x_around": asked * raw.coverage_around,
+        "structured": structured,
+        "structured_x_heading": structured * raw.heading,
+        "structured_x_roll_call": structured * raw.roll_call,
+        "vote_x_tally": float(asks == VOTE) * raw.tally,
     }
     return np.array([values[name] for name in FEATURES], dtype=np.float64)
 

@@ -29,8 +29,9 @@ from index.french import WORD, fold
 
 # A gold evidence sentence is this much the candidate's words (the file quotes it with cuts: « […] »).
 EVIDENCE_SHARE = 0.6
-# The learner's regularisation (inverse strength): strong, so that the weights stay few and readable.
-C = 0.5
+# The learner's regularisation (inverse strength): strong, so that the weights stay small and readable; of
+# 0.5 and 0.05, the stronger gave the better mean hit_at_k left out (0.72 against 0.68, three sets).
+C = 0.05
 
 
 @dataclass(frozen=True)
