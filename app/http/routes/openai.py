@@ -21,9 +21,12 @@ from pydantic import BaseModel, Field
 
 from app.answer.assistant import Answer
 from app.http.deps import AssistantDep, GateDep, MetricsDep, SettingsDep
+from app.http.errors import error_body
 from app.http.relay import relay
 from app.http.schemas import ChatResponse, generated_by_header, question_problem
 from app.settings import Settings
+from index.store import IndexError_
+from models.fetch import ModelError
 
 router = APIRouter(tags=["OpenAI-compatible"])
 
@@ -58,8 +61,9 @@ def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
     if len(turns[-1].content) > 1000:
         raise HTTPException(422, "La question dépasse 1000 caractères.")
     problem = question_problem(turns[-1].content)
-    if problem:
-        raise HTTPException(422, problem[1])
+    if problem:  # said as a validation error, so that OpenAI's error object carries its type as `code`
+        kind, said = problem
+        raise HTTPException(422, [{"loc": ["body", "messages"], "msg": said, "type": kind}])
     return turns[-1].content.strip(), [m.model_dump() for m in turns[:-1]]
 
 
@@ -80,7 +84,10 @@ def _extras(out: ChatResponse) -> dict:
     }
 
 
-@router.post("/v1/chat/completions", response_model=None)
+PATH = "/v1/chat/completions"
+
+
+@router.post(PATH, response_model=None)
 async def completions(
     body: CompletionRequest,
     assistant: AssistantDep,
@@ -107,22 +114,26 @@ async def completions(
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
         return {**head, "object": "chat.completion", "choices": [choice], **_extras(out)}
 
+    def chunk(delta: dict, finish: str | None = None, extras: dict | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, **({"finish_reason": finish} if finish else {})}
+        body = {**head, "object": "chat.completion.chunk", "choices": [choice], **(extras or {})}
+        return format_sse_event(data_str=json.dumps(body, ensure_ascii=False))
+
     async def chunks():
-        first = True
-        async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
-            if isinstance(item, str):
-                delta = {"role": "assistant", "content": item} if first else {"content": item}
-                first = False
-                chunk = {**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
-                yield format_sse_event(data_str=json.dumps(chunk, ensure_ascii=False))
-            elif isinstance(item, Answer):
-                last = {
-                    **head,
-                    "object": "chat.completion.chunk",
-                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                    **_extras(_response(item, settings)),
-                }
-                yield format_sse_event(data_str=json.dumps(last, ensure_ascii=False))
+        said = False  # whether any of the answer's text went out yet
+        try:
+            async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
+                if isinstance(item, str) and item:
+                    yield chunk({"content": item} if said else {"role": "assistant", "content": item})
+                    said = True
+                elif isinstance(item, Answer):
+                    out = _response(item, settings)
+                    if not said and out.answer:  # a refusal or a fact read from the acts: no token came
+                        yield chunk({"role": "assistant", "content": out.answer})
+                    yield chunk({}, "stop", _extras(out))
+        except (IndexError_, ModelError) as e:  # the stream has begun: the error travels as OpenAI's, in it
+            yield format_sse_event(data_str=json.dumps(error_body(PATH, 503, str(e)), ensure_ascii=False))
+            return
         yield format_sse_event(data_str="[DONE]")
 
     llm = getattr(assistant.llm, "name", None)
