@@ -87,7 +87,7 @@ def test_failed_build_leaves_previous_index_untouched(folder, tmp_path, embedder
 
 
 def test_index_refuses_another_embedder(index):
-    with pytest.raises(IndexError_, match="built with the embedder 'use-multilingual'"):
+    with pytest.raises(IndexError_, match="construit avec l'encodeur 'use-multilingual'"):
         index.check_embedder("st:some-other-model")
 
 
