@@ -166,8 +166,26 @@ def _collectivite(head: str) -> str | None:
     register = _register_of(head[:1500])
     if register:
         return register
-    m = _COLLECTIVITE.search(head[:3000]) or _COLLECTIVITE.search(head)  # the title block first
-    return " ".join(m.group(0).split()) if m else None
+    return _named(head[:3000]) or _named(head)  # the title block first
+
+
+# What a name may be read with but is not part of: a person's office in a signature (« Michaël DELAFOSSE, Maire de
+# Montpellier, Président de Montpellier Méditerranée Métropole ») or a body (« aux élus du Conseil de … Métropole »).
+_NOT_THE_NAME = re.compile(
+    r"^(?:(?:Le|La|L['’])\s*)?(?:(?:Vice-)?Pr[ée]sidente?|Maire|Adjointe?(?:\s+au\s+Maire)?|Conseill[eè]re?(?:\s+municipale?)?|"
+    r"Conseil(?:\s+(?:municipal|communautaire|m[ée]tropolitain))?|Bureau|Assembl[ée]e)"
+    r"\s+(?:de\s+la\s+|de\s+l['’]\s*|de\s+|du\s+|des\s+|d['’]\s*)",
+    re.IGNORECASE,
+)
+
+
+def _named(text: str) -> str | None:
+    """The first collectivité named in text, without the office or the body it was read with."""
+    for m in _COLLECTIVITE.finditer(text):
+        name = " ".join(_NOT_THE_NAME.sub("", m.group(0)).split())
+        if _COLLECTIVITE.fullmatch(name):
+            return name
+    return None
 
 
 def _register_of(head: str) -> str | None:
