@@ -5,7 +5,8 @@ The answer is the message content; its sources travel in the extra field `citati
 index_version}), on the response or, when streaming, on the last chunk. The header X-Registre-Generated-By marks
 the answer (AI Act, article 50). `/v1/models` lists one model, `registre`: front ends list the models before they
 chat. A request restricts the answer to one collectivité with the extra body field `collectivite`, or
-`metadata.collectivite` (for clients that only pass `metadata` through).
+`metadata.collectivite` (for clients that only pass `metadata` through). A streamed answer always streams its
+text, a refusal's too; errors are OpenAI's error object (app.http.errors.error_body), so OpenAI clients show them.
 """
 
 from __future__ import annotations
