@@ -600,10 +600,29 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _settings() -> Settings | None:
+    """The settings, or None after saying in French which REGISTRE_ variable is wrong (never pydantic's trace)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        for error in e.errors():
+            name = "REGISTRE_" + "_".join(str(p) for p in error["loc"]).upper()
+            said = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] != "value_error":
+                said = f"valeur non valide ({error.get('input')!r}) : voir le tableau des réglages du README"
+            print(f"erreur : {said if name in said else f'{name} : {said}'}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    settings = _settings()
+    if settings is None:
+        return 2
     try:
-        return args.func(args, Settings())
+        return args.func(args, settings)
     except (
         IndexError_,
         ModelError,

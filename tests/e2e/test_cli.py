@@ -123,3 +123,16 @@ def test_a_newcomer_reads_french_from_ingest_to_export(tmp_path, monkeypatch, ca
 
     english = [line for line in lines if ENGLISH.search(re.sub(r"\S*/\S*", "", line))]  # paths aside
     assert not english, english
+
+
+def test_a_wrong_setting_is_said_in_french_with_its_variable_not_as_a_trace(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REGISTRE_CHAT_MAX_WAITING", "beaucoup")
+    assert cli.main(["status"]) == 2
+    assert said(capsys) == (
+        "erreur : REGISTRE_CHAT_MAX_WAITING : valeur non valide ('beaucoup') : voir le tableau des réglages du README\n"
+    )
+    monkeypatch.delenv("REGISTRE_CHAT_MAX_WAITING")
+    monkeypatch.setenv("REGISTRE_PUBLIC_URL", "registre.ville.fr")
+    assert cli.main(["status"]) == 2
+    assert said(capsys).startswith("erreur : REGISTRE_PUBLIC_URL doit commencer par https://")
