@@ -88,7 +88,23 @@ def _extras(out: ChatResponse) -> dict:
 PATH = "/v1/chat/completions"
 
 
-@router.post(PATH, response_model=None)
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What went wrong and what to do, in French.")
+    type: str = Field(description="invalid_request_error, rate_limit_error or server_error.")
+    param: str | None = Field(None, description="The field at fault, if one is.")
+    code: str | None = Field(None, description="The reason: question_empty, rate_limit_exceeded, …")
+
+
+class OpenAIError(BaseModel):
+    """An error as OpenAI's API says it, so that its clients show the message."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict] = {status: {"model": OpenAIError} for status in (400, 404, 422, 429, 503)}
+
+
+@router.post(PATH, response_model=None, responses=ERRORS)
 async def completions(
     body: CompletionRequest,
     assistant: AssistantDep,
@@ -152,7 +168,7 @@ async def models() -> dict:
     return {"object": "list", "data": [_model()]}
 
 
-@router.get("/v1/models/{model}", responses={404: {}})
+@router.get("/v1/models/{model}", responses={404: {"model": OpenAIError}, 422: {"model": OpenAIError}})
 async def model(model: str) -> dict:
     """One model by its name; only `registre` exists."""
     if model != MODEL:
