@@ -11,6 +11,8 @@ from index.french import fold, words
 OUTCOMES = ("unanimité", "majorité", "adopté", "rejeté")
 UNPRINTED = "non imprimé"  # the outcome of an act whose minutes print no tally
 SORTS = ("relevance", "date", "date_asc")
+# The longest value each text filter takes (the API refuses longer ones); a facet offers no longer value.
+LONGEST = {"council": 80, "rapporteur": 80, "collectivite": 120}
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.search import Filters, search_acts
+from app.search.facets import facets
 from app.search.filters import person
 from app.settings import Settings
 
@@ -99,3 +102,13 @@ def test_every_value_the_api_offers_in_a_facet_is_one_the_api_accepts(sample_ind
                     assert r.status_code == 200, (facet, value, r.text)
                     assert r.json()["total"] == count, (facet, value)
     assert "document" in offered_kinds  # the kind that the API used to refuse
+
+
+def test_a_facet_never_offers_a_value_longer_than_its_filter_takes(council):
+    """A council or a rapporteur misread as a whole paragraph could be counted, never chosen (422)."""
+    acts = search_acts(council, "", per_page=1000).acts
+    long_name = "Monsieur " + "Très Long " * 10
+    misread = [replace(acts[0], rapporteur=long_name, council="conseil " + "x" * 90), *acts[1:]]
+    offered = facets(misread)
+    assert long_name not in offered["rapporteur"] and all(len(c) <= 80 for c in offered["council"])
+    assert sum(offered["kind"].values()) == len(acts)  # the act itself is still counted
