@@ -259,7 +259,7 @@ def test_a_second_ingest_refuses_clearly_while_one_runs_and_runs_once_the_first_
 
 def test_the_lock_is_held_for_the_whole_ingest_and_released_after(tmp_path):
     root = tmp_path / "index"
-    with ingest_lock(root), pytest.raises(IngestRunning, match="wait for it to finish"), ingest_lock(root):
+    with ingest_lock(root), pytest.raises(IngestRunning, match="attendez qu.elle finisse"), ingest_lock(root):
         pass
     with ingest_lock(root):  # released, even after the refusal
         pass
