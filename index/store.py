@@ -176,8 +176,8 @@ class Index:
         """Refuse to search with an embedder other than the one that built the index."""
         if name != self.embedder:
             raise IndexError_(
-                f"The index at {self.folder} was built with the embedder {self.embedder!r}, not {name!r}. "
-                f"Set REGISTRE_EMBEDDER={self.embedder} or rebuild with `registre ingest DIR --rebuild`."
+                f"L'index de {self.folder} a été construit avec l'encodeur {self.embedder!r}, pas {name!r}. "
+                f"Donnez REGISTRE_EMBEDDER={self.embedder}, ou reconstruisez-le : `registre ingest DOSSIER --rebuild`."
             )
 
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:
@@ -225,11 +225,12 @@ def open_index(root: Path, embedder: str | None = None) -> Index:
     """Open the index published under root; given an embedder's name, check that it built the index."""
     folder = current(root)
     if folder is None:
-        raise IndexError_(f"No index in {root}. Build one with `registre ingest DIR`.")
+        raise IndexError_(f"Aucun index dans {root}. Construisez-le : `registre ingest DOSSIER`.")
     meta_version = schema_of(root)
     if meta_version != SCHEMA_VERSION:
         raise IndexError_(
-            f"The index in {root} has schema {meta_version}; rebuild it with `registre ingest DIR --rebuild`."
+            f"L'index de {root} est au format {meta_version}, d'une autre version de registre ; "
+            "reconstruisez-le : `registre ingest DOSSIER --rebuild`."
         )
     index = Index(folder)
     if embedder is not None:
@@ -267,8 +268,8 @@ def ingest_lock(root: Path) -> Iterator[None]:
 
     def busy(holder: str) -> IngestRunning:
         return IngestRunning(
-            f"Another ingest is already running on {root} (process {holder}); "
-            "wait for it to finish, then run this one again."
+            f"Une autre indexation est déjà en cours sur {root} (processus {holder}) ; "
+            "attendez qu'elle finisse, puis relancez celle-ci."
         )
 
     with process_lock(root / "ingest.lock", busy):

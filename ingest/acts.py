@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from index.french import MONTH_NUMBER, fold
 from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_number
@@ -61,9 +62,14 @@ _RECEIVED = re.compile(r"R[ée]ception\s+en\s+Pr[ée]fecture\s*:\s*(\d{2})/(\d{2
 _RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
 
 
+# What a document calls itself (_kind): every value the index may hold, so every value a search may filter by.
+Kind = Literal["délibération", "procès-verbal", "compte rendu", "répertoire", "document"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
-    kind: str  # "délibération", "procès-verbal", "compte rendu" or "document"
+    kind: str  # one of KINDS
     act_number: str | None
     seance_date: str | None  # ISO date
     objet: str | None
@@ -105,7 +111,7 @@ def describe(pages: list[Page]) -> DocumentInfo:
     )
 
 
-def _kind(head: str) -> str:
+def _kind(head: str) -> Kind:
     """What the document calls itself in its title block ("Extrait du registre des délibérations",
     "PROCES-VERBAL", "Compte-rendu de la séance", "Répertoire chronologique des délibérations"), else the word it
     uses for the minutes of the séance before (a council keeps one word for its minutes); the minutes of a séance
@@ -160,8 +166,26 @@ def _collectivite(head: str) -> str | None:
     register = _register_of(head[:1500])
     if register:
         return register
-    m = _COLLECTIVITE.search(head[:3000]) or _COLLECTIVITE.search(head)  # the title block first
-    return " ".join(m.group(0).split()) if m else None
+    return _named(head[:3000]) or _named(head)  # the title block first
+
+
+# What a name may be read with but is not part of: a person's office in a signature (« Michaël DELAFOSSE, Maire de
+# Montpellier, Président de Montpellier Méditerranée Métropole ») or a body (« aux élus du Conseil de … Métropole »).
+_NOT_THE_NAME = re.compile(
+    r"^(?:(?:Le|La|L['’])\s*)?(?:(?:Vice-)?Pr[ée]sidente?|Maire|Adjointe?(?:\s+au\s+Maire)?|Conseill[eè]re?(?:\s+municipale?)?|"
+    r"Conseil(?:\s+(?:municipal|communautaire|m[ée]tropolitain))?|Bureau|Assembl[ée]e)"
+    r"\s+(?:de\s+la\s+|de\s+l['’]\s*|de\s+|du\s+|des\s+|d['’]\s*)",
+    re.IGNORECASE,
+)
+
+
+def _named(text: str) -> str | None:
+    """The first collectivité named in text, without the office or the body it was read with."""
+    for m in _COLLECTIVITE.finditer(text):
+        name = " ".join(_NOT_THE_NAME.sub("", m.group(0)).split())
+        if _COLLECTIVITE.fullmatch(name):
+            return name
+    return None
 
 
 def _register_of(head: str) -> str | None:

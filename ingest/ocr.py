@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-INSTALL_HINT = "install tesseract-ocr, tesseract-ocr-fra and poppler-utils to read scans"
+INSTALL_HINT = "installez tesseract-ocr, tesseract-ocr-fra et poppler-utils pour lire les scans"
 
 
 def available() -> bool:

@@ -46,7 +46,7 @@ def open_pdf(path: Path) -> PdfReader:
         except (PdfReadError, NotImplementedError, ValueError):
             opened = None
         if not opened:
-            raise UnreadablePDF("encrypted PDF: it needs a password; publish it without one") from None
+            raise UnreadablePDF("PDF chiffré : il demande un mot de passe ; publiez-le sans") from None
     return reader
 
 
@@ -56,30 +56,30 @@ def read_pages(path: Path, ocr: bool = False) -> list[Page]:
         with path.open("rb") as f:
             head = f.read(1024)
     except OSError as e:
-        raise UnreadablePDF(f"cannot open the file ({e.strerror})") from None
+        raise UnreadablePDF(f"fichier illisible ({e.strerror})") from None
     if not head:
-        raise UnreadablePDF("empty file (0 bytes)")
+        raise UnreadablePDF("fichier vide (0 octet)")
     if b"%PDF-" not in head:
-        raise UnreadablePDF("not a PDF (no %PDF- header): another kind of file named .pdf")
+        raise UnreadablePDF("pas un PDF (pas d'en-tête %PDF-) : un autre type de fichier nommé .pdf")
     try:
         raw = [page.extract_text() or "" for page in open_pdf(path).pages]
     except UnreadablePDF:
         raise
     except PDF_ERRORS as e:
-        raise UnreadablePDF(f"not a readable PDF, damaged or truncated ({type(e).__name__}: {e})") from None
+        raise UnreadablePDF(f"PDF illisible, abîmé ou tronqué ({type(e).__name__} : {e})") from None
     if not raw:
-        raise UnreadablePDF("the PDF has no pages")
+        raise UnreadablePDF("le PDF n'a aucune page")
     if _too_little(raw):
         if not ocr:
-            raise UnreadablePDF("no text layer (an image-only scan); OCR is off")
+            raise UnreadablePDF("pas de couche texte (un scan en image) ; l'OCR est désactivée")
         if not ocr_tools.available():
-            raise UnreadablePDF(f"no text layer (an image-only scan); {ocr_tools.INSTALL_HINT}")
+            raise UnreadablePDF(f"pas de couche texte (un scan en image) ; {ocr_tools.INSTALL_HINT}")
         try:
             raw = ocr_tools.ocr_pages(path, len(raw))
         except subprocess.CalledProcessError as e:
-            raise UnreadablePDF(f"OCR failed: {e}") from None
+            raise UnreadablePDF(f"échec de l'OCR : {e}") from None
         if _too_little(raw):
-            raise UnreadablePDF("no text layer, and OCR found no text either")
+            raise UnreadablePDF("pas de couche texte, et l'OCR n'a pas trouvé de texte non plus")
     lines = [[_clean_line(line) for line in text.splitlines()] for text in raw]
     lines = [[line for line in page if line] for page in lines]
     lines = _rejoin_split_words(lines)

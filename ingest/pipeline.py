@@ -60,7 +60,7 @@ class Report:
 def find_pdfs(corpus: Path) -> list[Path]:
     """Every PDF under corpus, recursively, in a stable order."""
     if not corpus.is_dir():
-        raise FileNotFoundError(f"{corpus} is not a folder of PDFs.")
+        raise FileNotFoundError(f"{corpus} n'est pas un dossier de PDF.")
     return sorted(p for p in corpus.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
 
 
@@ -81,7 +81,8 @@ def ingest(
         return _ingest(corpus, root, embedder, rebuild, progress, ocr, log, workers)
 
 
-DUPLICATE = "duplicate of "
+DUPLICATE = "doublon de "
+_DUPLICATES = (DUPLICATE, "duplicate of ")  # and as indexes built before the reasons were French say it
 
 
 def _ingest(
@@ -97,20 +98,20 @@ def _ingest(
     corpus = corpus.resolve()
     stale = current(root) is not None and schema_of(root) != SCHEMA_VERSION
     if stale:
-        log("the index was built by an older version of registre: rebuilding it")
+        log("l'index vient d'une version plus ancienne de registre : il est reconstruit")
     old = None if rebuild or stale or current(root) is None else open_index(root)
     if old is not None:
         if old.corpus != corpus:
             raise IndexError_(
-                f"The index in {root} holds {old.corpus}, not {corpus}. "
-                "Use another REGISTRE_DATA_DIR, or --rebuild to replace it."
+                f"L'index de {root} tient {old.corpus}, pas {corpus}. "
+                "Prenez un autre REGISTRE_DATA_DIR, ou --rebuild pour le remplacer."
             )
         old.check_embedder(embedder.name)
     known = {d.path: d for d in old.documents.values()} if old else {}
     # A file skipped under other OCR settings deserves another try.
     old_skips = {s.path: s for s in old.skipped} if old and old.meta.get("ocr") == str(ocr) else {}
     # A duplicate is checked again each time: the file it duplicated may have changed or gone.
-    known_skips = {p: s for p, s in old_skips.items() if not s.reason.startswith(DUPLICATE)}
+    known_skips = {p: s for p, s in old_skips.items() if not s.reason.startswith(_DUPLICATES)}
 
     report = Report()
     documents: list[Document] = []
@@ -127,8 +128,8 @@ def _ingest(
         rel = path.relative_to(corpus).as_posix()
         digest = digests[path]
         if keeper[digest] != rel:
-            report.skipped.append(Skipped(rel, digest, f"{DUPLICATE}{keeper[digest]} (same content)"))
-            log(f"skipped {rel}: same content as {keeper[digest]}")
+            report.skipped.append(Skipped(rel, digest, f"{DUPLICATE}{keeper[digest]} (même contenu)"))
+            log(f"écarté {rel} : même contenu que {keeper[digest]}")
             continue
         if rel in known and known[rel].sha256 == digest:
             doc = known[rel]
@@ -151,7 +152,7 @@ def _ingest(
     ):
         if parsed is None:
             report.skipped.append(Skipped(rel, digest, str(error)))
-            log(f"skipped {rel}: {error}")
+            log(f"écarté {rel} : {error}")
             continue
         (report.replaced if rel in known else report.added).append(rel)
         fresh.append(parsed)
@@ -230,9 +231,11 @@ def _drop_same_receipt(
             kept.append(parsed)
             continue
         report.skipped.append(
-            Skipped(doc.path, doc.sha256, f"{DUPLICATE}{first} (same receipt id {doc.receipt_id})")
+            Skipped(
+                doc.path, doc.sha256, f"{DUPLICATE}{first} (même identifiant de réception {doc.receipt_id})"
+            )
         )
-        log(f"skipped {doc.path}: the act {doc.receipt_id} is already indexed from {first}")
+        log(f"écarté {doc.path} : l'acte {doc.receipt_id} est déjà indexé depuis {first}")
         for done in (report.added, report.replaced):
             if doc.path in done:
                 done.remove(doc.path)

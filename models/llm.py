@@ -20,7 +20,9 @@ class LlamaCpp:
         import llama_cpp
 
         if not gguf.is_file():
-            raise ModelError(f"No GGUF file at {gguf}. Run `make models` or set REGISTRE_LLM to a GGUF path.")
+            raise ModelError(
+                f"Aucun fichier GGUF à {gguf}. Lancez `make models`, ou donnez à REGISTRE_LLM le chemin d'un GGUF."
+            )
         offload = gpu_layers if llama_cpp.llama_supports_gpu_offload() else 0
         self._llm = llama_cpp.Llama(
             model_path=str(gguf),
@@ -142,5 +144,5 @@ def load_llm(setting: str, models_dir: Path, n_ctx: int, threads: int, gpu_layer
         return LlamaCpp(Path(setting), n_ctx, threads, gpu_layers)
     model = spec(setting)
     if model.kind != "llm":
-        raise ModelError(f"{setting!r} is an {model.kind}, not an LLM.")
+        raise ModelError(f"{setting!r} est un modèle de type {model.kind}, pas un modèle de langue.")
     return LlamaCpp(ensure(model, models_dir), n_ctx, threads, gpu_layers)

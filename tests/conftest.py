@@ -184,6 +184,14 @@ def spellings(tmp_path_factory, embedder):
     return open_index(base / "index", embedder.name)
 
 
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, embedder):
+    """The shipped sample (data/sample): an act of the conseil de métropole, one of the conseil municipal, an avis."""
+    root = tmp_path_factory.mktemp("sample-index")
+    ingest(SAMPLE, root, embedder, progress=False, log=lambda _: None)
+    return open_index(root, embedder.name)
+
+
 @pytest.fixture
 def scripted() -> ScriptedLLM:
     return ScriptedLLM()

@@ -1,6 +1,7 @@
 """Errors as the API says them: every domain error mapped to its status, in French, never a stack trace.
 
-An API client gets JSON (`{"detail": …}`); a browser that opens a link to a page that does not exist gets a page
+An API client gets JSON (`{"detail": …}`), or under `/v1` OpenAI's error object (`{"error": {"message", "type",
+"param", "code"}}`, the message in French) so that OpenAI clients show it; a browser that opens a link to a page that does not exist gets a page
 in French, so a citizen who follows a dead link is told what happened and where to go.
 """
 
@@ -35,40 +36,70 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, internal)  # a bug: a French 500, the trace in the server's log only
 
 
+# OpenAI's error types and codes by status, for the clients of /v1 (they read `type` and `code`, show `message`).
+_OPENAI = {
+    400: ("invalid_request_error", "invalid_body"),
+    401: ("authentication_error", "invalid_token"),
+    403: ("permission_error", "forbidden"),
+    404: ("invalid_request_error", "not_found"),
+    405: ("invalid_request_error", "method_not_allowed"),
+    413: ("invalid_request_error", "request_too_large"),
+    422: ("invalid_request_error", "invalid_value"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+    503: ("server_error", "service_unavailable"),
+}
+
+
+def error_body(path: str, status: int, detail: object) -> dict:
+    """The JSON of an error: `{"detail": …}` for registre's API, OpenAI's error object under /v1."""
+    if not (path == "/v1" or path.startswith("/v1/")):
+        return {"detail": detail}
+    kind, code = _OPENAI.get(status, ("server_error", "internal_error"))
+    param = None
+    if isinstance(detail, list):  # validation errors: every message, the first one's field and type
+        first = detail[0] if detail else {}
+        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+        param, code = ".".join(loc) or None, first.get("type") or code
+        detail = " ".join(str(e.get("msg", "")) for e in detail)
+    return {"error": {"message": str(detail), "type": kind, "param": param, "code": code}}
+
+
+def _json(
+    request: Request, status: int, detail: object, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status, content=error_body(request.url.path, status, detail), headers=headers
+    )
+
+
 async def busy(request: Request, exc: Busy) -> JSONResponse:
     """503 with Retry-After: the fair queue is full."""
     request.app.state.metrics.rejected.inc()
-    return JSONResponse(
-        status_code=503,
-        headers={"Retry-After": str(exc.retry_after)},
-        content={
-            "detail": "Le service répond déjà à beaucoup de questions. "
-            f"Réessayez dans {exc.retry_after} secondes environ."
-        },
+    said = (
+        f"Le service répond déjà à beaucoup de questions. Réessayez dans {exc.retry_after} secondes environ."
     )
+    return _json(request, 503, said, {"Retry-After": str(exc.retry_after)})
 
 
 async def unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503 with the domain's own message: it says what to run (an ingest, a model fetch)."""
-    return JSONResponse(status_code=503, content={"detail": str(exc)})
+    return _json(request, 503, str(exc))
 
 
 async def unknown_collectivite(request: Request, exc: Exception) -> JSONResponse:
     """422: the collectivité filter names none of the index's; the message lists them."""
-    return JSONResponse(status_code=422, content={"detail": str(exc)})
+    return _json(request, 422, str(exc))
 
 
 async def feedback_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503: the ratings file cannot be written; the reason stays in the server's log, not in the answer."""
-    return JSONResponse(
-        status_code=503, content={"detail": "Votre avis n'a pas pu être enregistré ; réessayez plus tard."}
-    )
+    return _json(request, 503, "Votre avis n'a pas pu être enregistré ; réessayez plus tard.")
 
 
 async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 in French, in FastAPI's shape (a list of {loc, msg, type}), without echoing the input back."""
     detail = [{"loc": list(e.get("loc", ())), "msg": french(e), "type": e.get("type")} for e in exc.errors()]
-    return JSONResponse(status_code=422, content={"detail": detail})
+    return _json(request, 422, detail)
 
 
 # What Starlette and FastAPI say in English when a route gives no message of its own.
@@ -89,7 +120,7 @@ _ENGLISH = {"There was an error parsing the body"}
 
 def _detail(status: int, detail: object) -> object:
     """The route's own message, or a French one in place of the framework's English default."""
-    english = detail in _ENGLISH or detail == HTTPStatus(status).phrase
+    english = isinstance(detail, str) and (detail in _ENGLISH or detail == HTTPStatus(status).phrase)
     return _SAID.get(status, "La requête n'a pas pu aboutir.") if english else detail
 
 
@@ -98,14 +129,14 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
     detail = _detail(exc.status_code, exc.detail)
     if isinstance(detail, str) and wants_html(request.headers.get("accept", "")):
         return error_page(exc.status_code, detail, exc.headers)
-    return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
+    return _json(request, exc.status_code, detail, exc.headers)
 
 
 async def internal(request: Request, exc: Exception) -> Response:
     """500 in French, whatever failed; the stack trace stays in the server's log."""
     if wants_html(request.headers.get("accept", "")):
         return error_page(500, _SAID[500])
-    return JSONResponse(status_code=500, content={"detail": _SAID[500]})
+    return _json(request, 500, _SAID[500])
 
 
 def wants_html(accept: str) -> bool:

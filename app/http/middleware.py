@@ -19,9 +19,13 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http.errors import error_body
 
-async def _send_json(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+
+async def _send_json(
+    scope: Scope, send: Send, status: int, detail: str, headers: dict[str, str] | None = None
+) -> None:
+    body = json.dumps(error_body(scope["path"], status, detail), ensure_ascii=False).encode()
     raw = [
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
@@ -45,7 +49,7 @@ class BodySizeLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await _send_json(send, 413, self._message())
+            return await _send_json(scope, send, 413, self._message())
         seen, started, refused = 0, False, False
 
         async def counted() -> Message:
@@ -58,7 +62,7 @@ class BodySizeLimit:
                 if seen > self.max_bytes and not started:
                     # Answer now; the app sees the client gone and whatever it sends next is dropped.
                     refused = True
-                    await _send_json(send, 413, self._message())
+                    await _send_json(scope, send, 413, self._message())
                     return {"type": "http.disconnect"}
             return message
 
@@ -126,6 +130,7 @@ class RateLimit:
         if wait:
             seconds = max(1, math.ceil(wait))
             return await _send_json(
+                scope,
                 send,
                 429,
                 f"Trop de questions en peu de temps : réessayez dans {seconds} s.",

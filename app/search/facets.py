@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
-from app.search.filters import Filters, outcome, person
+from app.search.filters import LONGEST, Filters, outcome, person
 from app.search.results import Act
 
 RAPPORTEURS_SHOWN = 15
@@ -34,11 +34,12 @@ def facets(acts: Sequence[Act], filters: Filters | None = None) -> dict[str, dic
     out: dict[str, dict[str, int]] = {}
     for name, (value, own) in _FACETS.items():
         others = filters.without(*own)
-        values = [value(a) for a in acts if others.keep(a)]
+        longest = LONGEST.get(name, 1000)  # a longer value could not be chosen: the API refuses it
+        values = [v for v in (value(a) for a in acts if others.keep(a)) if v and len(v) <= longest]
         if name == "rapporteur":
-            out[name] = dict(_people([v for v in values if v]).most_common(RAPPORTEURS_SHOWN))
+            out[name] = dict(_people(values).most_common(RAPPORTEURS_SHOWN))
         else:
-            out[name] = dict(Counter(v for v in values if v).most_common())
+            out[name] = dict(Counter(values).most_common())
     return out
 
 

@@ -10,8 +10,9 @@ from index.french import fold, words
 
 OUTCOMES = ("unanimité", "majorité", "adopté", "rejeté")
 UNPRINTED = "non imprimé"  # the outcome of an act whose minutes print no tally
-KINDS = ("délibération", "procès-verbal", "compte rendu")
 SORTS = ("relevance", "date", "date_asc")
+# The longest value each text filter takes (the API refuses longer ones); a facet offers no longer value.
+LONGEST = {"council": 80, "rapporteur": 80, "collectivite": 120}
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Filters:
     council: str | None = None  # "conseil municipal", …
     rapporteur: str | None = None  # any part of the name, accents and case ignored
     outcome: str | None = None  # one of OUTCOMES, or UNPRINTED
-    kind: str | None = None  # one of KINDS
+    kind: str | None = None  # one of ingest.acts.KINDS (what the ingest calls a document)
     seance: str | None = None  # ISO date of one séance
     collectivite: str | None = None  # a name, matched forgivingly; search_acts turns it into its key
 

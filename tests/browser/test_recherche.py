@@ -109,3 +109,23 @@ def test_a_rapporteur_printed_two_ways_is_one_choice(browser, spellings, embedde
         settle(page)
         assert page.locator("#status").inner_text().startswith("4 acte(s)")
         page.close()
+
+
+def test_the_type_document_is_chosen_and_found_and_an_unknown_date_reads_as_such(
+    browser, sample_index, embedder
+):
+    """The sample's avis: Type « document » used to answer « Recherche impossible » (422), its collectivité was
+    a signature line and its séance « séance du date inconnue »."""
+    with LiveServer(create_app(Settings(), Assistant(sample_index, embedder, None))) as server:
+        page, errors = watched_page(browser, {"width": 1280, "height": 900})
+        page.goto(server.url + "/recherche")
+        settle(page)
+        assert "document" in options(page, "kind")
+        page.locator("select[name=kind]").select_option("document")
+        page.wait_for_function("() => location.search.includes('kind=document')")
+        settle(page)
+        assert page.locator("#status").inner_text().startswith("1 acte(s) trouvé(s)")
+        meta = page.locator("#results li .meta").inner_text()
+        assert meta.startswith("document · séance à date inconnue · Montpellier Méditerranée Métropole · ")
+        assert "Président" not in meta and "séance du date" not in meta
+        assert errors == []

@@ -1,12 +1,22 @@
-"""The command line over a real index: staff search and the SCDL open-data export."""
+"""The command line over a real index: staff search, the SCDL open-data export, its French, its refusals."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+
+import pytest
 
 from app import cli, scdl
+from tests.conftest import DATA_DIR, SAMPLE
+
+# Words of the English the command line used to print; none may come back in what a user reads.
+ENGLISH = re.compile(
+    r"\b(added|replaced|removed|unchanged|skipped|chunks|published|already|written|error|warning|rating|"
+    r"No index|Run|not found|server|ready)\b"
+)
 
 
 def test_search_and_export_on_the_command_line(council_data, monkeypatch, capsys, tmp_path):
@@ -19,7 +29,11 @@ def test_search_and_export_on_the_command_line(council_data, monkeypatch, capsys
     monkeypatch.setenv("REGISTRE_PUBLIC_URL", "https://registre.example.org")
     assert cli.main(["export-scdl", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "3 délibérations" in printed and "DELIB_MATIERE_CODE" in printed  # unknown: reported, left empty
+    assert (
+        f"3 délibérations écrites dans {out} (SCDL délibérations)" in printed
+    )  # one collectivité: the file named
+    assert "DELIB_MATIERE_CODE" in printed  # unknown: reported, left empty
+    assert [p.name for p in tmp_path.iterdir()] == ["deliberations.csv"]
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert tuple(rows[0]) == scdl.COLUMNS
     subsidies = next(r for r in rows if r["DELIB_ID"] == "2014/121")
@@ -34,3 +48,91 @@ def test_search_and_export_on_the_command_line(council_data, monkeypatch, capsys
     tax = next(r for r in rows if r["DELIB_ID"] == "2013/138")
     assert tax["VOTE_POUR"] == "" and tax["VOTE_REEL"] == ""  # no minutes of that séance: unknown, empty
     assert [p for p in scdl.problems(rows) if "obligatoire, vide" not in p] == []
+
+
+def said(capsys) -> str:
+    out = capsys.readouterr()
+    return out.out + out.err
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "La question est vide."), ("  ?! 😀", "La question ne contient aucun mot")],
+)
+def test_ask_refuses_a_question_without_a_letter_at_once_as_the_api_does(
+    question, message, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))  # no index, no model: neither is reached
+    assert cli.main(["ask", question]) == 2
+    assert said(capsys).startswith(f"erreur : {message}")
+
+
+@pytest.mark.parametrize("flag", ["--from", "--to", "--seance"])
+@pytest.mark.parametrize("value", ["hier", "17/02/2014", "2014-02-30"])
+def test_search_refuses_a_date_it_cannot_read_and_says_the_format(flag, value, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["search", "budget", flag, value])
+    assert stopped.value.code == 2
+    message = said(capsys).splitlines()[-1]
+    assert message == (
+        f"registre search : erreur : argument {flag} : date non comprise : « {value} » ; écrivez-la AAAA-MM-JJ, "
+        "par exemple 2014-02-17"
+    )
+
+
+def test_a_newcomer_reads_french_from_ingest_to_export(tmp_path, monkeypatch, capsys):
+    """ingest, status, search, export and the errors, in a fresh data folder, on the shipped sample."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "models").symlink_to(DATA_DIR / "models")
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(data))
+    monkeypatch.setenv("REGISTRE_OCR", "false")
+    lines: list[str] = []
+
+    def run(*argv: str, code: int = 0) -> str:
+        assert cli.main(list(argv)) == code, argv
+        text = said(capsys)
+        lines.extend(text.splitlines())
+        return text
+
+    assert run("status").startswith(f"Aucun index dans {data / 'index'}. Lancez `registre ingest DOSSIER`.")
+    assert run("search", "budget", code=2).startswith("erreur : Aucun index dans")
+    assert run("ingest", str(SAMPLE)).startswith(
+        "index publié : 3 documents ajoutés, 0 remplacé, 0 retiré, 0 inchangé, 0 écarté ; "
+    )
+    assert run("ingest", str(SAMPLE)).startswith(
+        "index déjà à jour : 0 document ajouté, 0 remplacé, 0 retiré, 3 inchangés"
+    )
+    assert re.match(r"index v\S+ \(publié le [^)]+\) : 3 documents, \d+ passages, encodeur ", run("status"))
+    assert re.match(r"\d+ actes?\n", run("search", "intelligence artificielle"))
+    assert run("ingest", str(tmp_path / "absent"), code=2).startswith("erreur : ")
+
+    # Two collectivités: one file each beside the one named, and the output says so.
+    out = tmp_path / "deliberations.csv"
+    split = run("export-scdl", "--out", str(out))
+    assert split.startswith(
+        "L'index tient les délibérations de 2 collectivités : une par fichier, à côté de "
+    )
+    written = sorted(p.name for p in tmp_path.glob("deliberations*.csv"))
+    assert len(written) == 2 and "deliberations.csv" not in written
+    # One asked by name: the file named, and French plurals.
+    one = run("export-scdl", "--out", str(out), "--collectivite", "Ville de Montpellier")
+    assert f"1 délibération écrite dans {out} (SCDL délibérations)" in one
+    assert out.is_file()
+
+    english = [line for line in lines if ENGLISH.search(re.sub(r"\S*/\S*", "", line))]  # paths aside
+    assert not english, english
+
+
+def test_a_wrong_setting_is_said_in_french_with_its_variable_not_as_a_trace(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REGISTRE_CHAT_MAX_WAITING", "beaucoup")
+    assert cli.main(["status"]) == 2
+    assert said(capsys) == (
+        "erreur : REGISTRE_CHAT_MAX_WAITING : valeur non valide ('beaucoup') : voir le tableau des réglages du README\n"
+    )
+    monkeypatch.delenv("REGISTRE_CHAT_MAX_WAITING")
+    monkeypatch.setenv("REGISTRE_PUBLIC_URL", "registre.ville.fr")
+    assert cli.main(["status"]) == 2
+    assert said(capsys).startswith("erreur : REGISTRE_PUBLIC_URL doit commencer par https://")

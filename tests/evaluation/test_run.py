@@ -70,7 +70,7 @@ def test_retrieval_only_run_writes_the_contract_files(small_set, tmp_path, data_
     capsys.readouterr()
     assert main(argv + ["--limit", "2"]) == 0
     printed = capsys.readouterr()
-    assert "index already up to date" in printed.err
+    assert "index déjà à jour" in printed.err
     assert json.loads(printed.out)["n_questions"] == 2
 
 
@@ -213,7 +213,7 @@ def test_an_unseen_question_set_over_another_corpus_path(tmp_path, data_dir, mon
 
     # The same corpus given by its absolute path reuses the same index.
     assert main(eval_argv(corpus, questions, tmp_path / "encore", "--retrieval-only")) == 0
-    assert "index already up to date" in capsys.readouterr().err
+    assert "index déjà à jour" in capsys.readouterr().err
     again = json.loads((tmp_path / "encore" / "metrics.json").read_text())
     assert again["retrieval"] == metrics["retrieval"] and "compare" not in again
 
@@ -222,9 +222,9 @@ def test_missing_corpus_or_question_file_or_unknown_retriever(tmp_path, data_dir
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps(UNSEEN[3]))
     assert main(eval_argv(tmp_path / "absent", questions, tmp_path / "out")) == 2
-    assert f"corpus folder not found: {tmp_path / 'absent'}" in capsys.readouterr().err
+    assert f"dossier introuvable : {tmp_path / 'absent'}" in capsys.readouterr().err
     assert main(eval_argv(CORPUS, tmp_path / "none.jsonl", tmp_path / "out")) == 2
     assert "question file not found" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(eval_argv(CORPUS, questions, tmp_path / "out", "--compare", "bm25,tfidf"))
-    assert "unknown retriever tfidf" in capsys.readouterr().err
+    assert "méthode de recherche inconnue tfidf" in capsys.readouterr().err

@@ -141,7 +141,7 @@ def test_export_writes_rated_down_questions_the_eval_loader_reads(tmp_path, monk
     rated(FeedbackStore(Settings().feedback_path))
     out = tmp_path / "avis.jsonl"
     assert cli.main(["feedback", "export", "--format", "eval", "--out", str(out)]) == 0
-    assert "2 question(s) written" in capsys.readouterr().err
+    assert "2 questions écrites" in capsys.readouterr().err
     questions = load_questions(out)  # the project's own loader: the file is ready for `registre eval`
     assert [q.question for q in questions] == [QUESTION, "Quel est le budget du festival ?"]
     cited, refused = questions
@@ -155,8 +155,12 @@ def test_export_writes_rated_down_questions_the_eval_loader_reads(tmp_path, monk
 
     assert cli.main(["feedback", "list"]) == 0
     listed = capsys.readouterr().out
-    assert "3 rating(s)" in listed and "question: not joined" in listed and f"« {QUESTION} »" in listed
+    assert (
+        "3 avis, du plus récent" in listed
+        and "question : non jointe" in listed
+        and f"« {QUESTION} »" in listed
+    )
     assert cli.main(["status"]) == 0
-    assert "ratings (last 30 days): 1 up, 3 down (2 on a refusal), 3 with the question joined" in (
+    assert "avis des 30 derniers jours : 1 👍, 3 👎 (2 sur un refus), 3 avec la question jointe" in (
         capsys.readouterr().out
     )

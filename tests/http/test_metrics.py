@@ -163,5 +163,9 @@ urls = ["http://127.0.0.1:{free_port()}/ferme.pdf"]
         env.setenv("REGISTRE_DATA_DIR", str(data))
         assert cli.main(["status"]) == 0
     said = capsys.readouterr().out
-    assert "last sync of dossier: " in said and ", ok: 3 added" in said
-    assert "last sync of adresses: " in said and "FAILED" in said and "1 file(s) not fetched" in said
+    assert "dernière synchronisation de dossier : " in said and ", réussie : 3 ajoutés" in said
+    assert (
+        "dernière synchronisation de adresses : " in said
+        and "ÉCHEC" in said
+        and "1 fichier non téléchargé" in said
+    )

@@ -48,18 +48,6 @@ def test_a_year_counts_when_the_act_title_names_it(index):
     assert not _names_year(index, row, {"2010"})
 
 
-@pytest.fixture(scope="module")
-def sample_index(tmp_path_factory, embedder):
-    """The shipped sample: one act of the conseil de métropole, one of the conseil municipal, both on AI."""
-    from index.store import open_index
-    from ingest.pipeline import ingest
-    from tests.conftest import SAMPLE
-
-    root = tmp_path_factory.mktemp("sample-index")
-    ingest(SAMPLE, root, embedder, progress=False, log=lambda _: None)
-    return open_index(root, embedder.name)
-
-
 def test_council_named_in_the_question_filters_the_acts(sample_index, embedder):
     docs = {d.council: d for d in sample_index.documents.values() if d.council}
     assert docs["conseil de métropole"].collectivite == "Montpellier Méditerranée Métropole"

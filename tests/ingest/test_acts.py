@@ -165,3 +165,21 @@ def test_the_collectivite_is_read_by_rule():
 def test_opening_formula_gives_the_date_when_the_title_does_not():
     text = "Procès-verbal\nL’an deux mille dix-neuf, le 5 mars à 20h30, le Conseil Municipal s’est réuni."
     assert describe([Page(1, text)]).seance_date == "2019-03-05"
+
+
+def test_a_signature_or_a_council_is_never_read_as_the_collectivite():
+    """The sample's avis printed « Michaël DELAFOSSE, Maire de Montpellier, Président de Montpellier Méditerranée
+    Métropole » and was read as the collectivité « Président de Montpellier Méditerranée Métropole »."""
+    avis = describe(read_pages(SAMPLE / "avis-convention-citoyenne-ia-2024.pdf"))
+    assert avis.collectivite == "Montpellier Méditerranée Métropole" and avis.seance_date is None
+    for printed, named in [
+        ("Michaël DELAFOSSE, Maire de Montpellier, Président de Montpellier Méditerranée Métropole",
+         "Montpellier Méditerranée Métropole"),
+        ("Le Vice-Président de Montpellier Méditerranée Métropole", "Montpellier Méditerranée Métropole"),
+        ("Le Président de la Communauté de Communes des Lisières de l’Oise",
+         "Communauté de Communes des Lisières de l’Oise"),
+        ("avis destiné aux élus du\nConseil de Montpellier Méditerranée Métropole.",
+         "Montpellier Méditerranée Métropole"),
+        ("Séverine Saint-Martin\nAdjointe au Maire de la Ville de Montpellier", "Ville de Montpellier"),
+    ]:  # fmt: skip
+        assert describe([Page(1, printed)]).collectivite == named, printed

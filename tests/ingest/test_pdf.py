@@ -27,14 +27,14 @@ def test_words_split_by_the_text_layer_are_mended():
 
 
 def test_scan_without_text_layer_is_refused_with_reason():
-    with pytest.raises(UnreadablePDF, match="no text layer"):
+    with pytest.raises(UnreadablePDF, match="pas de couche texte"):
         read_pages(CORPUS / "comptes-rendus/CR_CM_25_07_2011.pdf")
 
 
 def test_broken_file_is_refused_with_reason(tmp_path):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 this is not a pdf")
-    with pytest.raises(UnreadablePDF, match="not a readable PDF|no pages"):
+    with pytest.raises(UnreadablePDF, match="PDF illisible|aucune page"):
         read_pages(bad)
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")

@@ -104,21 +104,23 @@ def test_every_bad_document_is_skipped_with_its_reason_and_the_rest_indexed(bad_
         "zz-acte-reenregistre.pdf",
         SCAN,
     }, skipped
-    assert skipped["tronque.pdf"].startswith("not a readable PDF, damaged or truncated")
-    assert skipped["corrompu.pdf"].startswith("not a readable PDF, damaged or truncated")
-    assert skipped["vide.pdf"] == "empty file (0 bytes)"
-    assert skipped["liste-des-deliberations.pdf"].startswith("not a PDF (no %PDF- header)")
-    assert skipped["chiffre-avec-mot-de-passe.pdf"].startswith("encrypted PDF: it needs a password")
-    assert skipped[COPY] == f"duplicate of {ACT} (same content)"
-    assert skipped["zz-acte-reenregistre.pdf"].startswith(f"duplicate of {ACT_B} (same receipt id ")
-    assert skipped[SCAN] == "no text layer (an image-only scan); OCR is off"
+    assert skipped["tronque.pdf"].startswith("PDF illisible, abîmé ou tronqué")
+    assert skipped["corrompu.pdf"].startswith("PDF illisible, abîmé ou tronqué")
+    assert skipped["vide.pdf"] == "fichier vide (0 octet)"
+    assert skipped["liste-des-deliberations.pdf"].startswith("pas un PDF (pas d'en-tête %PDF-)")
+    assert skipped["chiffre-avec-mot-de-passe.pdf"].startswith("PDF chiffré : il demande un mot de passe")
+    assert skipped[COPY] == f"doublon de {ACT} (même contenu)"
+    assert skipped["zz-acte-reenregistre.pdf"].startswith(
+        f"doublon de {ACT_B} (même identifiant de réception "
+    )
+    assert skipped[SCAN] == "pas de couche texte (un scan en image) ; l'OCR est désactivée"
     docs = {d["path"]: d for d in body["documents"]}
     assert docs.keys() == {ACT, ACT_B, PV_255, "chiffre-sans-mot-de-passe.pdf"}
     assert docs[PV_255]["pages"] == 255 and docs[PV_255]["kind"] == "procès-verbal"
     assert docs["chiffre-sans-mot-de-passe.pdf"]["act"]  # read through the empty password
 
     human = cli(bad_data, "status")
-    assert f"skipped {COPY}: duplicate of {ACT}" in human.stdout
+    assert f"écarté {COPY} : doublon de {ACT}" in human.stdout
 
 
 def test_search_never_returns_the_same_act_twice(bad_data, embedder):
@@ -152,7 +154,7 @@ def test_rerun_keeps_duplicates_stable_and_promotes_one_when_the_original_goes(
         shutil.move(moved, bad_corpus / ACT)
     fourth = ingest(bad_corpus, root, embedder, progress=False, ocr=False, log=lambda _: None)
     # The copy, indexed meanwhile, stays; the original that came back is now the duplicate.
-    assert {s.path: s.reason for s in fourth.skipped}[ACT] == f"duplicate of {COPY} (same content)"
+    assert {s.path: s.reason for s in fourth.skipped}[ACT] == f"doublon de {COPY} (même contenu)"
 
 
 # --- crash safety and concurrent ingests ----------------------------------------------------------------
@@ -230,7 +232,7 @@ def test_kill_9_during_ingest_leaves_the_served_index_whole_and_the_next_ingest_
 
     last = cli(data, "ingest", str(corpus))
     assert last.returncode == 0, last.stderr
-    assert "index published: 4 added" in last.stdout
+    assert "index publié : 4 documents ajoutés" in last.stdout
     index = open_index(root)
     assert {d.path for d in index.documents.values()} == {ACT, ACT_B, ACT_C, PV_102, *MORE}
     assert not published.exists() and not list(root.glob("*.building"))
@@ -244,19 +246,20 @@ def test_a_second_ingest_refuses_clearly_while_one_runs_and_runs_once_the_first_
     first.wait_for(lambda: b"Lecture des PDF" in first.err, "the first progress bar")
     second = cli(data, "ingest", str(corpus))
     assert second.returncode == 2
-    assert f"error: Another ingest is already running on {data / 'index'} (process {first.proc.pid})" in (
-        second.stderr
+    assert (
+        f"erreur : Une autre indexation est déjà en cours sur {data / 'index'} (processus {first.proc.pid})"
+        in (second.stderr)
     )
     assert "Traceback" not in second.stderr
     first.kill()  # the kernel drops the lock of a killed process: nothing stale is left behind
     third = cli(data, "ingest", str(corpus))
     assert third.returncode == 0, third.stderr
-    assert "index published: 2 added" in third.stdout
+    assert "index publié : 2 documents ajoutés" in third.stdout
 
 
 def test_the_lock_is_held_for_the_whole_ingest_and_released_after(tmp_path):
     root = tmp_path / "index"
-    with ingest_lock(root), pytest.raises(IngestRunning, match="wait for it to finish"), ingest_lock(root):
+    with ingest_lock(root), pytest.raises(IngestRunning, match="attendez qu.elle finisse"), ingest_lock(root):
         pass
     with ingest_lock(root):  # released, even after the refusal
         pass

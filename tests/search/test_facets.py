@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.search import Filters, search_acts
+from app.search.facets import facets
 from app.search.filters import person
 from app.settings import Settings
 
@@ -77,3 +80,35 @@ def test_the_search_api_filters_on_acts_with_no_printed_vote(council, embedder):
         unprinted = client.get("/api/search", params={"outcome": "non imprimé", "per_page": 100}).json()
         assert unprinted["total"] == facets["outcome"]["non imprimé"] > 0
         assert all(a["vote"] is None or a["vote"]["outcome"] is None for a in unprinted["acts"])
+
+
+def test_every_value_the_api_offers_in_a_facet_is_one_the_api_accepts(sample_index, council, embedder):
+    """The Type facet offered « document » (the sample's avis), which the API refused with a 422."""
+    offered_kinds: set[str] = set()
+    for index in (sample_index, council):
+        with TestClient(create_app(Settings(rate_limit_per_minute=0), Assistant(index, embedder, None))) as c:
+            everything = c.get("/api/search", params={"per_page": 1}).json()
+            offered_kinds |= set(everything["facets"]["kind"])
+            for facet, counts in everything["facets"].items():
+                for value, count in counts.items():
+                    if value in ("inconnu", "inconnue"):  # counted, never offered (recherche.js)
+                        continue
+                    params = (
+                        {"date_from": f"{value}-01-01", "date_to": f"{value}-12-31"}
+                        if facet == "year"
+                        else {FILTER_OF[facet]: value}
+                    )
+                    r = c.get("/api/search", params=params)
+                    assert r.status_code == 200, (facet, value, r.text)
+                    assert r.json()["total"] == count, (facet, value)
+    assert "document" in offered_kinds  # the kind that the API used to refuse
+
+
+def test_a_facet_never_offers_a_value_longer_than_its_filter_takes(council):
+    """A council or a rapporteur misread as a whole paragraph could be counted, never chosen (422)."""
+    acts = search_acts(council, "", per_page=1000).acts
+    long_name = "Monsieur " + "Très Long " * 10
+    misread = [replace(acts[0], rapporteur=long_name, council="conseil " + "x" * 90), *acts[1:]]
+    offered = facets(misread)
+    assert long_name not in offered["rapporteur"] and all(len(c) <= 80 for c in offered["council"])
+    assert sum(offered["kind"].values()) == len(acts)  # the act itself is still counted

@@ -5,7 +5,8 @@ The answer is the message content; its sources travel in the extra field `citati
 index_version}), on the response or, when streaming, on the last chunk. The header X-Registre-Generated-By marks
 the answer (AI Act, article 50). `/v1/models` lists one model, `registre`: front ends list the models before they
 chat. A request restricts the answer to one collectivité with the extra body field `collectivite`, or
-`metadata.collectivite` (for clients that only pass `metadata` through).
+`metadata.collectivite` (for clients that only pass `metadata` through). A streamed answer always streams its
+text, a refusal's too; errors are OpenAI's error object (app.http.errors.error_body), so OpenAI clients show them.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from pydantic import BaseModel, Field
 
 from app.answer.assistant import Answer
 from app.http.deps import AssistantDep, GateDep, MetricsDep, SettingsDep
+from app.http.errors import error_body
 from app.http.relay import relay
 from app.http.schemas import ChatResponse, generated_by_header, question_problem
 from app.settings import Settings
+from index.store import IndexError_
+from models.fetch import ModelError
 
 router = APIRouter(tags=["OpenAI-compatible"])
 
@@ -58,8 +62,9 @@ def _split(body: CompletionRequest) -> tuple[str, list[dict[str, str]]]:
     if len(turns[-1].content) > 1000:
         raise HTTPException(422, "La question dépasse 1000 caractères.")
     problem = question_problem(turns[-1].content)
-    if problem:
-        raise HTTPException(422, problem[1])
+    if problem:  # said as a validation error, so that OpenAI's error object carries its type as `code`
+        kind, said = problem
+        raise HTTPException(422, [{"loc": ["body", "messages"], "msg": said, "type": kind}])
     return turns[-1].content.strip(), [m.model_dump() for m in turns[:-1]]
 
 
@@ -80,7 +85,26 @@ def _extras(out: ChatResponse) -> dict:
     }
 
 
-@router.post("/v1/chat/completions", response_model=None)
+PATH = "/v1/chat/completions"
+
+
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What went wrong and what to do, in French.")
+    type: str = Field(description="invalid_request_error, rate_limit_error or server_error.")
+    param: str | None = Field(None, description="The field at fault, if one is.")
+    code: str | None = Field(None, description="The reason: question_empty, rate_limit_exceeded, …")
+
+
+class OpenAIError(BaseModel):
+    """An error as OpenAI's API says it, so that its clients show the message."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict] = {status: {"model": OpenAIError} for status in (400, 404, 422, 429, 503)}
+
+
+@router.post(PATH, response_model=None, responses=ERRORS)
 async def completions(
     body: CompletionRequest,
     assistant: AssistantDep,
@@ -107,22 +131,26 @@ async def completions(
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
         return {**head, "object": "chat.completion", "choices": [choice], **_extras(out)}
 
+    def chunk(delta: dict, finish: str | None = None, extras: dict | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, **({"finish_reason": finish} if finish else {})}
+        body = {**head, "object": "chat.completion.chunk", "choices": [choice], **(extras or {})}
+        return format_sse_event(data_str=json.dumps(body, ensure_ascii=False))
+
     async def chunks():
-        first = True
-        async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
-            if isinstance(item, str):
-                delta = {"role": "assistant", "content": item} if first else {"content": item}
-                first = False
-                chunk = {**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
-                yield format_sse_event(data_str=json.dumps(chunk, ensure_ascii=False))
-            elif isinstance(item, Answer):
-                last = {
-                    **head,
-                    "object": "chat.completion.chunk",
-                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                    **_extras(_response(item, settings)),
-                }
-                yield format_sse_event(data_str=json.dumps(last, ensure_ascii=False))
+        said = False  # whether any of the answer's text went out yet
+        try:
+            async for item in relay(assistant, question, history, ticket, scope, metrics.observe):
+                if isinstance(item, str) and item:
+                    yield chunk({"content": item} if said else {"role": "assistant", "content": item})
+                    said = True
+                elif isinstance(item, Answer):
+                    out = _response(item, settings)
+                    if not said and out.answer:  # a refusal or a fact read from the acts: no token came
+                        yield chunk({"role": "assistant", "content": out.answer})
+                    yield chunk({}, "stop", _extras(out))
+        except (IndexError_, ModelError) as e:  # the stream has begun: the error travels as OpenAI's, in it
+            yield format_sse_event(data_str=json.dumps(error_body(PATH, 503, str(e)), ensure_ascii=False))
+            return
         yield format_sse_event(data_str="[DONE]")
 
     llm = getattr(assistant.llm, "name", None)
@@ -140,7 +168,7 @@ async def models() -> dict:
     return {"object": "list", "data": [_model()]}
 
 
-@router.get("/v1/models/{model}", responses={404: {}})
+@router.get("/v1/models/{model}", responses={404: {"model": OpenAIError}, 422: {"model": OpenAIError}})
 async def model(model: str) -> dict:
     """One model by its name; only `registre` exists."""
     if model != MODEL:

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from app.http import STATIC
 from app.http.deps import AssistantDep, SettingsDep
 from app.http.schemas import SearchResponse
-from app.search import Filters, search_acts
+from app.search import Filters, Kind, search_acts
+from app.search.filters import LONGEST
 
 router = APIRouter()
 
@@ -27,16 +28,24 @@ async def search(
     date_from: Annotated[date | None, Query(description="Séances on or after this date.")] = None,
     date_to: Annotated[date | None, Query(description="Séances on or before this date.")] = None,
     seance: Annotated[date | None, Query(description="One séance.")] = None,
-    council: Annotated[str | None, Query(max_length=80, description="conseil municipal, …")] = None,
+    council: Annotated[
+        str | None, Query(max_length=LONGEST["council"], description="conseil municipal, …")
+    ] = None,
     collectivite: Annotated[
         str | None,
-        Query(max_length=120, description="Pierrefonds, Ville de Montpellier… (accents, case ignored)."),
+        Query(
+            max_length=LONGEST["collectivite"],
+            description="Pierrefonds, Ville de Montpellier… (accents, case ignored).",
+        ),
     ] = None,
     rapporteur: Annotated[
-        str | None, Query(max_length=80, description="Any part of the name; accents and case ignored.")
+        str | None,
+        Query(
+            max_length=LONGEST["rapporteur"], description="Any part of the name; accents and case ignored."
+        ),
     ] = None,
     outcome: Literal["unanimité", "majorité", "adopté", "rejeté", "non imprimé"] | None = None,
-    kind: Literal["délibération", "procès-verbal", "compte rendu"] | None = None,
+    kind: Kind | None = None,  # every kind the ingest gives a document: the Type facet offers no other
     sort: Literal["relevance", "date", "date_asc"] = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,

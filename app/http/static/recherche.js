@@ -87,7 +87,6 @@
   const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
   function frenchDate(iso) {  // "2014-02-01" → "1er février 2014"
-    if (!iso) return "date inconnue";
     const [y, m, d] = iso.split("-").map(Number);
     return DATE.format(new Date(Date.UTC(y, m - 1, d))).replace(/^1 /, "1er ");
   }
@@ -122,7 +121,7 @@
       li.append(h);
       const meta = [act.kind + (act.act_number ? " n° " + act.act_number : "") +
         (act.affaire_number ? ", affaire " + act.affaire_number : ""),
-        "séance du " + frenchDate(act.seance_date)];
+        act.seance_date ? "séance du " + frenchDate(act.seance_date) : "séance à date inconnue"];
       if (act.collectivite) meta.push(act.collectivite);
       if (act.rapporteur) meta.push("rapporteur : " + act.rapporteur);
       meta.push(act.file.split("/").pop() + ", p. " + act.page);
