@@ -41,7 +41,7 @@ _RAPPORTEUR = re.compile(r"^Rapporteur\s*:\s*(.{3,60})$")
 _CIVILITY = re.compile(r"^(?:Madame|Monsieur|Mme|Messieurs|Mesdames)$")
 _FIRST_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?$")
 _LAST_NAME = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*$")
-_BULLET = re.compile(r"^[\-−–—•\uf0a7\uf02d\uf0b7]|^o\s")
+_BULLET = re.compile(r"^[\-−–—•\uf0a7\uf02d\uf0b7]|^o\s|^[A-H]\s?-\s")  # "A- Le Contexte": a lettered section
 _VISA = re.compile(r"^(?:Vu|VU|Considérant|CONSIDÉRANT|Madame|Monsieur|Mme|M\.|Il est|Pour extrait)\b")
 _MAX_GAP = 3  # affaire numbers rise one by one; a bigger jump is a line of figures, not a heading
 
@@ -137,19 +137,17 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
     return _best_run(found, lines) or _agenda_items(lines, full)
 
 
-def _numbered_deliberation(
-    m: re.Match[str], lines: list[tuple[str, int, int]], at: int, full: int
-) -> _Start:
+def _numbered_deliberation(m: re.Match[str], lines: list[tuple[str, int, int]], at: int, full: int) -> _Start:
     """ "Délibération n°20200608-14" and its title, printed on the same line or on the next one."""
     act = re.sub(r"\s+", "", m.group("act")).replace("–", "-")
     if m.group("title"):
         title, who = _title(m.group("title"), lines, at, full)
-        return _Start(at, None, title, who, act)
+        return _Start(at, None, title.rstrip("."), who, act)
     below = next((k for k in range(at + 1, min(at + 4, len(lines))) if lines[k][0].strip()), None)
     if below is None:
         return _Start(at, None, "", None, act)
     title, who = _title(re.sub(r"^[^\w«\"(]+", "", lines[below][0].strip()), lines, below, full)
-    return _Start(at, None, title, who, act)
+    return _Start(at, None, title.rstrip("."), who, act)
 
 
 def _with_acts(found: list[_Start]) -> list[_Start]:
