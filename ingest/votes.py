@@ -10,7 +10,7 @@ contre" (number words). An outcome may stand beside it: "à l'unanimité", "à l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.numbers import NUMBER_WORD, number
 
@@ -95,6 +95,8 @@ _NARRATIVE = re.compile(rf"^{_CIVILITY}\s*(?:[Ll]e\s+[Mm]aire|{_TOKEN})\s+[a-zà
 _EMPTY = re.compile(
     r"\s*(?:/\s*)?(?:$|Adopt|Rejet|[àa] l['’ ]|Le Conseil)"
 )  # nothing printed after the label
+_BELOW = 15  # lines between a sentence that names who abstains or stays out and the vote it goes with
+_SAID = ("pour", "contre", "abstention", "ne_prend_pas_part", "dissenters", "abstainers")
 _FIELDS = {
     "pour": "pour",
     "contre": "contre",
@@ -151,9 +153,21 @@ def read_vote(lines: list[Line], decisions: bool = True) -> Vote | None:
         kind = _anchor(line)
         if kind and (decisions or kind != "decision"):
             vote = _read_from(lines, i, kind)
+            if vote.text and kind == "sentence" and vote.outcome is None:
+                return _with_vote_below(vote, lines[i + 1 : i + 1 + _BELOW], decisions)
             if vote.text:  # "Vote : M. X étant président de l'association…" prints no vote
                 return vote
     return None
+
+
+def _with_vote_below(said: Vote, below: list[Line], decisions: bool) -> Vote:
+    """ "Mme X ne prend pas part au vote." then, after a remark, "Vote : Pour à l'unanimité": one vote, read
+    where its outcome is printed, with the names said above it."""
+    vote = read_vote(below, decisions)
+    if vote is None or vote.outcome is None:
+        return said
+    taken = {f: getattr(said, f) for f in _SAID if getattr(said, f) is not None and getattr(vote, f) is None}
+    return replace(vote, text=f"{said.text} · {vote.text}", **taken)
 
 
 def decision_of(lines: list[Line]) -> Vote | None:

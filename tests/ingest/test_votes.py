@@ -135,6 +135,19 @@ def test_who_voted_against_or_abstained_is_named(lines, expected, dissenters, ab
     assert vote is not None and (vote.dissenters, vote.abstainers) == (dissenters, abstainers)
 
 
+def test_who_stays_out_is_joined_to_the_vote_printed_below():
+    vote = _vote(
+        "M. Marc VIGNAL et Mme Inès COLIN ne prennent pas part au vote.",
+        "M. Marc VIGNAL rappelle qu'il préside l'association.",
+        "Vote : Pour à l'unanimité",
+    )
+    assert vote is not None
+    assert (vote.ne_prend_pas_part, vote.outcome) == (2, "unanimité")
+    assert (
+        vote.text == "Ne prend pas part au vote : 2 (M. Marc VIGNAL et Mme Inès COLIN) · Pour à l'unanimité"
+    )
+
+
 def test_votants_and_exprimes_are_read_beside_the_tally():
     vote = _vote("Votants : 15", "Exprimés : 14", "Pour : 12", "Contre : 2", "Adopté.")
     assert vote is not None
