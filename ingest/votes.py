@@ -2,9 +2,13 @@
 
 A tally is a few items, each a label (pour, contre, abstention, ne prend pas part) with a count, names, or both:
 "Pour : 46", "− Contre : 2, Monsieur X, Monsieur Y", "- contre : 4 (M. A, …)", "2 CONTRE (M. A et M. B)",
-"5 contre : Mme A, …", "Contre : M. Tanguy" (no number: the names are counted), "à 34 voix pour et une voix
-contre" (number words). An outcome may stand beside it: "à l'unanimité", "à la majorité", "Adopté…",
-"Contre à l'unanimité". The text can contradict itself ("à l'unanimité" then "4 abstentions"): both are kept.
+"5 contre : Mme A, …", "Contre : M. Tanguy" (no number: the names are counted), "Votants : 15" beside them.
+A vote may be written in a sentence, its items in any order, counts in digits or words, "voix", "votes" or
+"voies": "à 9 voix contre et 4 voix pour, le compte est rejeté", "par 7 voix pour, 5 abstentions et 2 voix
+contre", "à l'unanimité moins une abstention", "à la majorité (3 contre : M. A, …)", "M. X et Mme Y
+s'abstiennent". An outcome may stand beside it: "à l'unanimité", "à la majorité", "Adopté…", "n'est pas
+adopté", "Contre à l'unanimité"; words of rejection and more votes against than for make a rejection. The text
+can contradict itself ("à l'unanimité" then "4 abstentions"): both are kept.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ingest.names import CIVILITY, TOKEN, names_before, names_in
 from ingest.numbers import NUMBER_WORD, number
 
 Line = tuple[str, int]  # text, page
@@ -44,12 +49,6 @@ _BARE_VOICES = re.compile(
     rf"{_VOICES}(?!\s+(?:{_COUNTED_LABEL})|[\w-])",
     re.IGNORECASE,
 )
-_CIVILITY = r"(?:M\.|Mr\.?|MM\.|Mmes?\.?|Mlle|Madame|Monsieur|Messieurs|Mesdames)"
-_TOKEN = r"[A-ZÀ-Ý][\w'’-]*\.?"
-_NAME = re.compile(
-    rf"{_CIVILITY}\s*(?:(?:de|De|DE|Le|LE|La|LA|le|la)\s+)?{_TOKEN}(?:\s+(?!{_CIVILITY}(?:\s|[A-ZÀ-Ý]|$)){_TOKEN}){{0,3}}"
-)
-_SEPARATOR = re.compile(rf"\s*(?:,|;|\+|&|\bet\b)\s*|\s+(?={_CIVILITY})")
 _BULLET = re.compile(r"^(?:[\s\-−–—•·\uf0a7\uf02d\uf0b7o]|\.(?=\s))*(?=\S)")  # ". Pour : 45" too
 _VOTE = re.compile(r"(?:^|[.!?]\s*)(?:Vote|VOTE)\s*:")  # "Vote :", not "ne prend pas part au vote :"
 _DECISION = re.compile(
@@ -74,7 +73,7 @@ _IN_SENTENCE = re.compile(
     rf"|(?:unanimit[ée]|majorit[ée](?:\s+absolue)?)\W{{0,3}}(?:(?:moins|et|de|par|avec)\s+)?{_COUNT}\s+"
     rf"(?:{_VOICES}\b|{_COUNTED_LABEL})"
     rf"|\b{_LABEL}\s*:\s*\d{{1,3}}\s*[,;/]?\s*(?:et\s+)?{_LABEL}\s*:\s*\d"
-    rf"|{_CIVILITY}\s*\S+(?:\s+\S+){{0,12}}?{_BY_VERB.pattern}",
+    rf"|{CIVILITY}\s*\S+(?:\s+\S+){{0,12}}?{_BY_VERB.pattern}",
     re.IGNORECASE,
 )
 _FOR = re.compile(r"\bPour\s*:\s*\d+")  # a tally printed beside other words (a rapporteur's name, a column)
@@ -91,7 +90,7 @@ _REJECTED = re.compile(
     r"|ne\s+l['’]\s*(?:adopte|approuve)\s+pas\b)",
     re.IGNORECASE,
 )
-_NARRATIVE = re.compile(rf"^{_CIVILITY}\s*(?:[Ll]e\s+[Mm]aire|{_TOKEN})\s+[a-zà-ÿ]")
+_NARRATIVE = re.compile(rf"^{CIVILITY}\s*(?:[Ll]e\s+[Mm]aire|{TOKEN})\s+[a-zà-ÿ]")
 _EMPTY = re.compile(
     r"\s*(?:/\s*)?(?:$|Adopt|Rejet|[àa] l['’ ]|Le Conseil)"
 )  # nothing printed after the label
@@ -255,7 +254,7 @@ def _continues(line: str) -> bool:
     text = line.rstrip()
     return (
         text.endswith((",", " et"))
-        or re.search(rf"{_CIVILITY}$", text) is not None
+        or re.search(rf"{CIVILITY}$", text) is not None
         or text.count("(") > text.count(")")
     )
 
@@ -301,7 +300,7 @@ def _items(text: str) -> tuple[dict[str, int | None], dict[str, str | None], lis
         if field in counts:
             continue  # a tally prints each label once; a second one belongs to another vote
         tail = text[end : kept[k + 1][0] if k + 1 < len(kept) else len(text)]
-        who, listed = _names(tail)
+        who, listed = names_in(tail)
         raw = m.group("count")
         if raw:
             count: int | None = number(raw)
@@ -333,7 +332,7 @@ def _by_verb(text: str, counts: dict[str, int | None], names: dict[str, str | No
     parts = []
     for m in _BY_VERB.finditer(text):
         field = m.lastgroup or ""
-        who, n = _persons_before(text[: m.start()])
+        who, n = names_before(text[: m.start()])
         if not who or names.get(field):
             continue
         names[field] = who
@@ -341,16 +340,6 @@ def _by_verb(text: str, counts: dict[str, int | None], names: dict[str, str | No
             counts[field] = n
             parts.append(_shown(field, n, who))
     return parts
-
-
-def _persons_before(text: str) -> tuple[str | None, int]:
-    """The run of names that ends the text: "… Le Conseil note que M. X et Mme Y" → "M. X et Mme Y", 2."""
-    window = text[-300:]
-    for m in re.finditer(rf"(?<![\w.]){_CIVILITY}", window):
-        who, n = _persons(window[m.start() :])
-        if who and " ".join(window[m.start() :].split()).rstrip(" ,") == who:
-            return who, n
-    return None, 0
 
 
 def _outcome(text: str, counts: dict[str, int | None]) -> tuple[str | None, str | None]:
@@ -388,49 +377,6 @@ def _plural(n: int, word: str) -> str:
 
 def _field(label: str) -> str:
     return next(v for k, v in _FIELDS.items() if label.lower().startswith(k))
-
-
-def _names(tail: str) -> tuple[str | None, int]:
-    """Who an item names, as printed, and how many: "(M. Leblanc et M. Tanguy)", ", Monsieur X, Madame Y",
-    ": Mme A, M. B". A bracket that names no person ("(PC, Verts-NPA)") is kept whole, counted as none."""
-    text = re.sub(r"^(?:de|d['’])\s*", "", tail.lstrip(" :,-−–"))  # "(1 abstention de M. X)"
-    if text.startswith("("):
-        inside = text[1:].split(")")[0]
-        who, n = _persons(inside)
-        return (who, n) if who else (" ".join(inside.split()) or None, 0)
-    return _persons(text)
-
-
-def _persons(text: str) -> tuple[str | None, int]:
-    pos, found = 0, []
-    while True:
-        m = _NAME.match(text, pos)
-        if not m:
-            break
-        found.append(_trim(m.group(0)))
-        pos = m.start() + len(found[-1])
-        sep = _SEPARATOR.match(text, pos)
-        if not sep:
-            break
-        pos = sep.end()
-    if not found:
-        return None, 0
-    first = text.find(found[0])
-    last = text.find(found[-1], first) + len(found[-1])
-    printed = " ".join(text[first:last].split())
-    if printed.endswith(".") and len(printed.split()[-1]) > 3:  # the sentence's full stop, not an initial
-        printed = printed[:-1]
-    return printed, len(found)
-
-
-def _trim(name: str) -> str:
-    """A name ends after its surname in capitals: "M. TANGUY Il précise" is "M. TANGUY"."""
-    tokens = name.split()
-    for i, token in enumerate(tokens[1:], start=1):
-        capitals = len(token.strip(".")) > 1 and token.isupper()
-        if capitals and not (i + 1 < len(tokens) and tokens[i + 1].isupper()):
-            return " ".join(tokens[: i + 1])
-    return name
 
 
 def _kind(printed: str) -> str:
