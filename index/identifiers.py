@@ -24,8 +24,9 @@ def act_number(printed: str) -> str:
 
 def act_key(printed: str) -> str | None:
     """One key for an act number however it is spelled: "D2024-27", "D 2024-27", "2024_27", "2024-027",
-    "DEL 2025-90" → "2024-27" … The series letters are dropped: compare keys within one collectivité."""
-    m = re.search(r"((?:19|20)\d{2})\s*[-–_/]\s*0*(\d{1,4})\b", printed)
+    "DEL 2025-90" → "2024-27" … The series letters are dropped: compare keys within one collectivité. A number
+    made of the séance's date and a rank keeps the date: "20200608-14" → "20200608-14"."""
+    m = re.search(r"((?:19|20)\d{2}(?:[01]\d[0-3]\d)?)\s*[-–_/]\s*0*(\d{1,4})\b", printed)
     return f"{m.group(1)}-{m.group(2)}" if m else None
 
 

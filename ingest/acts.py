@@ -8,8 +8,8 @@ from typing import Literal, get_args
 
 from index.french import MONTH_NUMBER, fold
 from index.identifiers import PRINTED_ACT_NUMBER, RECEIPT, act_number
+from ingest.numbers import NUMBER_WORD, number
 from ingest.pdf import Page
-from ingest.votes import NUMBER_WORD, number
 
 MONTHS = MONTH_NUMBER  # "février" and "fevrier" alike
 _DATE = r"(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS) + r")\s+(\d{4})"

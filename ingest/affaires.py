@@ -27,6 +27,11 @@ _ACT_HEADING = re.compile(  # "D2024-27 - Objet : …", "1. D2024 – 14 - …",
     r"^(?:(?P<n>\d{1,2})\s*[.)]\s*)?(?P<act>D(?:EL)?\s?(?:19|20)\d{2}\s*[-–_]\s*\d{1,3})(?:\s*[-–:]\s*)+"
     r"(?:Objet\s*:\s*)?(?P<title>\S.{3,})$"
 )
+# "Délibération n°20200608-14", its title on the lines below: minutes that number acts by séance date and rank
+_DELIBERATION_HEADING = re.compile(
+    r"^D[ée]lib[ée]ration\s+n\s*°\s*(?P<act>(?:19|20)\d{6,7}\s*[-–_]\s*\d{1,3})\s*(?:[-–:]\s*(?P<title>\S.{3,}))?$",
+    re.IGNORECASE,
+)
 _NAME = (
     r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
 )
@@ -36,7 +41,7 @@ _RAPPORTEUR = re.compile(r"^Rapporteur\s*:\s*(.{3,60})$")
 _CIVILITY = re.compile(r"^(?:Madame|Monsieur|Mme|Messieurs|Mesdames)$")
 _FIRST_NAME = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?$")
 _LAST_NAME = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*$")
-_BULLET = re.compile(r"^[\-−–—•\uf0a7\uf02d\uf0b7]|^o\s")
+_BULLET = re.compile(r"^[\-−–—•\uf0a7\uf02d\uf0b7]|^o\s|^[A-H]\s?-\s")  # "A- Le Contexte": a lettered section
 _VISA = re.compile(r"^(?:Vu|VU|Considérant|CONSIDÉRANT|Madame|Monsieur|Mme|M\.|Il est|Pour extrait)\b")
 _MAX_GAP = 3  # affaire numbers rise one by one; a bigger jump is a line of figures, not a heading
 
@@ -110,6 +115,10 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
     found: list[_Start] = []
     for i, (line, _, _) in enumerate(lines):
         text = line.strip()
+        numbered = _DELIBERATION_HEADING.match(text)
+        if numbered:
+            found.append(_numbered_deliberation(numbered, lines, i, full))
+            continue
         act = _ACT_HEADING.match(text)
         if act:
             number = int(act.group("n")) if act.group("n") else None
@@ -126,6 +135,19 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
     if any(s.act for s in found):
         return _with_acts(found)
     return _best_run(found, lines) or _agenda_items(lines, full)
+
+
+def _numbered_deliberation(m: re.Match[str], lines: list[tuple[str, int, int]], at: int, full: int) -> _Start:
+    """ "Délibération n°20200608-14" and its title, printed on the same line or on the next one."""
+    act = re.sub(r"\s+", "", m.group("act")).replace("–", "-")
+    if m.group("title"):
+        title, who = _title(m.group("title"), lines, at, full)
+        return _Start(at, None, title.rstrip("."), who, act)
+    below = next((k for k in range(at + 1, min(at + 4, len(lines))) if lines[k][0].strip()), None)
+    if below is None:
+        return _Start(at, None, "", None, act)
+    title, who = _title(re.sub(r"^[^\w«\"(]+", "", lines[below][0].strip()), lines, below, full)
+    return _Start(at, None, title.rstrip("."), who, act)
 
 
 def _with_acts(found: list[_Start]) -> list[_Start]:

@@ -2,45 +2,33 @@
 
 A tally is a few items, each a label (pour, contre, abstention, ne prend pas part) with a count, names, or both:
 "Pour : 46", "− Contre : 2, Monsieur X, Monsieur Y", "- contre : 4 (M. A, …)", "2 CONTRE (M. A et M. B)",
-"5 contre : Mme A, …", "Contre : M. Tanguy" (no number: the names are counted), "à 34 voix pour et une voix
-contre" (number words). An outcome may stand beside it: "à l'unanimité", "à la majorité", "Adopté…",
-"Contre à l'unanimité". The text can contradict itself ("à l'unanimité" then "4 abstentions"): both are kept.
+"5 contre : Mme A, …", "Contre : M. Tanguy" (no number: the names are counted), "Votants : 15" beside them.
+A vote may be written in a sentence, its items in any order, counts in digits or words, "voix", "votes" or
+"voies": "à 9 voix contre et 4 voix pour, le compte est rejeté", "par 7 voix pour, 5 abstentions et 2 voix
+contre", "à l'unanimité moins une abstention", "à la majorité (3 contre : M. A, …)", "M. X et Mme Y
+s'abstiennent". An outcome may stand beside it: "à l'unanimité", "à la majorité", "Adopté…", "n'est pas
+adopté", "Contre à l'unanimité"; words of rejection and more votes against than for make a rejection. The text
+can contradict itself ("à l'unanimité" then "4 abstentions"): both are kept.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from ingest.names import CIVILITY, TOKEN, names_before, names_in
+from ingest.numbers import NUMBER_WORD, number
 
 Line = tuple[str, int]  # text, page
 
-_UNITS = [
-    "zéro",
-    "un",
-    "deux",
-    "trois",
-    "quatre",
-    "cinq",
-    "six",
-    "sept",
-    "huit",
-    "neuf",
-    "dix",
-    "onze",
-    "douze",
-    "treize",
-    "quatorze",
-    "quinze",
-    "seize",
-]
-_TENS = {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
-NUMBER_WORD = (
-    r"(?:(?:vingt|trente|quarante|cinquante|soixante)(?:[- ](?:et[- ])?(?:une?|deux|trois|quatre|cinq|six|sept|"
-    r"huit|neuf|dix|onze))?|dix[- ](?:sept|huit|neuf)|zéro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|"
-    r"onze|douze|treize|quatorze|quinze|seize)"
-)
 _LABEL = r"(?:pour|contre|abstentions?|absentions?|ne\s+pren(?:d|nent)\s+pas\s+part(?:\s+au\s+vote)?)"
 _COUNT = rf"(?:\d{{1,3}}|{NUMBER_WORD})"
+_VOICES = r"(?:voix|voies|votes?|suffrages)"  # "voies": a common slip of the pen
+# After a count, "pour" is a vote only where the item ends: not "4 000 euros pour l'achat", "3 pour cent".
+_COUNTED_LABEL = (
+    r"(?:pour(?=\s*(?:[,;:.)(/]|et\b|$|\s+(?-i:[A-ZÀ-Ý])|\s+\d(?!00\b)))(?!\s+(?:cent|mille)\b)"
+    r"|contre|abstentions?|absentions?|ne\s+pren(?:d|nent)\s+pas\s+part(?:\s+au\s+vote)?)"
+)
 # "Contre : 2, …", "Pour, 17", "Contre :" (empty: none), "CONTRE : 1 (…)"
 _LABEL_FIRST = re.compile(
     rf"(?<![\w'’])(?P<label>{_LABEL})(?:\s*:\s*|\s*,\s*(?=\d)|\s+(?=\d))(?P<count>{_COUNT}(?![\w,.]\d|\s*%))?(?!\w)",
@@ -48,34 +36,66 @@ _LABEL_FIRST = re.compile(
 )
 # "2 CONTRE", "5 contre :", "34 voix pour", "une voix contre", "1 abstention"
 _COUNT_FIRST = re.compile(
-    rf"(?<![\w,.])(?P<count>{_COUNT})\s+(?:voix\s+)?(?P<label>{_LABEL})\b", re.IGNORECASE
+    rf"(?<![\w,.])(?<!\d\s)(?P<count>{_COUNT})\s+(?:{_VOICES}\s+)?(?P<label>{_COUNTED_LABEL})(?![\w-])",
+    re.IGNORECASE,
 )
-_CIVILITY = r"(?:M\.|Mr\.?|MM\.|Mmes?\.?|Mlle|Madame|Monsieur|Messieurs|Mesdames)"
-_TOKEN = r"[A-ZÀ-Ý][\w'’-]*\.?"
-_NAME = re.compile(
-    rf"{_CIVILITY}\s*(?:(?:de|De|DE|Le|LE|La|LA)\s+)?{_TOKEN}(?:\s+(?!{_CIVILITY}(?:\s|[A-ZÀ-Ý]|$)){_TOKEN}){{0,3}}"
+# "Votants : 15", "Exprimés : 14", "Suffrages exprimés : 14": how many took part, beside a tally
+_HEADCOUNT = re.compile(
+    r"(?<![\w'’])(?P<label>votants|(?:suffrages\s+)?exprim[ée]s)\s*:\s*(?P<count>\d{1,3})\b", re.IGNORECASE
 )
-_SEPARATOR = re.compile(rf"\s*(?:,|;|\+|&|\bet\b)\s*|\s+(?={_CIVILITY})")
+# "à l'unanimité (18 voix)", "à la majorité absolue de 18 voix": the votes for; "à l'unanimité moins 2 voix": against
+_BARE_VOICES = re.compile(
+    rf"(?:unanimit[ée]|majorit[ée](?:\s+absolue)?)\s*(?:(?P<moins>moins)|de|par)?\s*\(?\s*(?P<count>{_COUNT})\s+"
+    rf"{_VOICES}(?!\s+(?:{_COUNTED_LABEL})|[\w-])",
+    re.IGNORECASE,
+)
 _BULLET = re.compile(r"^(?:[\s\-−–—•·\uf0a7\uf02d\uf0b7o]|\.(?=\s))*(?=\S)")  # ". Pour : 45" too
 _VOTE = re.compile(r"(?:^|[.!?]\s*)(?:Vote|VOTE)\s*:")  # "Vote :", not "ne prend pas part au vote :"
 _DECISION = re.compile(
     r"apr[eè]s\s+(?:(?:en\s+)?avoir\s+d[ée]lib[ée]r[ée]|d[ée]lib[ée]ration\b)|\bLe Conseil adopte|^Adopt[ée]e?s?\b",
     re.IGNORECASE,
 )
-_TALLY_START = re.compile(rf"^(?:{_LABEL}\s*:|{_COUNT}\s+(?:voix\s+)?{_LABEL}\s*:)", re.IGNORECASE)
+_TALLY_START = re.compile(rf"^(?:{_LABEL}\s*:|{_COUNT}\s+(?:{_VOICES}\s+)?{_LABEL}\s*:)", re.IGNORECASE)
 _COUNTED = re.compile(
-    rf"^{_COUNT}\s+(?:voix\s+)?{_LABEL}\b", re.IGNORECASE
+    rf"^{_COUNT}\s+(?:{_VOICES}\s+)?{_COUNTED_LABEL}(?![\w-])", re.IGNORECASE
 )  # "- 4 contre (…)" under "Vote :"
+_ABSTAIN_VERB = r"s['’]\s*abst(?:ien(?:nent|t)|enu(?:e|s|es)?)(?!\s+(?:de|d['’]))"
+# Who did what, said with a verb: "M. X et Mme Y s'abstiennent", "M. Z vote contre", "ne prend pas part au vote"
+_BY_VERB = re.compile(
+    rf"\s+(?:(?P<abstention>{_ABSTAIN_VERB})|(?P<contre>(?:ont\s+)?vot(?:e|ent|é)\s+contre)"
+    r"|(?P<ne_prend_pas_part>ne\s+pren(?:d|nent)\s+pas\s+part))",
+    re.IGNORECASE,
+)
+# A vote written in a sentence: "à 9 voix contre et 4 voix pour", "à l'unanimité moins une abstention", "à la
+# majorité (3 contre : …)", "adopté (pour : 12, contre : 3)", "M. X s'abstient"
+_IN_SENTENCE = re.compile(
+    rf"(?<![\w,.])(?<!\d\s){_COUNT}\s+{_VOICES}\s+(?:pour|contre)\b"
+    rf"|(?:unanimit[ée]|majorit[ée](?:\s+absolue)?)\W{{0,3}}(?:(?:moins|et|de|par|avec)\s+)?{_COUNT}\s+"
+    rf"(?:{_VOICES}\b|{_COUNTED_LABEL})"
+    rf"|\b{_LABEL}\s*:\s*\d{{1,3}}\s*[,;/]?\s*(?:et\s+)?{_LABEL}\s*:\s*\d"
+    rf"|{CIVILITY}\s*\S+(?:\s+\S+){{0,12}}?{_BY_VERB.pattern}",
+    re.IGNORECASE,
+)
 _FOR = re.compile(r"\bPour\s*:\s*\d+")  # a tally printed beside other words (a rapporteur's name, a column)
 _OUTCOME = re.compile(
-    r"(?P<p>Adopt[ée]e?s?\b[^.\n:]{0,60}|Le Conseil adopte|Rejet[ée]e?s?[^.\n:]{0,40}"
+    r"(?P<p>(?:Adopt|adopt(?=[ée]))[ée]e?s?\b[^.\n:]{0,60}|Le Conseil adopte|Rejet[ée]e?s?[^.\n:]{0,40}"
     r"|(?:(?i:pour|contre),?\s+)?[àaÀ]\s+l['’]\s*unanimit[ée](?:\s+des\s+(?:suffrages\s+exprim[ée]s|"
-    r"membres\s+pr[ée]sents|votants|présents))?|[àaÀ]\s+la\s+majorit[ée](?:\s+des\s+suffrages\s+exprim[ée]s)?)",
+    r"membres\s+pr[ée]sents|votants|présents))?"
+    rf"(?:\s+moins\s+{_COUNT}\s+(?:{_VOICES}|abstentions?)(?:\s+(?:pour|contre))?)?"
+    r"|[àaÀ]\s+la\s+majorit[ée](?:\s+des\s+suffrages\s+exprim[ée]s)?)",
 )
-_NARRATIVE = re.compile(rf"^{_CIVILITY}\s*(?:[Ll]e\s+[Mm]aire|{_TOKEN})\s+[a-zà-ÿ]")
+# The words of a rejection: "le compte est rejeté", "n'est pas adopté", "le Conseil rejette"
+_REJECTED = re.compile(
+    r"\b(?:rejet(?:é|ée|és|ées|te|tent)(?!\w)|n['’]\s*(?:est|a|ont|sont)\s+pas\s+(?:été\s+)?(?:adopt|approuv)[ée]+s?\b"
+    r"|ne\s+l['’]\s*(?:adopte|approuve)\s+pas\b)",
+    re.IGNORECASE,
+)
+_NARRATIVE = re.compile(rf"^{CIVILITY}\s*(?:[Ll]e\s+[Mm]aire|{TOKEN})\s+[a-zà-ÿ]")
 _EMPTY = re.compile(
     r"\s*(?:/\s*)?(?:$|Adopt|Rejet|[àa] l['’ ]|Le Conseil)"
 )  # nothing printed after the label
+_BELOW = 15  # lines between a sentence that names who abstains or stays out and the vote it goes with
+_SAID = ("pour", "contre", "abstention", "ne_prend_pas_part", "dissenters", "abstainers")
 _FIELDS = {
     "pour": "pour",
     "contre": "contre",
@@ -88,6 +108,8 @@ _SHOWN = {
     "contre": "Contre",
     "abstention": "Abstentions",
     "ne_prend_pas_part": "Ne prend pas part au vote",
+    "votants": "Votants",
+    "exprimes": "Exprimés",
 }
 
 
@@ -104,6 +126,8 @@ class Vote:
     outcome: str | None = None  # "unanimité", "majorité", "adopté" or "rejeté"
     dissenters: str | None = None  # who voted against, as printed: "PC, Verts-NPA", "M. Leblanc et M. Tanguy"
     abstainers: str | None = None  # who abstained, as printed
+    votants: int | None = None  # "Votants : 15" printed with the tally
+    exprimes: int | None = None  # "Exprimés : 14"
 
     @property
     def note(self) -> str | None:
@@ -112,6 +136,8 @@ class Vote:
         if self.outcome != "unanimité" or not (self.contre or self.abstention):
             return None
         printed = self.text.split(" · ")[-1]
+        if "moins" in printed:  # "à l'unanimité moins une abstention" says it itself
+            return None
         despite = [
             f"{self.contre} voix contre" if self.contre else "",
             _plural(self.abstention or 0, "abstention"),
@@ -126,9 +152,21 @@ def read_vote(lines: list[Line], decisions: bool = True) -> Vote | None:
         kind = _anchor(line)
         if kind and (decisions or kind != "decision"):
             vote = _read_from(lines, i, kind)
+            if vote.text and kind == "sentence" and vote.outcome is None:
+                return _with_vote_below(vote, lines[i + 1 : i + 1 + _BELOW], decisions)
             if vote.text:  # "Vote : M. X étant président de l'association…" prints no vote
                 return vote
     return None
+
+
+def _with_vote_below(said: Vote, below: list[Line], decisions: bool) -> Vote:
+    """ "Mme X ne prend pas part au vote." then, after a remark, "Vote : Pour à l'unanimité": one vote, read
+    where its outcome is printed, with the names said above it."""
+    vote = read_vote(below, decisions)
+    if vote is None or vote.outcome is None:
+        return said
+    taken = {f: getattr(said, f) for f in _SAID if getattr(said, f) is not None and getattr(vote, f) is None}
+    return replace(vote, text=f"{said.text} · {vote.text}", **taken)
 
 
 def decision_of(lines: list[Line]) -> Vote | None:
@@ -141,17 +179,6 @@ def decision_of(lines: list[Line]) -> Vote | None:
     return None
 
 
-def number(word: str) -> int:
-    """ "34" → 34, "une" → 1, "trente-quatre" → 34, "dix-sept" → 17."""
-    if word.isdigit():
-        return int(word)
-    parts = [p for p in re.split(r"[- ]", word.lower()) if p != "et"]
-    total = 0
-    for part in parts:
-        total += _TENS.get(part, 0) or (1 if part in ("un", "une") else _UNITS.index(part))
-    return total
-
-
 def _anchor(line: str) -> str | None:
     text = _BULLET.sub("", line)
     if _VOTE.search(text):
@@ -160,6 +187,8 @@ def _anchor(line: str) -> str | None:
         return "decision"
     if _TALLY_START.match(text) or _FOR.search(text):
         return "tally"
+    if _IN_SENTENCE.search(text):
+        return "sentence"
     return None
 
 
@@ -173,7 +202,7 @@ def _read_from(lines: list[Line], start: int, kind: str) -> Vote:
     skipped = 0
     for text, _ in lines[start + 1 : start + 1 + span]:
         body = _BULLET.sub("", text)
-        if _continues(taken[-1]):
+        if _continues(taken[-1]) or (kind == "sentence" and len(taken) < 3 and _open(taken[-1])):
             taken.append(text)
         elif _OUTCOME.match(body) and not _OUTCOME.search(" ".join(taken)):
             taken.append(text)  # "Adopté à l'unanimité." under the counts
@@ -189,7 +218,22 @@ def _read_from(lines: list[Line], start: int, kind: str) -> Vote:
             break
         else:
             skipped += 1
+    if kind in ("tally", "vote"):
+        taken = _headcounts(lines[max(0, start - 3) : start]) + taken
     return _parse(" ".join(_BULLET.sub("", t) for t in taken), lines[start][1])
+
+
+def _open(line: str) -> bool:
+    """A sentence that goes on below: "…, le compte est" / "rejeté."."""
+    return not line.rstrip().endswith((".", ";", ":", "!", "?"))
+
+
+def _headcounts(lines: list[Line]) -> list[str]:
+    """ "Votants : 15" and "Exprimés : 14" printed on the lines just above a tally."""
+    kept: list[str] = []
+    for text, _ in lines:
+        kept = kept + [text] if _HEADCOUNT.search(text) and not _DECISION.search(text) else []
+    return kept
 
 
 def _tallies(line: str, kind: str) -> bool:
@@ -210,12 +254,35 @@ def _continues(line: str) -> bool:
     text = line.rstrip()
     return (
         text.endswith((",", " et"))
-        or re.search(rf"{_CIVILITY}$", text) is not None
+        or re.search(rf"{CIVILITY}$", text) is not None
         or text.count("(") > text.count(")")
     )
 
 
 def _parse(text: str, page: int) -> Vote:
+    counts, names, parts = _items(_HEADCOUNT.sub(lambda m: " " * len(m.group(0)), text))
+    parts += _bare_voices(text, counts)
+    parts += _by_verb(text, counts, names)
+    heads = _headcount(text)
+    shown = [f"{_SHOWN[field]} : {n}" for field, n in heads.items()]
+    printed, outcome = _outcome(text, counts)
+    return Vote(
+        " · ".join(shown + parts + ([printed] if printed else [])),
+        page,
+        pour=counts.get("pour"),
+        contre=counts.get("contre"),
+        abstention=counts.get("abstention"),
+        ne_prend_pas_part=counts.get("ne_prend_pas_part"),
+        outcome=outcome,
+        dissenters=names.get("contre"),
+        abstainers=names.get("abstention"),
+        votants=heads.get("votants"),
+        exprimes=heads.get("exprimes"),
+    )
+
+
+def _items(text: str) -> tuple[dict[str, int | None], dict[str, str | None], list[str]]:
+    """The labelled items ("Pour : 12", "3 voix contre (M. A)", "Abstention : M. B"): count and names of each."""
     items = sorted(
         [(m.start(), m.end(), m, "label") for m in _LABEL_FIRST.finditer(text)]
         + [(m.start(), m.end(), m, "count") for m in _COUNT_FIRST.finditer(text)],
@@ -233,7 +300,7 @@ def _parse(text: str, page: int) -> Vote:
         if field in counts:
             continue  # a tally prints each label once; a second one belongs to another vote
         tail = text[end : kept[k + 1][0] if k + 1 < len(kept) else len(text)]
-        who, listed = _names(tail)
+        who, listed = names_in(tail)
         raw = m.group("count")
         if raw:
             count: int | None = number(raw)
@@ -244,22 +311,64 @@ def _parse(text: str, page: int) -> Vote:
         else:
             continue  # "Pour, à l'unanimité": no tally item
         counts[field], names[field] = count, who
-        parts.append(f"{_SHOWN[field]} : {count}" + (f" ({who})" if who else ""))
-    outcome = _OUTCOME.search(text)
-    printed = outcome.group("p").strip(" .,;") if outcome else None
-    if printed:
-        parts.append(printed)
-    return Vote(
-        " · ".join(parts),
-        page,
-        pour=counts.get("pour"),
-        contre=counts.get("contre"),
-        abstention=counts.get("abstention"),
-        ne_prend_pas_part=counts.get("ne_prend_pas_part"),
-        outcome=_kind(printed) if printed else _implied(counts),
-        dissenters=names.get("contre"),
-        abstainers=names.get("abstention"),
-    )
+        parts.append(_shown(field, count, who))
+    return counts, names, parts
+
+
+def _bare_voices(text: str, counts: dict[str, int | None]) -> list[str]:
+    """Voices with no label: "à l'unanimité (18 voix)" are for; "à l'unanimité moins 2 voix", against."""
+    parts = []
+    for m in _BARE_VOICES.finditer(text):
+        field = "contre" if m.group("moins") else "pour"
+        if field not in counts:
+            counts[field] = number(m.group("count"))
+            parts.append(_shown(field, counts[field], None))
+    return parts
+
+
+def _by_verb(text: str, counts: dict[str, int | None], names: dict[str, str | None]) -> list[str]:
+    """Names before a verb: "M. X et Mme Y s'abstiennent" is two abstentions, "M. Z vote contre" one vote
+    against. Where the count is printed too, only the names are taken."""
+    parts = []
+    for m in _BY_VERB.finditer(text):
+        field = m.lastgroup or ""
+        who, n = names_before(text[: m.start()])
+        if not who or names.get(field):
+            continue
+        names[field] = who
+        if counts.get(field) is None:
+            counts[field] = n
+            parts.append(_shown(field, n, who))
+    return parts
+
+
+def _outcome(text: str, counts: dict[str, int | None]) -> tuple[str | None, str | None]:
+    """The outcome as printed and its kind. Words of rejection ("le compte est rejeté", "n'est pas adopté")
+    and more votes against than for make a rejection, whatever else is printed."""
+    m = _OUTCOME.search(text)
+    printed = m.group("p").strip(" .,;") if m else None
+    rejected = _REJECTED.search(text)
+    if rejected and not (printed and _kind(printed) == "rejeté"):
+        printed = rejected.group(0)
+    kind = _kind(printed) if printed else _implied(counts)
+    pour, contre = counts.get("pour"), counts.get("contre")
+    if pour is not None and contre is not None and contre > pour:
+        kind = "rejeté"
+    return printed, kind
+
+
+def _shown(field: str, count: int | None, who: str | None) -> str:
+    return f"{_SHOWN[field]} : {count}" + (f" ({who})" if who else "")
+
+
+def _headcount(text: str) -> dict[str, int]:
+    """ "Votants : 15", "Exprimés : 14": how many took part, printed beside the tally."""
+    heads: dict[str, int] = {}
+    for m in _HEADCOUNT.finditer(text):
+        heads.setdefault(
+            "votants" if m.group("label").lower() == "votants" else "exprimes", int(m.group("count"))
+        )
+    return heads
 
 
 def _plural(n: int, word: str) -> str:
@@ -270,57 +379,17 @@ def _field(label: str) -> str:
     return next(v for k, v in _FIELDS.items() if label.lower().startswith(k))
 
 
-def _names(tail: str) -> tuple[str | None, int]:
-    """Who an item names, as printed, and how many: "(M. Leblanc et M. Tanguy)", ", Monsieur X, Madame Y",
-    ": Mme A, M. B". A bracket that names no person ("(PC, Verts-NPA)") is kept whole, counted as none."""
-    text = tail.lstrip(" :,-−–")
-    if text.startswith("("):
-        inside = text[1:].split(")")[0]
-        who, n = _persons(inside)
-        return (who, n) if who else (" ".join(inside.split()) or None, 0)
-    return _persons(text)
-
-
-def _persons(text: str) -> tuple[str | None, int]:
-    pos, found = 0, []
-    while True:
-        m = _NAME.match(text, pos)
-        if not m:
-            break
-        found.append(_trim(m.group(0)))
-        pos = m.start() + len(found[-1])
-        sep = _SEPARATOR.match(text, pos)
-        if not sep:
-            break
-        pos = sep.end()
-    if not found:
-        return None, 0
-    first = text.find(found[0])
-    last = text.find(found[-1], first) + len(found[-1])
-    printed = " ".join(text[first:last].split())
-    if printed.endswith(".") and len(printed.split()[-1]) > 3:  # the sentence's full stop, not an initial
-        printed = printed[:-1]
-    return printed, len(found)
-
-
-def _trim(name: str) -> str:
-    """A name ends after its surname in capitals: "M. TANGUY Il précise" is "M. TANGUY"."""
-    tokens = name.split()
-    for i, token in enumerate(tokens[1:], start=1):
-        capitals = len(token.strip(".")) > 1 and token.isupper()
-        if capitals and not (i + 1 < len(tokens) and tokens[i + 1].isupper()):
-            return " ".join(tokens[: i + 1])
-    return name
-
-
 def _kind(printed: str) -> str:
     folded = printed.lower()
+    if "rejet" in folded or _REJECTED.search(printed):
+        return "rejeté"
     if "unanimit" in folded:
-        return "rejeté" if folded.startswith("contre") else "unanimité"
+        if folded.startswith("contre"):
+            return "rejeté"
+        voices_against = "moins" in folded and "abstention" not in folded  # "à l'unanimité moins deux voix"
+        return "majorité" if voices_against else "unanimité"
     if "majorit" in folded:
         return "majorité"
-    if "rejet" in folded:
-        return "rejeté"
     return "adopté"
 
 

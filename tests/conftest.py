@@ -57,7 +57,9 @@ CORPUS_FIXTURES = {
 }
 MODEL_FIXTURES = {"models_dir", "embedder", "small_gguf", "llm"}
 # Names a test or a fixture uses when it reads the shared corpus itself.
-CORPUS_NAMES = re.compile(r"\b(CORPUS|CORPORA|PIERREFONDS|QUESTIONS|SUBSET|COUNCIL|SHARED|copy_subset)\b")
+CORPUS_NAMES = re.compile(
+    r"\b(CORPUS|CORPORA|PIERREFONDS|TALUYERS|QUESTIONS|SUBSET|COUNCIL|SHARED|copy_subset)\b"
+)
 
 
 def pytest_configure(config):

@@ -9,6 +9,7 @@ from ingest.votes import read_vote
 from tests.conftest import CORPUS, SHARED
 
 PIERREFONDS = SHARED / "corpus" / "pierrefonds"
+TALUYERS = SHARED / "corpus" / "taluyers"
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +231,18 @@ def test_one_key_for_both_spellings_of_an_act_number():
     assert {act_key(s) for s in spellings} == {"2024-27"}
     assert act_key("DEL 2025-90") == act_key("DEL2025-90") == "2025-90"
     assert act_key("D2025-019") == act_key("2025_019") == "2025-19"
+    assert act_key("20200608-14") == act_key("n°20200608-014") == "20200608-14"  # séance date and rank
+
+
+def test_minutes_that_number_acts_by_seance_date_and_rank():
+    pages = read_pages(TALUYERS / "conseil-municipal/PV-complet2.pdf")
+    affaires = find_affaires(pages, describe(pages).kind, None)
+    by_act = {a.act_number: a for a in affaires}
+    assert {"20160711-01", "20160711-06", "20160711-07"} <= set(by_act)  # 05 is not printed: the numbers jump
+    subsidy = by_act["20160711-06"]
+    assert (subsidy.title, subsidy.page) == ("Subvention exceptionnelle", 4)
+    assert subsidy.vote is not None
+    assert (subsidy.vote.pour, subsidy.vote.abstention, subsidy.vote.abstainers) == (14, 1, "M. Guy DANIEL")
 
 
 def test_pierrefonds_minutes_with_an_ordre_du_jour_first():
