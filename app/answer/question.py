@@ -167,7 +167,10 @@ _INTERROGATIVE = {
 }
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTH_NUMBER) + r")\s+((?:19|20)\d{2})\b")
 # Act numbers as councils print them: "2013/138", "n° 2014 / 197", "D2024-27", "D 2025-019", "2024_37", "DEL 2025-90".
-ACT_NUMBER = re.compile(r"\b(?:DEL\s*|D\s?)?((?:19|20)\d{2})\s*[/_-]\s*(\d{1,4})\b", re.IGNORECASE)
+# A number made of the séance's date and a rank: "20200608-14".
+ACT_NUMBER = re.compile(
+    r"\b(?:DEL\s*|D\s?)?((?:19|20)\d{2}(?:[01]\d[0-3]\d)?)\s*[/_-]\s*(\d{1,4})\b", re.IGNORECASE
+)
 _SECOND_ASK = re.compile(r"\bet (?:quel|quelle|quels|quelles|combien|qui|quand|pourquoi|comment|a combien)\b")
 # A follow-up is searched with the start of the answer it follows: its names and figures point to the act.
 ANSWER_WORDS = 40

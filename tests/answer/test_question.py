@@ -190,3 +190,7 @@ def test_the_collectivite_named_is_where_to_look_not_the_subject():
     assert {t.word for t in q.terms} == {"met", "festival", "Paroles"}
     follow = analyse("Et la convention a été votée ?", [{"role": "user", "content": q.text}], KNOWN)
     assert {t.word for t in follow.carried} == {"met", "festival", "Paroles"}
+
+
+def test_an_act_numbered_by_its_seance_date_and_rank_is_named_by_that_key():
+    assert analyse("Que dit la délibération n°20200608-14 ?").acts == ("20200608-14",)
