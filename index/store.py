@@ -26,7 +26,8 @@ from index.lexical import Lexical
 # 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
 # 9: documents with their source, SIRET, public address, the publisher's metadata and the fields it filled
 # 10: tallies printed with a full stop as bullet (". Pour : 45").
-SCHEMA_VERSION = 10
+# 11: votes written in sentences (any order, numbers in words); affaires headed « Délibération n°… ».
+SCHEMA_VERSION = 11
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, pages INTEGER NOT NULL,
