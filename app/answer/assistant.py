@@ -24,6 +24,7 @@ from app.answer.check import Verdict, check
 from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
 from app.answer.question import NUMBER, Question, act_keys, analyse
+from app.answer.ranker import SURE
 from index.collectivites import chunk_mask, collectivite_key, resolve
 from index.french import fold, french_date
 from index.identifiers import act_key
@@ -37,9 +38,6 @@ _WORD = re.compile(r"\w+")
 
 # Below this share of the subject's weight in the best passage, the documents found do not speak of it.
 SUBJECT_FLOOR = 0.3
-# The ranker's probability from which a sentence holding the kind of thing asked is shown as the document's
-# words when the model says it cannot answer: more likely than not.
-SURE = 0.5
 # From this size on, a name or noun of the subject that no chunk of the corpus prints is a subject it lacks.
 VOCABULARY_CHUNKS = 1000
 

@@ -32,7 +32,7 @@ from app.answer.question import (
     Question,
     act_keys,
 )
-from app.answer.ranker import FEATURES, Ranker, Raw, describe
+from app.answer.ranker import FEATURES, SURE, Ranker, Raw, describe
 from index.collectivites import GENERIC_NAME
 from index.french import MONTHS, WORD, YEAR, fold, stem
 from index.search import Hit
@@ -453,10 +453,12 @@ def default_ranker() -> Ranker:
 
 
 def select(question: Question, passages: list[Passage], k: int = PASSAGES) -> list[Passage]:
-    """The k passages the model reads, from candidates scored by the ranker: the best first, without repeating
-    a stretch of text; the one that holds most of the subject always in (it says which act the question is
+    """The k passages the model reads (one more when the ranker is sure of none), from candidates scored by the
+    ranker: the best first, without repeating a stretch of text; the one that holds most of the subject always in (it says which act the question is
     about); an act the question names by number first."""
     scored = sorted(passages, key=lambda p: -p.score)
+    if scored and scored[0].score < SURE:
+        k += 1  # the ranker is unsure: one passage more rather than a wrong one
     about = max(scored, key=lambda p: p.coverage, default=None)
     named = next((p for p in scored if question.acts and set(question.acts) & set(passage_acts(p))), None)
     chosen: list[Passage] = [named] if named is not None else []

@@ -36,6 +36,8 @@ from app.answer.question import (
 )
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
+# The ranker is sure of a sentence it holds for the answer more likely than not.
+SURE = 0.5
 
 # The kinds of asking whose answer has a form a sentence can be seen to hold.
 _FORMED = (AMOUNT, COUNT, DATE, DURATION, PERSON, PLACE, REASON, VOTE, NUMBER, RAPPORTEUR)
