@@ -136,3 +136,26 @@ def test_an_answer_in_the_extracts_words_passes_the_check():
     assert not check(
         "Il fallait respecter les normes de sécurité, de santé et de pollution du quartier [1].", evidence
     ).ok
+
+
+FOUNTAIN = "Quel est le montant du devis d'Hydrogénie pour la fontaine de Pierrefonds ?"
+
+
+def test_a_figure_is_checked_against_the_passage_the_answer_cites_not_all_it_read(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    q = assistant.understand(FOUNTAIN)
+    passages = assistant.passages_for(q, assistant.retrieve(q))
+    other = next(n for n, p in enumerate(passages, start=1) if "12 431" not in p.text)
+    # The right figure, but credited to a passage that does not print it: a figure of another row or act.
+    scripted.enqueue(f"Le devis s'élève à 12 431,97 € HT [{other}].")
+    answer = assistant.answer(FOUNTAIN)
+    assert answer.generated_by == "document" and answer.checked is not True
+    assert answer.refused_by == "check" or "12 431,97" in answer.text
+
+
+def test_a_generated_answer_always_carries_its_marks(mixed, embedder, scripted):
+    assistant = Assistant(mixed, embedder, scripted)
+    scripted.enqueue("Le devis d'Hydrogénie s'élève à 12 431,97 € HT.")
+    answer = assistant.answer(FOUNTAIN)
+    assert answer.checked is True and answer.generated_by == "ai"
+    assert answer.text.endswith(f"[{answer.citations[0].n}]")
