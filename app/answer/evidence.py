@@ -64,7 +64,9 @@ _NAME = re.compile(
     r"\b(?:M\.|Mme|Madame|Monsieur|MM\.|Mlle)\s+[A-ZÀ-Ý][\w'’-]+|\b[A-ZÀ-Ý][a-zà-ÿ'’-]+\s+[A-ZÀ-Ý]{2,}\b"
     r"|\b(?:soci[ée]t[ée]|entreprise|association|compagnie|cabinet|bureau|banque|SARL|SAS|SA)"
     r"(?:\s+[a-zà-ÿ]{4,})?\s+[«\"]?\s*[A-ZÀ-Ý0-9]"  # "la compagnie fluviale Batelia"
-    r"|\b[A-ZÀ-Ý]{3,}\b"
+    r"|«\s*[A-ZÀ-Ý]"  # a name given in quotes
+    # A word in capitals, unless it opens a clause as its verb ("- APPROUVE la …", "DÉCIDE : de …").
+    r"|\b[A-ZÀ-Ý]{3,}\b(?!\s*:?\s+(?:[a-zà-ÿ]|l['’]))"
 )
 _PLACE = re.compile(
     r"\b(?:à|au|aux|en|dans|chez|vers)\s+(?:l['’]\s*|la\s+|le\s+|les\s+)?"
