@@ -29,6 +29,14 @@ class UnreadablePDF(Exception):
 _EDGE_LINES = 3  # lines at the top and bottom of a page where running headers and footers live
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|sur)\s*\d{1,4})?$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+# What no text may hold: lone UTF-16 surrogates (a font's broken ToUnicode map) and control characters.
+_INVALID = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def valid_text(text: str) -> str:
+    """The text made valid once, where it is read: NFC, without lone surrogates or control characters (the
+    embedder, SQLite and JSON would fail on them, one page stopping the whole corpus)."""
+    return unicodedata.normalize("NFC", _INVALID.sub("", text))
 
 
 # What pypdf raises on a damaged or truncated file.
@@ -80,7 +88,7 @@ def read_pages(path: Path, ocr: bool = False) -> list[Page]:
             raise UnreadablePDF(f"échec de l'OCR : {e}") from None
         if _too_little(raw):
             raise UnreadablePDF("pas de couche texte, et l'OCR n'a pas trouvé de texte non plus")
-    lines = [[_clean_line(line) for line in text.splitlines()] for text in raw]
+    lines = [[_clean_line(line) for line in valid_text(text).splitlines()] for text in raw]
     lines = [[line for line in page if line] for page in lines]
     lines = _rejoin_split_words(lines)
     running = _running_lines(lines)

@@ -185,8 +185,8 @@ def _ingest(
             parts.append(old_vectors[[c.row for c in chunks]])  # type: ignore[index]
         rows.extend(chunks)
         affaires.extend(doc_affaires)
-    new_chunks = [c for _, chunks, _, _ in fresh for c in chunks]
-    parts.append(_embed(embedder, [c.indexed_text for c in new_chunks], progress))
+    fresh, fresh_vectors = _embed_fresh(embedder, fresh, progress, report, log)
+    parts.append(fresh_vectors)
     for doc, chunks, doc_affaires, doc_pages in fresh:
         documents.append(doc)
         page_rows.extend((doc.id, n, t) for n, t in doc_pages)
@@ -249,7 +249,12 @@ def _read_one(job: tuple[Path, str, str, bool]) -> tuple[Parsed | None, str | No
         pages = read_pages(path, ocr=ocr)
     except UnreadablePDF as e:
         return None, str(e)
-    return _parse(rel, digest, pages), None
+    except Exception as e:  # noqa: BLE001 - one file's fault never stops the others: reported and skipped
+        return None, f"lecture impossible ({type(e).__name__} : {e})"
+    try:
+        return _parse(rel, digest, pages), None
+    except Exception as e:  # noqa: BLE001 - the same guard for the structure read from the text
+        return None, f"structure illisible ({type(e).__name__} : {e})"
 
 
 def _follow_parent(parent: int) -> None:
@@ -392,6 +397,34 @@ def _title_words(title: str) -> set[str]:
 
 def _affaire_label(affaire: Affaire) -> str:
     return f"Affaire {affaire.number} : {affaire.title}" if affaire.number else affaire.title
+
+
+def _embed_fresh(
+    embedder: Embedder, fresh: list[Parsed], progress: bool, report: Report, log: Callable[[str], None]
+) -> tuple[list[Parsed], np.ndarray]:
+    """The vectors of the new documents' chunks; a document the embedder fails on is reported and skipped,
+    the others are indexed."""
+    try:
+        return fresh, _embed(
+            embedder, [c.indexed_text for _, chunks, _, _ in fresh for c in chunks], progress
+        )
+    except Exception:  # noqa: BLE001 - find the document at fault: each alone
+        kept: list[Parsed] = []
+        parts = [np.zeros((0, embedder.dim), np.float32)]
+        for parsed in fresh:
+            doc = parsed[0]
+            try:
+                parts.append(_embed(embedder, [c.indexed_text for c in parsed[1]], False))
+            except Exception as e:  # noqa: BLE001 - that document is reported and skipped
+                reason = f"vectorisation impossible ({type(e).__name__} : {e})"
+                report.skipped.append(Skipped(doc.path, doc.sha256, reason))
+                for done in (report.added, report.replaced):
+                    if doc.path in done:
+                        done.remove(doc.path)
+                log(f"écarté {doc.path} : {reason}")
+                continue
+            kept.append(parsed)
+        return kept, np.concatenate(parts)
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: bool, batch: int = 64) -> np.ndarray:

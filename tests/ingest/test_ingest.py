@@ -110,3 +110,57 @@ def test_reading_on_several_processes_gives_the_same_index_as_one(folder, tmp_pa
     assert [(c.doc_id, c.text, c.context, c.page) for c in a.chunks] == [
         (c.doc_id, c.text, c.context, c.page) for c in b.chunks
     ]
+
+
+def test_text_is_made_valid_where_it_is_read():
+    from ingest.pdf import valid_text
+
+    assert valid_text("Conseil\ud821 muni\x00cipal\x0c") == "Conseil municipal"
+    assert valid_text("e\u0301lu") == "élu"  # NFC
+    assert "\ud821".encode("utf-8", "surrogatepass") and valid_text("a\ud821").encode("utf-8") == b"a"
+
+
+class FailsOn:
+    """The real embedder, failing as onnxruntime does on a lone surrogate when a text holds a chosen word."""
+
+    def __init__(self, embedder, word):
+        self.embedder, self.word = embedder, word
+        self.name, self.dim = embedder.name, embedder.dim
+
+    def embed(self, texts):
+        if any(self.word in t for t in texts):
+            raise UnicodeEncodeError("utf-8", self.word, 0, 1, "surrogates not allowed")
+        return self.embedder.embed(texts)
+
+
+def test_a_document_the_embedder_fails_on_is_skipped_and_the_others_indexed(folder, tmp_path, embedder):
+    from ingest.pdf import read_pages
+
+    def words(rel):
+        return {w for p in read_pages(folder / rel) for w in p.text.split() if w.isalpha()}
+
+    own = max(words(FEW[1]) - words(FEW[0]) - words(FEW[2]), key=len)  # a word only that act prints
+    root = tmp_path / "index"
+    report = ingest(folder, root, FailsOn(embedder, own), progress=False, log=lambda _: None)
+    assert FEW[1] in {s.path for s in report.skipped} and FEW[1] not in report.added
+    reason = next(s.reason for s in report.skipped if s.path == FEW[1])
+    assert "vectorisation impossible" in reason and "UnicodeEncodeError" in reason
+    index = open_index(root)
+    assert {FEW[0], FEW[2]} <= {d.path for d in index.documents.values()}
+    assert index.dense.size == len(index.chunks)
+
+
+def test_a_fault_reading_one_documents_structure_skips_it_alone(folder, tmp_path, embedder, monkeypatch):
+    from ingest import pipeline
+
+    real = pipeline._parse
+
+    def parse(rel, digest, pages):
+        if rel == FEW[0]:
+            raise IndexError("list index out of range")
+        return real(rel, digest, pages)
+
+    monkeypatch.setattr(pipeline, "_parse", parse)
+    report = ingest(folder, tmp_path / "index", embedder, progress=False, log=lambda _: None, workers=1)
+    assert next(s.reason for s in report.skipped if s.path == FEW[0]).startswith("structure illisible")
+    assert {FEW[1], FEW[2]} <= set(report.added)
