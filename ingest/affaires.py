@@ -27,6 +27,12 @@ _ACT_HEADING = re.compile(  # "D2024-27 - Objet : …", "1. D2024 – 14 - …",
     r"^(?:(?P<n>\d{1,2})\s*[.)]\s*)?(?P<act>D(?:EL)?\s?(?:19|20)\d{2}\s*[-–_]\s*\d{1,3})(?:\s*[-–:]\s*)+"
     r"(?:Objet\s*:\s*)?(?P<title>\S.{3,})$"
 )
+# "Délibération n°20161212-01", its title on the line below (or after a dash): the act numbered in the séance.
+_NUMBERED_ACT = re.compile(
+    r"^D[ée]lib[ée]ration\s+n\s*[°o]\s*(?P<act>\d[\d/_-]{3,}\d)\b(?:\s*[-–:]\s*(?P<title>\S.{3,}))?\s*$",
+    re.IGNORECASE,
+)
+_GLYPH = re.compile(r"^[^\w«\"(]+")  # the bullet a heading's title starts with, when pdftotext cannot map it
 _NAME = (
     r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
 )
@@ -110,6 +116,15 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
     found: list[_Start] = []
     for i, (line, _, _) in enumerate(lines):
         text = line.strip()
+        numbered = _NUMBERED_ACT.match(text)
+        if numbered:
+            at = i if numbered.group("title") else i + 1
+            first = numbered.group("title") or (
+                _GLYPH.sub("", lines[at][0].strip()) if at < len(lines) else ""
+            )
+            title, who = _title(first, lines, at, full)
+            found.append(_Start(i, None, title, who, numbered.group("act")))
+            continue
         act = _ACT_HEADING.match(text)
         if act:
             number = int(act.group("n")) if act.group("n") else None
