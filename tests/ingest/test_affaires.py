@@ -302,3 +302,17 @@ def test_minutes_heading_each_act_with_its_number_are_split_at_those_headings():
     rifseep = find_affaires(read_pages(TALUYERS / "PV-complet6.pdf"), "procès-verbal", None)
     assert rifseep[0].act_number == "20161212-01" and "RIFSEEP" in rifseep[0].title
     assert not any(a.title.startswith("Les bénéficiaires") for a in rifseep)
+
+
+def test_acts_printed_without_a_number_between_numbered_ones_are_affaires_of_their_own():
+    # Behind the same bullet as the numbered acts' titles, once the affaire before has its vote.
+    pages = read_pages(TALUYERS / "pv-complet-1.pdf")
+    affaires = find_affaires(pages, "procès-verbal", None)
+    titles = {a.title: a for a in affaires}
+    assert any(a.act_number for a in affaires)
+    for title in (
+        "Action sociale des agents communaux",
+        "Désaffectation et déclassement de parcelles issues du domaine public",
+    ):
+        assert titles[title].act_number is None and titles[title].vote is not None
+    assert [a.start_word for a in affaires] == sorted(a.start_word for a in affaires)
