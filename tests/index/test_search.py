@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from app.answer.question import analyse
@@ -122,3 +123,15 @@ def test_every_window_belongs_to_one_affaire_unit_of_its_own_document(index, cou
     # A délibération is one unit.
     act = next(d for d in council.documents.values() if d.kind == "délibération")
     assert len([k for k in council.units.keys if k.doc_id == act.id]) == 1
+
+
+def test_an_affaire_matched_as_a_whole_lends_its_score_to_its_windows(council):
+    pv = next(d for d in council.documents.values() if d.path.endswith("PV_CM_17_02_2014.pdf"))
+    affaire = max(council.document_affaires(pv.id), key=lambda a: len(a.title))
+    scores = council.units.lexical.scores(affaire.title)
+    best = council.units.keys[int(scores.argmax())]
+    assert (best.doc_id, best.affaire) == (pv.id, affaire.idx)
+    rows = np.array([c.row for c in council.document_chunks(pv.id)])
+    lent = council.units.chunk_scores(scores, rows)
+    assert ((lent >= 0) & (lent <= 1)).all()
+    assert {c.affaire for c, s in zip(council.document_chunks(pv.id), lent) if s == 1.0} == {affaire.idx}
