@@ -71,7 +71,8 @@ def serve(folder: Path, queries: int, dim: int) -> None:
     """Run in a fresh process: load the saved index, answer queries, report latency and memory."""
     from index.dense import Dense
     from index.lexical import Lexical
-    from index.search import _hybrid
+    from index.search import Filters, _hybrid
+    from index.units import UnitKey, Units
 
     base = rss_mb()
     t = time.perf_counter()
@@ -83,6 +84,9 @@ def serve(folder: Path, queries: int, dim: int) -> None:
     q = np.load(folder / "queries.npy")
     words = json.loads((folder / "query_words.json").read_text())
     dense_ms, hybrid_ms, top = [], [], []
+    if lexical is not None:  # each window its own affaire: the units' search costs what the windows' does
+        units = Units([UnitKey(str(r), -1) for r in range(size)], lexical, np.arange(size))
+        served = SimpleNamespace(dense=dense, lexical=lexical, units=units)
     for i in range(queries):
         t = time.perf_counter()
         rows, _ = dense.search(q[i], 10)
@@ -90,7 +94,7 @@ def serve(folder: Path, queries: int, dim: int) -> None:
         top.append(rows.tolist())
         if lexical is not None:
             t = time.perf_counter()
-            _hybrid(SimpleNamespace(dense=dense, lexical=lexical), q[i], words[i], 10, 0.15, 0.0)
+            _hybrid(served, q[i], words[i], 10, (0.15, 0.0, 0.0), Filters())
             hybrid_ms.append(1000 * (time.perf_counter() - t))
     print(
         json.dumps(

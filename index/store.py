@@ -16,17 +16,20 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from index.dense import Dense
 from index.lexical import Lexical
+from index.units import Units, chunk_unit, unit_texts
 
 # 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
 # 9: documents with their source, SIRET, public address, the publisher's metadata and the fields it filled
 # 10: tallies printed with a full stop as bullet (". Pour : 45").
-# 11: votes written in sentences (any order, numbers in words); affaires headed « Délibération n°… ».
+# 11: affaires as retrieval units (index/units.py); "Délibération n°…" headings; dates read from file names;
+#     votes written in sentences (any order, numbers in words).
 SCHEMA_VERSION = 11
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,7 +82,9 @@ class Document:
     siret: str | None = None  # the collectivité's SIRET
     url: str | None = None  # where the publisher serves the PDF
     published: str | None = None  # JSON: the publisher's metadata (a row of its SCDL CSV)
-    filled: str | None = None  # the fields set from the sources, not read in the text ("collectivite,objet")
+    # The fields set from the sources, not read in the text ("collectivite,objet"); "seance_date@name": the
+    # séance's date from the file's name, where the text prints none.
+    filled: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,7 @@ class Index:
         ]
         self.dense = Dense.load(folder / "dense.faiss")
         self.lexical = Lexical.load(folder / "bm25", len(self.chunks))
+        self.units = Units.load(folder / "units")
 
     @property
     def embedder(self) -> str:
@@ -201,6 +207,36 @@ class Index:
         if affaire.link_doc is None or affaire.link_idx is None:
             return None
         return self.affaires.get((affaire.link_doc, affaire.link_idx))
+
+    def held(self, row: int) -> str | None:
+        """The date of the séance the chunk row is of: its document's, or its affaire's (a répertoire dates
+        each row)."""
+        return self._held[row]
+
+    @cached_property
+    def _held(self) -> list[str | None]:
+        dates = []
+        for chunk in self.chunks:
+            date = self.documents[chunk.doc_id].seance_date
+            if date is None:
+                affaire = self.affaire_of(chunk)
+                date = affaire.date if affaire is not None else None
+            dates.append(date)
+        return dates
+
+    def rows_in_months(self, months: tuple[str, ...]) -> np.ndarray | None:
+        """The chunk rows a question naming these months ("2025-09") may be answered from: those of séances
+        of those months, and those whose séance is not known. None (no filter) when no séance the index
+        knows was held in any of them."""
+        if not months:
+            return None
+        held = np.array([(d or "")[:7] for d in self._held])
+        inside = np.isin(held, list(months))
+        return (inside | (held == "")) if inside.any() else None
+
+    def holds_council(self, council: str) -> bool:
+        """Some document of the index is an act of this council."""
+        return any(d.council == council for d in self.documents.values())
 
     def tally(self, affaire: StoredAffaire) -> StoredAffaire | None:
         """The affaire that prints the vote counts: this one, or its linked procès-verbal affaire."""
@@ -318,6 +354,7 @@ def write_index(
         db.close()
         Dense.build(vectors, dim).save(tmp / "dense.faiss")
         Lexical.build([c.indexed_text for c in chunks]).save(tmp / "bm25")
+        _units(chunks, affaires, pages or []).save(tmp / "units")
         (tmp / "manifest.json").write_text(json.dumps({"schema": SCHEMA_VERSION, **meta}, indent=2))
         tmp.rename(folder)
     except BaseException:
@@ -325,6 +362,22 @@ def write_index(
         raise
     _publish(root, folder)
     return folder
+
+
+def _units(
+    chunks: list[StoredChunk], affaires: list[StoredAffaire], pages: list[tuple[str, int, str]]
+) -> Units:
+    """The affaires (and what lies outside them) as units, each chunk mapped to its own."""
+    texts: dict[str, list[str]] = {}
+    for doc_id, _, text in sorted(pages, key=lambda p: (p[0], p[1])):
+        texts.setdefault(doc_id, []).append(text)
+    starts: dict[str, list[int]] = {}
+    titles: dict[str, list[str]] = {}
+    for a in sorted(affaires, key=lambda a: (a.doc_id, a.idx)):
+        starts.setdefault(a.doc_id, []).append(a.start_word or 0)
+        titles.setdefault(a.doc_id, []).append(a.title)
+    keys, unit_text = unit_texts(texts, starts, titles)
+    return Units.build(keys, unit_text, [chunk_unit(c.doc_id, c.affaire) for c in chunks])
 
 
 def _publish(root: Path, folder: Path) -> None:

@@ -52,11 +52,16 @@ _OPENING = (
 )
 _PARTICLE = r"(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])"
 _PLACE = rf"[A-ZÀ-Ý][\w'’-]+(?:(?:[ -]|\s+(?={_PARTICLE}))(?:{_PARTICLE}\s*)*[A-ZÀ-Ý][\w'’-]+)*"  # "Lisières de l’Oise"
+# French writes "de l'Oise", never "du" before a vowel: "Communauté de Communes du Unanimité" is a table's row
+# ("… du" | "Unanimité" | "Pays Mornantais"), not a name.
+_DU = r"du(?!\s+[AEIOUYÂÉÈÊËÎÏÔÛÜ])"
 _COLLECTIVITE = re.compile(
     rf"\b(?:(?:Commune|Ville|Mairie|COMMUNE|VILLE|MAIRIE)\s+(?:de|DE|d['’])\s*(?:la\s+|le\s+|les\s+|l['’])?{_PLACE}"
-    rf"|Communaut[ée]\s+(?:de\s+[Cc]ommunes|d['’]\s*[Aa]gglom[ée]ration|[Uu]rbaine)\s+(?:de|des|du|d['’])\s*"
-    rf"(?:la\s+|l['’])?{_PLACE}|M[ée]tropole\s+(?:de|du|d['’])\s*{_PLACE}|{_PLACE}\s+M[ée]tropole)"
+    rf"|Communaut[ée]\s+(?:de\s+[Cc]ommunes|d['’]\s*[Aa]gglom[ée]ration|[Uu]rbaine)\s+(?:de|des|{_DU}|d['’])\s*"
+    rf"(?:la\s+|l['’])?{_PLACE}|M[ée]tropole\s+(?:de|{_DU}|d['’])\s*{_PLACE}|{_PLACE}\s+M[ée]tropole)"
 )
+# "PROCES-VERBAL DU CONSEIL MUNICIPAL DE TALUYERS": minutes named after the commune whose council met.
+_COUNCIL_OF = re.compile(rf"(?i:conseil\s+municipal)\s+(?:de|DE|d['’])\s*(?P<place>{_PLACE})")
 _PUBLISHED = re.compile(r"Publi[ée]e?\s+le\s*:?\s*" + _DATE, re.IGNORECASE)
 _RECEIVED = re.compile(r"R[ée]ception\s+en\s+Pr[ée]fecture\s*:\s*(\d{2})/(\d{2})/(\d{4})", re.IGNORECASE)
 _RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
@@ -162,10 +167,19 @@ def _iso_words(day: str, month: str, year: str) -> str:
 
 def _collectivite(head: str) -> str | None:
     """The collectivité the document names first: "Commune de Pierrefonds", "Ville de Montpellier", "Mairie de
-    X", "Communauté de Communes des Lisières de l'Oise", "Montpellier Méditerranée Métropole"."""
+    X", "Communauté de Communes des Lisières de l'Oise", "Montpellier Méditerranée Métropole". The title block
+    first: minutes name other bodies (the intercommunality, a syndicate, a neighbour) in their first affaires."""
     register = _register_of(head[:1500])
     if register:
         return register
+    title = "\n".join(head.splitlines()[:_TITLE_LINES])
+    named = _named(title)
+    if named:
+        return named
+    council = _COUNCIL_OF.search(title)
+    if council:
+        place = " ".join(council.group("place").split())
+        return f"Commune de {place.title() if place.isupper() else place}"
     return _named(head[:3000]) or _named(head)  # the title block first
 
 

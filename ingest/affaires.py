@@ -9,6 +9,7 @@ répertoire lists a year's délibérations, one row each ("23/01/2024 2024_01 Am
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from index.identifiers import act_key
@@ -27,14 +28,16 @@ _ACT_HEADING = re.compile(  # "D2024-27 - Objet : …", "1. D2024 – 14 - …",
     r"^(?:(?P<n>\d{1,2})\s*[.)]\s*)?(?P<act>D(?:EL)?\s?(?:19|20)\d{2}\s*[-–_]\s*\d{1,3})(?:\s*[-–:]\s*)+"
     r"(?:Objet\s*:\s*)?(?P<title>\S.{3,})$"
 )
-# "Délibération n°20200608-14", its title on the lines below: minutes that number acts by séance date and rank
-_DELIBERATION_HEADING = re.compile(
-    r"^D[ée]lib[ée]ration\s+n\s*°\s*(?P<act>(?:19|20)\d{6,7}\s*[-–_]\s*\d{1,3})\s*(?:[-–:]\s*(?P<title>\S.{3,}))?$",
+# "Délibération n°20161212-01", its title on the line below (or after a dash): the act numbered in the séance.
+_NUMBERED_ACT = re.compile(
+    r"^D[ée]lib[ée]ration\s+n\s*[°o]\s*(?P<act>\d[\d/_-]{3,}\d)\b(?:\s*[-–:]\s*(?P<title>\S.{3,}))?\s*$",
     re.IGNORECASE,
 )
+_GLYPH = re.compile(r"^[^\w«\"(]+")  # the bullet a heading's title starts with, when pdftotext cannot map it
 _NAME = (
     r"[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][a-zà-ÿ'’-]+)?\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+(?:\s+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)*"
 )
+_PERSON = re.compile(rf"(?:(?:M\.|Mme)\s+)?{_NAME}")
 _SPEAKER = re.compile(rf"^({_NAME}|(?:Mme|Madame|M\.|Monsieur)\s+[Ll]e\s+Maire)\s*:")
 _TRAILING_SPEAKER = re.compile(rf"^(.*?)\s+({_NAME})\s*:\s*$")
 _RAPPORTEUR = re.compile(r"^Rapporteur\s*:\s*(.{3,60})$")
@@ -113,11 +116,19 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
     one; the ordre du jour's list of the same numbers, and numbered lists inside an affaire, are left out."""
     full = _full_width([text for text, _, _ in lines])
     found: list[_Start] = []
+    bullets: Counter[str] = Counter()  # what the titles under "Délibération n°…" start with
     for i, (line, _, _) in enumerate(lines):
         text = line.strip()
-        numbered = _DELIBERATION_HEADING.match(text)
+        numbered = _NUMBERED_ACT.match(text)
         if numbered:
-            found.append(_numbered_deliberation(numbered, lines, i, full))
+            at = i if numbered.group("title") else i + 1
+            below = lines[at][0].strip() if at < len(lines) else ""
+            glyph = _GLYPH.match(below)
+            if not numbered.group("title") and glyph:
+                bullets[glyph.group(0).strip()] += 1
+            first = numbered.group("title") or (_GLYPH.sub("", below))
+            title, who = _title(first, lines, at, full)
+            found.append(_Start(i, None, title, who, numbered.group("act")))
             continue
         act = _ACT_HEADING.match(text)
         if act:
@@ -133,21 +144,37 @@ def _headings(lines: list[tuple[str, int, int]], bare_numbers: bool) -> list[_St
             who = " ".join(m.group("who").split()) if m.group("who") else who
             found.append(_Start(i, int(m.group("n")), title, who))
     if any(s.act for s in found):
-        return _with_acts(found)
+        kept = _with_acts(found)
+        bullet = bullets.most_common(1)[0][0] if bullets else None
+        return _unnumbered_items(kept, lines, bullet, full) if bullet else kept
     return _best_run(found, lines) or _agenda_items(lines, full)
 
 
-def _numbered_deliberation(m: re.Match[str], lines: list[tuple[str, int, int]], at: int, full: int) -> _Start:
-    """ "Délibération n°20200608-14" and its title, printed on the same line or on the next one."""
-    act = re.sub(r"\s+", "", m.group("act")).replace("–", "-")
-    if m.group("title"):
-        title, who = _title(m.group("title"), lines, at, full)
-        return _Start(at, None, title.rstrip("."), who, act)
-    below = next((k for k in range(at + 1, min(at + 4, len(lines))) if lines[k][0].strip()), None)
-    if below is None:
-        return _Start(at, None, "", None, act)
-    title, who = _title(re.sub(r"^[^\w«\"(]+", "", lines[below][0].strip()), lines, below, full)
-    return _Start(at, None, title.rstrip("."), who, act)
+def _unnumbered_items(
+    kept: list[_Start], lines: list[tuple[str, int, int]], bullet: str, full: int
+) -> list[_Start]:
+    """Minutes that head their acts "Délibération n°…" then the title behind a bullet print some acts with no
+    number, the same bullet before their title. Such a line starts an affaire when the text since the last
+    heading holds its vote (an affaire ends with its decision); sub-points and speakers' names do not."""
+    starts = {s.line for s in kept}
+    out = list(kept)
+    last = min(starts) if starts else len(lines)
+    for i in range(last + 1, len(lines)):
+        if i in starts:
+            last = i
+            continue
+        text = lines[i][0].strip()
+        if not text.startswith(bullet) or i - 1 in starts:
+            continue  # the title line of a numbered heading
+        rest = text[len(bullet) :].strip()
+        if not rest or not _title_like(rest) or rest.endswith((":", ".")) or _PERSON.fullmatch(rest):
+            continue
+        if read_vote([(t, p) for t, p, _ in lines[last + 1 : i]]) is None:
+            continue
+        title, who = _title(rest, lines, i, full)
+        out.append(_Start(i, None, title, who))
+        last = i
+    return sorted(out, key=lambda s: s.line)
 
 
 def _with_acts(found: list[_Start]) -> list[_Start]:

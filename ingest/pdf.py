@@ -34,9 +34,10 @@ _INVALID = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def valid_text(text: str) -> str:
-    """The text made valid once, where it is read: NFC, without lone surrogates or control characters (the
-    embedder, SQLite and JSON would fail on them, one page stopping the whole corpus)."""
-    return unicodedata.normalize("NFC", _INVALID.sub("", text))
+    """The text made valid once, where it is read: NFC, each lone surrogate or control character replaced by
+    U+FFFD, the character that could not be read (the embedder, SQLite and JSON fail on them, one page stopping
+    the whole corpus; a glyph the PDF does not map, often a list's bullet, still stands where it stood)."""
+    return unicodedata.normalize("NFC", _INVALID.sub("\ufffd", text))
 
 
 # What pypdf raises on a damaged or truncated file.

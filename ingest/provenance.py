@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from index.collectivites import collectivite_key, folder_keys, names
+from index.french import MONTH_NUMBER, fold
 from index.store import Document
 
 ORIGINS_FILE = ".registre-sources.json"
 # Document field ← SCDL column of the publisher's CSV, used where the PDF says nothing.
 FROM_PUBLISHED = {"act_number": "DELIB_ID", "seance_date": "DELIB_DATE", "objet": "DELIB_OBJET"}
+# A field of `filled` set from the file's name, not from the sources: "seance_date@name".
+FROM_NAME = "@name"
+# The dates file names carry: "20150202-PV", "PV_CM_17_02_2014", "cr-28-02-2022", "pv-du-cm-du-16122024",
+# "Delibs_2013_02_04", "conseil-municipal-du-08-juillet-2019". A month or a year alone is no séance's date.
+_SEP = r"[-_. ]?"
+_NAME_DATES = (
+    re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d\d){_SEP}(?P<m>[01]\d){_SEP}(?P<d>[0-3]\d)(?!\d)"),
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d){_SEP}(?P<m>[01]\d){_SEP}(?P<y>(?:19|20)\d\d)(?!\d)"),
+    re.compile(
+        rf"(?<![\d])(?P<d>[0-3]?\d)(?:er)?{_SEP}(?P<month>{'|'.join(MONTH_NUMBER)}){_SEP}(?P<y>(?:19|20)\d\d)(?!\d)"
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -62,9 +76,22 @@ def save_origins(corpus: Path, origins: Origins) -> None:
     os.replace(tmp, corpus / ORIGINS_FILE)
 
 
+def date_in_name(path: str) -> str | None:
+    """The date (ISO) the file's name gives, day, month and year; None when it gives none, or only a month."""
+    name = fold(path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    for pattern in _NAME_DATES:
+        for m in pattern.finditer(name):
+            month = MONTH_NUMBER[m.group("month")] if "month" in m.groupdict() else int(m.group("m"))
+            day, year = int(m.group("d")), int(m.group("y"))
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
 def as_read(doc: Document) -> Document:
-    """The document as its text describes it: what the sources filled is taken back out."""
-    cleared: dict[str, Any] = {name: None for name in (doc.filled or "").split(",") if name}
+    """The document as its text describes it: what the sources or the file's name filled is taken back out."""
+    filled = (doc.filled or "").split(",")
+    cleared: dict[str, Any] = {name.removesuffix(FROM_NAME): None for name in filled if name}
     return replace(doc, **cleared, source=None, siret=None, url=None, published=None, filled=None)
 
 
@@ -96,6 +123,10 @@ def _complete(doc: Document, origin: Origin | None, printed: dict[str, str]) -> 
             values["council"] = origin.council
         if doc.collectivite is None and origin.collectivite:
             values["collectivite"] = origin.collectivite
+    if doc.seance_date is None and "seance_date" not in values and doc.kind != "répertoire":
+        dated = date_in_name(doc.path)  # the text has no date: the name the council gave the file may
+        if dated:
+            values["seance_date" + FROM_NAME] = dated
     if doc.collectivite is None and "collectivite" not in values:
         # A folder named after a collectivité the texts name: the innermost one.
         named = [printed[k] for k in reversed(folder_keys(doc.path)) if k in printed]
@@ -103,7 +134,7 @@ def _complete(doc: Document, origin: Origin | None, printed: dict[str, str]) -> 
             values["collectivite"] = named[0]
     return replace(
         doc,
-        **values,
+        **{name.removesuffix(FROM_NAME): value for name, value in values.items()},
         source=origin.source if origin else None,
         url=origin.url if origin else None,
         published=json.dumps(origin.published, ensure_ascii=False) if origin and origin.published else None,

@@ -28,7 +28,7 @@ from app.answer.ranker import SURE
 from index.collectivites import chunk_mask, collectivite_key, resolve
 from index.french import fold, french_date
 from index.identifiers import act_key
-from index.search import Hit, ranked_files, search
+from index.search import Filters, Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from models.base import LLM, Embedder
 
@@ -194,7 +194,10 @@ class Assistant:
         only = self._scope_mask(scope) if scope else None
         if only is not None:
             allowed = only if allowed is None else only & allowed
-        hits = self._named_first(q, search(self.index, self.embedder, q.search_text, k=k, allowed=allowed))
+        where = Filters(q.years, q.months, q.council)
+        hits = self._named_first(
+            q, search(self.index, self.embedder, q.search_text, k=k, allowed=allowed, filters=where)
+        )
         return hits if only is None else [h for h in hits if only[h.chunk.row]]
 
     def _scope_mask(self, key: str) -> np.ndarray:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from index.collectivites import PLACE_WORDS
 from index.french import FOLDED_STOP_WORDS, MONTH_NUMBER, YEAR, fold, stem
 from index.identifiers import act_key, receipt_ids
+from index.search import council_named
 
 # What a question can ask for. The evidence step looks for sentences that hold such a thing.
 AMOUNT, COUNT, DATE, PERSON, PLACE, REASON = "amount", "count", "date", "person", "place", "reason"
@@ -208,6 +209,7 @@ class Question:
     years: tuple[str, ...] = ()
     months: tuple[str, ...] = ()  # "2025-09" for "septembre 2025"
     collectivite: str | None = None  # the key of the collectivité named (see collectivite_key)
+    council: str | None = None  # the council named ("conseil municipal"): index.search.council_named
     acts: tuple[str, ...] = ()  # act keys named by the question, or carried from the previous answer
     receipts: tuple[str, ...] = ()  # préfecture receipt ids named by the question
     carried: tuple[Term, ...] = ()  # the previous question's subject, for a follow-up
@@ -277,6 +279,7 @@ def analyse(
         years=years,
         months=months,
         collectivite=named,
+        council=council_named(text),
         acts=acts,
         receipts=tuple(sorted(receipt_ids(text))),
         carried=carried,

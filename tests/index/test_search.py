@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from app.answer.question import analyse
@@ -57,3 +58,68 @@ def test_council_named_in_the_question_filters_the_acts(sample_index, embedder):
     hits = search(sample_index, embedder, f"Que dit la délibération du conseil municipal sur {about} ?", k=5)
     assert hits and all(h.document.council in (None, "conseil municipal") for h in hits)
     assert len(hits) == len({h.chunk.row for h in hits})
+
+
+def test_filters_are_read_from_a_text_only_for_callers_without_a_question():
+    from index.search import Filters
+
+    assert Filters.read("Au conseil municipal de février 2013, en 2013 et 2014 ?") == Filters(
+        ("2013", "2014"), ("2013-02",), "conseil municipal"
+    )
+    assert Filters.read("la subvention aux associations") == Filters()
+
+
+def test_a_named_month_keeps_the_seances_of_that_month_when_the_index_dates_any(index, embedder):
+    from index.search import Filters
+
+    held = {d.seance_date[:7] for d in index.documents.values() if d.seance_date}
+    assert "2013-06" in held and len(held) > 1
+    hits = search(index, embedder, "délibération", k=10, filters=Filters(months=("2013-06",)))
+    assert hits and all(
+        h.document.seance_date in (None,) or h.document.seance_date[:7] == "2013-06" for h in hits
+    )
+    # A month no séance of the index was held in filters nothing out.
+    assert index.rows_in_months(("1999-01",)) is None
+    unknown = search(index, embedder, "délibération", k=10, filters=Filters(months=("1999-01",)))
+    assert [h.chunk.row for h in unknown] == [
+        h.chunk.row for h in search(index, embedder, "délibération", k=10, filters=Filters())
+    ]
+
+
+def test_the_filters_given_win_over_what_the_query_text_names(index, embedder):
+    from index.search import Filters
+
+    query = "délibération de juin 2013"
+    named = search(index, embedder, query, k=10)  # no analysed question: read from the text
+    assert all(h.document.seance_date[:7] == "2013-06" for h in named if h.document.seance_date)
+    told = search(index, embedder, query, k=10, filters=Filters())  # the question named no month
+    assert {h.document.seance_date[:7] for h in told if h.document.seance_date} != {"2013-06"}
+
+
+def test_every_window_belongs_to_one_affaire_unit_of_its_own_document(index, council):
+    for built in (index, council):
+        units = built.units
+        assert len(units.of_row) == len(built.chunks) and (units.of_row >= 0).all()
+        for chunk in built.chunks[::7]:
+            key = units.keys[units.of_row[chunk.row]]
+            assert key.doc_id == chunk.doc_id
+            assert key.affaire == (-1 if chunk.affaire is None else chunk.affaire)
+    # A procès-verbal is cut into its affaires, plus the opening before the first.
+    pv = next(d for d in council.documents.values() if d.path.endswith("PV_CM_17_02_2014.pdf"))
+    keys = [k for k in council.units.keys if k.doc_id == pv.id]
+    assert len(keys) == len(council.document_affaires(pv.id)) + 1 > 50
+    # A délibération is one unit.
+    act = next(d for d in council.documents.values() if d.kind == "délibération")
+    assert len([k for k in council.units.keys if k.doc_id == act.id]) == 1
+
+
+def test_an_affaire_matched_as_a_whole_lends_its_score_to_its_windows(council):
+    pv = next(d for d in council.documents.values() if d.path.endswith("PV_CM_17_02_2014.pdf"))
+    affaire = max(council.document_affaires(pv.id), key=lambda a: len(a.title))
+    scores = council.units.lexical.scores(affaire.title)
+    best = council.units.keys[int(scores.argmax())]
+    assert (best.doc_id, best.affaire) == (pv.id, affaire.idx)
+    rows = np.array([c.row for c in council.document_chunks(pv.id)])
+    lent = council.units.chunk_scores(scores, rows)
+    assert ((lent >= 0) & (lent <= 1)).all()
+    assert {c.affaire for c, s in zip(council.document_chunks(pv.id), lent) if s == 1.0} == {affaire.idx}

@@ -183,3 +183,20 @@ def test_a_signature_or_a_council_is_never_read_as_the_collectivite():
         ("Séverine Saint-Martin\nAdjointe au Maire de la Ville de Montpellier", "Ville de Montpellier"),
     ]:  # fmt: skip
         assert describe([Page(1, printed)]).collectivite == named, printed
+
+
+def test_minutes_belong_to_the_commune_whose_council_met_not_to_the_bodies_their_affaires_name():
+    # The title block says "PROCES-VERBAL DU CONSEIL MUNICIPAL DE TALUYERS"; the first affaires name the
+    # Communauté de communes du Pays Mornantais and the Centre de Gestion.
+    info = describe(read_pages(SHARED / "corpus/taluyers/conseil-municipal/20151214-PV-complet.pdf"))
+    assert (info.kind, info.seance_date, info.collectivite) == (
+        "procès-verbal",
+        "2015-12-14",
+        "Commune de Taluyers",
+    )
+
+
+def test_a_table_row_is_not_read_as_a_collectivite():
+    # A register's row: "… de la Communauté de Communes du | Unanimité | Pays Mornantais …".
+    pages = [Page(1, "Recomposition du Conseil Communautaire de la Communauté de Communes du Unanimité\n")]
+    assert describe(pages).collectivite is None

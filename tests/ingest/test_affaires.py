@@ -296,3 +296,36 @@ def test_a_vote_that_contradicts_itself_says_so():
         "le document imprime « Adopté à l’unanimité » malgré 7 voix contre"
     )
     assert _vote("Vote : Pour à l’unanimité").note is None
+
+
+TALUYERS_MINUTES = TALUYERS / "conseil-municipal"
+
+
+def test_minutes_heading_each_act_with_its_number_are_split_at_those_headings():
+    # "Délibération n°20200217-04" on its own line, the title on the next one behind an unmapped bullet glyph.
+    pages = read_pages(TALUYERS_MINUTES / "conseil-municipal-du-17-fevrier-2020.pdf")
+    info = describe(pages)
+    affaires = find_affaires(pages, info.kind, info.objet)
+    numbers = [a.act_number for a in affaires]
+    assert numbers[:5] == ["202000217-01", "20200217-02", "20200217-03", "20200217-04", "20200217-05"]
+    taxes = affaires[3]
+    assert taxes.title == "Budget principal – Vote des taux d’imposition 2020" and taxes.page == 3
+    assert taxes.vote is not None and taxes.vote.outcome == "unanimité"
+    # The sub-sections of an act ("1. Les bénéficiaires") are no affaires of their own.
+    rifseep = find_affaires(read_pages(TALUYERS_MINUTES / "PV-complet6.pdf"), "procès-verbal", None)
+    assert rifseep[0].act_number == "20161212-01" and "RIFSEEP" in rifseep[0].title
+    assert not any(a.title.startswith("Les bénéficiaires") for a in rifseep)
+
+
+def test_acts_printed_without_a_number_between_numbered_ones_are_affaires_of_their_own():
+    # Behind the same bullet as the numbered acts' titles, once the affaire before has its vote.
+    pages = read_pages(TALUYERS_MINUTES / "pv-complet-1.pdf")
+    affaires = find_affaires(pages, "procès-verbal", None)
+    titles = {a.title: a for a in affaires}
+    assert any(a.act_number for a in affaires)
+    for title in (
+        "Action sociale des agents communaux",
+        "Désaffectation et déclassement de parcelles issues du domaine public",
+    ):
+        assert titles[title].act_number is None and titles[title].vote is not None
+    assert [a.start_word for a in affaires] == sorted(a.start_word for a in affaires)

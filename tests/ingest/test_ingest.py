@@ -115,9 +115,9 @@ def test_reading_on_several_processes_gives_the_same_index_as_one(folder, tmp_pa
 def test_text_is_made_valid_where_it_is_read():
     from ingest.pdf import valid_text
 
-    assert valid_text("Conseil\ud821 muni\x00cipal\x0c") == "Conseil municipal"
-    assert valid_text("e\u0301lu") == "élu"  # NFC
-    assert "\ud821".encode("utf-8", "surrogatepass") and valid_text("a\ud821").encode("utf-8") == b"a"
+    assert valid_text("Conseil\ud821 municipal\x01") == "Conseil\ufffd municipal\ufffd"
+    assert valid_text("e\u0301lu\n\tfin") == "élu\n\tfin"  # NFC; line breaks and tabs stay
+    assert valid_text("a\ud821").encode("utf-8") == "a\ufffd".encode()  # encodable, where the raw text is not
 
 
 class FailsOn:

@@ -1,8 +1,19 @@
 """How what the sources say completes what a document says of itself: the text first, then the source, then a
 folder named after a collectivité; the publisher's metadata only where the PDF is silent, and taken back out."""
 
+from dataclasses import replace
+
 from index.store import Document
-from ingest.provenance import Origin, Origins, as_read, attribute, load_origins, save_origins
+from ingest.provenance import (
+    Origin,
+    Origins,
+    as_read,
+    attribute,
+    date_in_name,
+    load_origins,
+    save_origins,
+)
+from tests.conftest import SHARED
 
 
 def _doc(path: str, collectivite: str | None = None, objet: str | None = None) -> Document:
@@ -63,6 +74,36 @@ def test_the_publishers_metadata_fills_only_what_the_pdf_leaves_silent_and_comes
     assert as_read(a) == _doc("a.pdf")
     (again,) = attribute([a], Origins())
     assert again == _doc("a.pdf")
+
+
+def test_the_dates_file_names_carry_are_read_day_month_and_year_or_not_at_all():
+    # The names of the shared corpora's files: five schemes, and names with no date or a month alone.
+    folders = [SHARED / "corpus" / c for c in ("montpellier", "pierrefonds", "taluyers")]
+    dated = {p.name: date_in_name(p.name) for f in folders for p in f.rglob("*.pdf")}
+    assert dated["20150202-PV-complet.pdf"] == "2015-02-02"
+    assert dated["PV-complet-20160118.pdf"] == "2016-01-18"
+    assert dated["PV_CM_17_02_2014.pdf"] == "2014-02-17"
+    assert dated["cr-28-02-2022.pdf"] == "2022-02-28"
+    assert dated["pv-du-cm-du-16122024.pdf"] == "2024-12-16"
+    assert dated["conseil-municipal-du-17-fevrier-2020.pdf"] == "2020-02-17"
+    assert dated["pv-complet-8-juin-2020.pdf"] == "2020-06-08"
+    assert dated["compte-rendu-28-05-2020.pdf"] == "2020-05-28"
+    for undated in ("conseil-municipal-mai-2014.pdf", "CR-CM-19-juin.pdf", "PV-complet1601.pdf"):
+        assert dated[undated] is None  # a month alone, no year, a rank
+    assert date_in_name("DEL2025-64-Annexe-RPQS-CCLO-Eau-Potable-2024.pdf") is None
+
+
+def test_a_seance_date_from_the_file_name_only_where_the_text_prints_none_and_says_so():
+    read, silent = _doc("cm/cr-28-02-2022.pdf"), _doc("cm/compte-rendu-28-05-2020.pdf")
+    read = replace(read, seance_date="2022-03-28")  # the text's date wins over the name's
+    a, b = attribute([read, silent], Origins())
+    assert (a.seance_date, a.filled) == ("2022-03-28", None)
+    assert (b.seance_date, b.filled) == ("2020-05-28", "seance_date@name")
+    assert as_read(b) == silent
+    # The publisher's date comes before the name's.
+    origins = Origins({silent.path: Origin("csv", published={"DELIB_DATE": "2020-05-25"})})
+    (c,) = attribute([silent], origins)
+    assert (c.seance_date, c.filled) == ("2020-05-25", "seance_date")
 
 
 def test_the_origins_travel_with_the_corpus_folder(tmp_path):
