@@ -357,7 +357,10 @@ class Assistant:
             yield done(self._not_found, False, [], refused_by="model")
             return
         cited = cite(text, citations) or citations[:1]
-        text = with_marks(text, cited)
+        marked = with_marks(text, cited)
+        if marked != text:  # the marks the model did not write are streamed too: the reader sees what is kept
+            yield marked[len(text) :]
+            text = marked
         # Every figure, date and name must stand in the passages the answer cites (the sentence and its
         # neighbours), not anywhere in what the model read: a figure of another row or another act is no answer.
         grounds = [passages[c.n - 1] for c in cited]

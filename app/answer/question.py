@@ -262,6 +262,10 @@ def analyse(
         terms = tuple(t for t in terms if not vocabulary.fullmatch(fold(t.word)))
     previous = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
     answer = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
+    if refused(
+        answer
+    ):  # a turn that found nothing lends no subject: the next question stands on its own words
+        previous = answer = ""
     carried = _terms(previous)[0] if previous else ()
     acts = act_keys(text) or act_keys(answer)
     named = _collectivite_named(folded, collectivites) or (
@@ -292,6 +296,15 @@ def analyse(
         phrases=phrases,
         compound=_SECOND_ASK.search(folded, 1) is not None,
     )
+
+
+# How registre says it found nothing (prompts/not_found.fr.md), folded.
+_NOT_FOUND = "je ne trouve pas"
+
+
+def refused(answer: str) -> bool:
+    """The answer of an earlier turn is a refusal."""
+    return fold(answer).lstrip().startswith(_NOT_FOUND)
 
 
 def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:

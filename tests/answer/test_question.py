@@ -194,3 +194,14 @@ def test_the_collectivite_named_is_where_to_look_not_the_subject():
 
 def test_an_act_numbered_by_its_seance_date_and_rank_is_named_by_that_key():
     assert analyse("Que dit la délibération n°20200608-14 ?").acts == ("20200608-14",)
+
+
+def test_a_refused_turn_lends_no_subject_to_the_next_question():
+    history = [
+        {"role": "user", "content": "Quel est le budget 2025 de la piscine olympique ?"},
+        {"role": "assistant", "content": "Je ne trouve pas la réponse dans les documents publiés."},
+    ]
+    q = analyse("Qui a rapporté la délibération sur la convention citoyenne ?", history)
+    assert q.previous == "" and q.carried == () and "piscine" not in q.search_text
+    answered = [history[0], {"role": "assistant", "content": "1,2 million d'euros (délibération 2025/12)."}]
+    assert analyse("Et qui l'a rapporté ?", answered).previous == history[0]["content"]

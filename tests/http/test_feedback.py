@@ -60,10 +60,13 @@ def test_a_rating_keeps_the_question_only_with_consent_and_nothing_personal(clie
     assert path.stat().st_mode & 0o077 == 0  # readable by the service's user only
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT rating, question, comment, model, index_version FROM feedback").fetchall()
+    model = answer[
+        "model"
+    ]  # the model that wrote the answer rated (None when the document's words were shown)
     assert rows == [
-        ("down", None, "Il manque la date.", "scripted", answer["index_version"]),
-        ("down", QUESTION, None, "scripted", answer["index_version"]),
-        ("up", None, None, "scripted", answer["index_version"]),
+        ("down", None, "Il manque la date.", model, answer["index_version"]),
+        ("down", QUESTION, None, model, answer["index_version"]),
+        ("up", None, None, model, answer["index_version"]),
     ]
     raw = path.read_bytes()
     for needle in (SECRET, "Quatremarres", "testclient", "navigateur"):

@@ -23,8 +23,14 @@ def test_stream_sends_sources_then_tokens_then_done(index, embedder, llm):
     assert got[0][1]["extracts"][0]["file"].endswith("2013-03-25-0000062224.pdf")
     done = got[-1][1]
     assert done["answer"] and "notice" in done and "citations" in done
-    if done["found"]:
-        assert done["answer"] == "".join(d["text"] for n, d in got if n == "token").strip()
+    # What a tiny model writes differs from one CPU to another: the contract, not its words. Streamed words
+    # that the check kept are the answer; words it replaced are announced as such (checked false and why).
+    streamed = "".join(d["text"] for n, d in got if n == "token").strip()
+    if done["checked"] is True:
+        assert done["answer"] == streamed and done["generated_by"] == "ai"
+    elif streamed and done["answer"] != streamed and done["refused_by"] != "model":
+        assert done["checked"] is False or done["refused_by"] == "check"
+        assert done["check_reason"] and done["generated_by"] == "document"
 
 
 def test_leaving_the_stream_cancels_generation_and_frees_the_model(index, embedder):

@@ -103,6 +103,7 @@ ol.msgs { list-style: none; margin: 0; padding: 0; }
 .registre-text { white-space: pre-wrap; margin: 0; }
 .registre-notfound .registre-text { font-weight: 600; }
 .registre-refusal { margin: 6px 0 0; }
+.registre-replaced { margin: 6px 0 0; font-style: italic; }
 .registre-error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
 .registre-error .who { color: #991b1b; }
 .registre-stopped { margin: 6px 0 0; font-weight: 600; color: #92400e; }
@@ -349,6 +350,11 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       });
       const block = el("div", { class: "registre-citations" }, el("strong", { text: "Sources citées" }), ul);
       support.insertBefore(block, li.querySelector(".registre-sources"));
+    }
+    if (data.checked === false || data.refused_by === "check") {  // the streamed words were replaced: say so
+      support.prepend(el("p", { class: "registre-replaced", text: data.found
+        ? "La réponse rédigée n'a pas pu être vérifiée dans le passage cité ; voici la phrase du document."
+        : "La réponse rédigée n'a pas pu être vérifiée dans les documents ; elle n'est pas montrée." }));
     }
     const notice = typeof data.notice === "string" && data.notice ? data.notice : NOTICE;
     if (data.found && data.generated_by === "document") {  // the document's own words: no AI notice
