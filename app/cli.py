@@ -398,9 +398,19 @@ def cmd_train_ranker(args, settings: Settings) -> int:
     for s in sets:
         if not s.corpus.is_dir() or not s.questions.is_file():
             raise FileNotFoundError(f"jeu « {s.name} » introuvable : {s.corpus} ou {s.questions}")
-    about = train(
-        sets, settings, Path(args.out) if args.out else WEIGHTS, log=lambda m: print(m, file=sys.stderr)
-    )
+    from ingest.pipeline import ingest
+
+    emb = wiring.embedder(settings)
+
+    def assistant_for(labelled: LabelledSet):
+        """The assistant over the set's evaluation index, brought up to date first (as `registre eval`)."""
+        root = wiring.eval_root(settings, labelled.corpus)
+        ingest(labelled.corpus, root, emb, ocr=settings.ocr, log=lambda line: print(line, file=sys.stderr),
+               workers=settings.ingest_workers)  # fmt: skip
+        return wiring.assistant(settings, root, with_llm=False, emb=emb)
+
+    out = Path(args.out) if args.out else WEIGHTS
+    about = train(sets, assistant_for, out, log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(about, indent=2, ensure_ascii=False))
     return 0
 

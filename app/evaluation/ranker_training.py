@@ -13,10 +13,11 @@ figure that predicts a council never seen. The model kept is then fitted on all 
 from __future__ import annotations
 
 import re
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -132,19 +133,10 @@ def leave_one_out(by_set: dict[str, list[Example]], k: int = PASSAGES) -> dict[s
     return out
 
 
-def train(sets: list[LabelledSet], settings, out: Path, log=print) -> dict:
-    """Gather every set, validate leave-one-corpus-out, fit on all and write the weights to out."""
-    from app import wiring
-    from ingest.pipeline import ingest
-
-    emb = wiring.embedder(settings)
-    by_set: dict[str, list[Example]] = {}
-    for labelled in sets:
-        root = wiring.eval_root(settings, labelled.corpus)
-        ingest(labelled.corpus, root, emb, ocr=settings.ocr, log=lambda line: print(line, file=sys.stderr),
-               workers=settings.ingest_workers)  # fmt: skip
-        assistant = wiring.assistant(settings, root, with_llm=False, emb=emb)
-        by_set[labelled.name] = gather(assistant, labelled, log)
+def train(sets: list[LabelledSet], assistant_for: Callable[[LabelledSet], Any], out: Path, log=print) -> dict:
+    """Gather every set (through the assistant `assistant_for` gives over its index), validate
+    leave-one-corpus-out, fit on all and write the weights to out."""
+    by_set = {labelled.name: gather(assistant_for(labelled), labelled, log) for labelled in sets}
     loco = leave_one_out(by_set)
     everything = [e for examples in by_set.values() for e in examples]
     ranker = fit(everything)

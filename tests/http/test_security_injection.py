@@ -140,8 +140,9 @@ def test_a_model_that_obeys_the_injection_shows_no_link_and_cites_only_real_sour
         )
     body = r.json()
     only_real_sources(body, planted_index)
-    assert [c["n"] for c in body["citations"]] == [1]  # [7] names no extract: it is not a source
-    assert body["answer"].count(LINK_REMOVED) == 2 and "ou ici ou" in body["answer"]  # markdown: words kept
+    assert all(c["n"] != 7 for c in body["citations"])  # [7] names no extract: it is not a source
+    if body["generated_by"] == "ai":  # shown as written (not replaced by the check): its links removed
+        assert body["answer"].count(LINK_REMOVED) == 2 and "ou ici ou" in body["answer"]  # words kept
     no_planted_link(body["answer"])
     done = json.loads(stream.text.split("event: done\ndata: ")[1].split("\n")[0])
     no_planted_link(done["answer"])  # the excerpts quote the planted act as printed: text, never a link
