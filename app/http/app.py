@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import start_http_server
 from starlette.concurrency import run_in_threadpool
@@ -60,6 +61,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for routes in (chat, openai, search, documents, reader, feedback, admin, metrics):
         app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The icon browsers ask every page for (an SVG: every browser registre supports reads it)."""
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     # Outermost last: CORS wraps everything so that a 413 or 429 reaches the widget with its message.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     if settings.rate_limit_per_minute > 0:

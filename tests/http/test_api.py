@@ -67,3 +67,11 @@ def test_app_without_index_fails_with_instructions(tmp_path):
     app = create_app(Settings(data_dir=tmp_path))
     with pytest.raises(Exception, match="registre ingest"), TestClient(app):
         pass
+
+
+def test_every_page_has_its_icon(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in r.content
+    for page in ("/", "/recherche"):
+        assert 'rel="icon" href="/favicon.ico"' in client.get(page).text
