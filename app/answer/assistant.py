@@ -23,10 +23,20 @@ import numpy as np
 from app.answer.check import Verdict, check
 from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
-from app.answer.question import NUMBER, Question, act_keys, analyse
+from app.answer.question import (
+    AMOUNT,
+    COUNT,
+    DURATION,
+    NUMBER,
+    PERSON,
+    RAPPORTEUR,
+    Question,
+    act_keys,
+    analyse,
+)
 from app.answer.ranker import SURE
 from index.collectivites import chunk_mask, collectivite_key, resolve
-from index.french import fold, french_date
+from index.french import fold, french_date, stem
 from index.identifiers import act_key
 from index.search import Filters, Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire, StoredChunk
@@ -357,17 +367,17 @@ class Assistant:
             yield done(self._not_found, False, [], refused_by="model")
             return
         cited = cite(text, citations) or citations[:1]
+        # Every figure, date and name must stand in one passage about the subject (the sentence and its
+        # neighbours), not anywhere in what the model read: a figure of another row or another act is no answer.
+        # The passage cited first; another that holds it all is cited instead (the model numbered it wrong).
+        verdict, grounded = self.grounded(q, text, [passages[c.n - 1] for c in cited], passages)
+        if verdict.ok and grounded is not None and grounded not in [passages[c.n - 1] for c in cited]:
+            cited = [citations[passages.index(grounded)]]  # the passage that holds the answer is its source
+            text = f"{_MARK.sub('', text).rstrip()} [{cited[0].n}]"
         marked = with_marks(text, cited)
         if marked != text:  # the marks the model did not write are streamed too: the reader sees what is kept
             yield marked[len(text) :]
             text = marked
-        # Every figure, date and name must stand in the passages the answer cites (the sentence and its
-        # neighbours), not anywhere in what the model read: a figure of another row or another act is no answer.
-        grounds = [passages[c.n - 1] for c in cited]
-        allowed = [p.text for p in grounds] + [self._label(p) for p in grounds]
-        verdict = check(text, [*allowed, q.text, q.previous])
-        if verdict.ok and not any(max(p.coverage, p.shown) >= SUBJECT_FLOOR for p in grounds):
-            verdict = Verdict(False, "le passage cité ne parle pas du sujet de la question")
         if not verdict.ok:
             # The document's own sentence instead, when one is about the subject and holds what is asked;
             # otherwise an honest refusal: a wrong answer with an official link is the worst outcome.
@@ -387,6 +397,27 @@ class Assistant:
             text = name_the_act(text, cited)
         yield done(text, True, cited, checked=True)
 
+    def grounded(
+        self, q: Question, text: str, cited: list[Passage], passages: list[Passage]
+    ) -> tuple[Verdict, Passage | None]:
+        """The check of a generated answer against the passages it cites, then against each other passage about
+        the subject alone: the verdict, and the passage that grounds it (None when none does)."""
+        if echoes(text, q):
+            return Verdict(False, "la réponse ne fait que reprendre la question"), None
+        if not gives_what_is_asked(text, q):
+            return Verdict(False, "la réponse ne donne pas ce que la question demande"), None
+        about = [p for p in passages if max(p.coverage, p.shown) >= SUBJECT_FLOOR]
+        first = check(text, [*(p.text for p in cited), *(self._label(p) for p in cited), q.text, q.previous])
+        if first.ok:
+            held = next((p for p in cited if p in about), None)
+            if held is not None:
+                return first, held
+            first = Verdict(False, "le passage cité ne parle pas du sujet de la question")
+        for p in about:
+            if p not in cited and check(text, [p.text, self._label(p), q.text, q.previous]).ok:
+                return Verdict(True), p
+        return first, None
+
     def quote(self, citation: Citation, passage: Passage) -> str:
         """The evidence as the answer, in the document's own words."""
         doc = passage.document
@@ -405,7 +436,13 @@ class Assistant:
             return "aucun passage trouvé"
         weights = stem_weights(self.index)
         if len(self.index.chunks) >= VOCABULARY_CHUNKS:
-            unknown = [t.word for t in q.terms if t.noun and t.stem not in weights and len(t.stem) > 3]
+            # The noun of the asking ("avec quel assureur") names the kind of answer, not the subject: documents
+            # print the answer's name ("Groupama"), seldom that noun.
+            unknown = [
+                t.word
+                for t in q.terms
+                if t.noun and t.stem not in weights and len(t.stem) > 3 and fold(t.word) != q.asked_noun
+            ]
             if unknown:
                 return f"aucun document n'emploie « {unknown[0]} »"
         # What the model reads says whether the subject is there: a date in a table cell stands beside it.
@@ -497,6 +534,74 @@ def name_the_act(text: str, cited: list[Citation]) -> str:
     if act is None or act_key(act) in act_keys(text):
         return text
     return f"Délibération n° {act} : {text}"
+
+
+ECHO_WORDS = 2  # an answer must say at least this many content words the question does not
+
+
+def echoes(text: str, q: Question) -> bool:
+    """The answer only repeats the question (« Le bureau d'études a rédigé le projet … »): fewer than
+    ECHO_WORDS content words of its own, and no figure the question does not give."""
+    asked = _content(f"{q.text} {q.previous}")
+    own = _content(text) - asked
+    figures_of = set(re.findall(r"\d+", _MARK.sub(" ", text))) - set(re.findall(r"\d+", q.text))
+    return len(own) < ECHO_WORDS and not figures_of
+
+
+# Words of office and institution, capitalised in answers, that name nobody: « le Président de séance ».
+_OFFICES = frozenset(
+    [
+        "monsieur",
+        "madame",
+        "mademoiselle",
+        "mme",
+        "mlle",
+        "m",
+        "mm",
+        "president",
+        "presidente",
+        "vice",
+        "maire",
+        "adjoint",
+        "adjointe",
+        "conseil",
+        "conseiller",
+        "conseillere",
+        "municipal",
+        "municipale",
+        "communautaire",
+        "commune",
+        "ville",
+        "communaute",
+        "prefet",
+        "prefecture",
+        "seance",
+        "deliberation",
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+    ]
+)
+
+
+def gives_what_is_asked(text: str, q: Question) -> bool:
+    """A name for a question asking who, a figure for one asking how much, how many or how long: one the
+    question (and the turn it follows) does not give already. Other questions are not judged here."""
+    said = _MARK.sub(" ", text)
+    given = fold(f"{q.text} {q.previous}")
+    if q.asks in (PERSON, RAPPORTEUR):
+        capitalised = {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý][\w'’-]+", said)}
+        return any(w not in _OFFICES and w not in given for w in capitalised)
+    if q.asks in (AMOUNT, COUNT, DURATION):
+        return bool(set(re.findall(r"\d+", said)) - set(re.findall(r"\d+", given)))
+    return True
+
+
+def _content(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(fold(_MARK.sub(" ", text))) if len(w) > 2 and not w.isdigit()}
 
 
 def with_marks(text: str, cited: list[Citation]) -> str:
