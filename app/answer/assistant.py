@@ -68,6 +68,7 @@ class Citation:
     excerpt: str
     affaire: StoredAffaire | None = None
     sentence: str = ""  # the evidence sentence inside the excerpt (empty for a fact's printed line)
+    score: float | None = None  # the ranker's probability that the sentence answers (None for a fact's line)
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ class Assistant:
                 p.text,
                 p.affaire,
                 p.sentence,
+                round(p.score, 4),
             )
             for n, p in enumerate(passages, start=1)
         ]
@@ -381,8 +383,12 @@ class Assistant:
         if not verdict.ok:
             # The document's own sentence instead, when one is about the subject and holds what is asked;
             # otherwise an honest refusal: a wrong answer with an official link is the worst outcome.
+            # The same bar as when the model says it cannot answer: a sentence the ranker holds for the answer
+            # more likely than not, holding the kind of thing asked, of the year asked, about the subject.
             quotable = [
-                p for p in passages if p.asked and p.year_ok and max(p.coverage, p.shown) >= SUBJECT_FLOOR
+                p
+                for p in passages
+                if p.score >= SURE and p.asked and p.year_ok and max(p.coverage, p.shown) >= SUBJECT_FLOOR
             ]
             if not quotable:
                 yield done(self._not_found, False, [], refused_by="check", check_reason=verdict.reason,

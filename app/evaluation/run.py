@@ -125,7 +125,13 @@ def _answer_row(assistant: Assistant, q: Question, retrieval_only: bool) -> dict
             "retrieved": retrieved,
             "context_files": _context_files(hits[: assistant.top_k]),
             "passages": [
-                {"file": p.document.path, "page": p.page, "text": p.text, "sentence": p.sentence}
+                {
+                    "file": p.document.path,
+                    "page": p.page,
+                    "text": p.text,
+                    "sentence": p.sentence,
+                    "score": round(p.score, 4),
+                }
                 for p in passages
             ],
             "timings": {"retrieval_s": elapsed, "first_token_s": None, "total_s": elapsed},
@@ -145,7 +151,7 @@ def _answer_row(assistant: Assistant, q: Question, retrieval_only: bool) -> dict
         "generated_by": answer.generated_by,  # "ai" or "document" (the document's own words)
         # What the model read (or would have): each passage with the sentence chosen as evidence in it.
         "passages": [
-            {"file": c.file, "page": c.page, "text": c.excerpt, "sentence": c.sentence}
+            {"file": c.file, "page": c.page, "text": c.excerpt, "sentence": c.sentence, "score": c.score}
             for c in answer.extracts
         ],
         "checked": answer.checked,  # the answer check's verdict (None: nothing generated)
