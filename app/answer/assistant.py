@@ -351,14 +351,9 @@ class Assistant:
         timings["tokens_per_s"] = tokens_per_second(len(pieces), timings["first_token_s"], t0)
         text = fill_act_numbers("".join(pieces).strip(), citations)
         if is_refusal(text):
-            # The model says it cannot answer, but the ranker holds a sentence for the answer more likely than
-            # not, holding the kind of thing asked, of the year asked, and the question names no phrase the
-            # passages lack: that sentence is shown, as the document's.
-            sure = [
-                p
-                for p in passages
-                if p.score >= SURE and p.asked and p.year_ok and max(p.coverage, p.shown) >= SUBJECT_FLOOR
-            ]
+            # The model says it cannot answer, but a sentence may be shown as the answer (quotable) and the
+            # question names no phrase the passages lack: that sentence is shown, as the document's.
+            sure = [p for p in passages if self.quotable(q, p)]
             if sure and not missing_phrases(q, passages):
                 p = max(sure, key=lambda p: p.score)
                 c = citations[passages.index(p)]
@@ -381,15 +376,9 @@ class Assistant:
             yield marked[len(text) :]
             text = marked
         if not verdict.ok:
-            # The document's own sentence instead, when one is about the subject and holds what is asked;
-            # otherwise an honest refusal: a wrong answer with an official link is the worst outcome.
-            # The same bar as when the model says it cannot answer: a sentence the ranker holds for the answer
-            # more likely than not, holding the kind of thing asked, of the year asked, about the subject.
-            quotable = [
-                p
-                for p in passages
-                if p.score >= SURE and p.asked and p.year_ok and max(p.coverage, p.shown) >= SUBJECT_FLOOR
-            ]
+            # The document's own sentence instead, when one may be shown as the answer (quotable); otherwise
+            # an honest refusal: a wrong answer with an official link is the worst outcome.
+            quotable = [p for p in passages if self.quotable(q, p)]
             if not quotable:
                 yield done(self._not_found, False, [], refused_by="check", check_reason=verdict.reason,
                            generated_by="document")  # fmt: skip
@@ -423,6 +412,18 @@ class Assistant:
             if p not in cited and check(text, [p.text, self._label(p), q.text, q.previous]).ok:
                 return Verdict(True), p
         return first, None
+
+    def quotable(self, q: Question, p: Passage) -> bool:
+        """The passage's sentence may be shown as the answer, in the document's words: the ranker holds it for
+        the answer more likely than not, it holds the kind of thing asked and gives it (a name the question
+        does not give, a figure), it is of the year asked and about the subject."""
+        return (
+            p.score >= SURE
+            and p.asked
+            and p.year_ok
+            and max(p.coverage, p.shown) >= SUBJECT_FLOOR
+            and gives_what_is_asked(p.sentence, q)
+        )
 
     def quote(self, citation: Citation, passage: Passage) -> str:
         """The evidence as the answer, in the document's own words."""
