@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answer.check import Verdict, check
+from app.answer.check import Verdict, check, names
 from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
 from app.answer.facts import Fact, find_fact
 from app.answer.question import (
@@ -600,7 +600,10 @@ def gives_what_is_asked(text: str, q: Question) -> bool:
     said = _MARK.sub(" ", text)
     given = fold(f"{q.text} {q.previous}")
     if q.asks in (PERSON, RAPPORTEUR):
-        capitalised = {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý][\w'’-]+", said)}
+        # Names inside sentences (the first word of a sentence is capitalised whatever it is), and any word in
+        # capitals ("MARCONNET", "SARL").
+        capitalised = {fold(w) for n in names(said) for w in n.split()}
+        capitalised |= {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý]{3,}\b", said)}
         return any(w not in _OFFICES and w not in given for w in capitalised)
     if q.asks in (AMOUNT, COUNT, DURATION):
         return bool(set(re.findall(r"\d+", said)) - set(re.findall(r"\d+", given)))
