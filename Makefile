@@ -60,13 +60,15 @@ test-fast: $(VENV)/.installed  ## under a minute, without the shared corpus or m
 
 lint: check
 
-eval: $(VENV)/.installed  ## full evaluation on both dev sets (LLM included; slow on CPU)
+eval: $(VENV)/.installed  ## full evaluation on the three dev sets (LLM included)
 	$(BIN)/registre eval --corpus ../shared/corpus/montpellier --questions ../shared/eval/dev-questions.jsonl --out out/eval
 	$(BIN)/registre eval --corpus ../shared/corpus/pierrefonds --questions ../shared/eval/dev2-questions.jsonl --out out/eval2
+	$(BIN)/registre eval --corpus ../shared/corpus/taluyers --questions ../shared/eval/dev3-questions.jsonl --out out/eval3
 
 eval-retrieval: $(VENV)/.installed
 	$(BIN)/registre eval --corpus ../shared/corpus/montpellier --questions ../shared/eval/dev-questions.jsonl --out out/eval-retrieval --retrieval-only --compare bm25,dense
 	$(BIN)/registre eval --corpus ../shared/corpus/pierrefonds --questions ../shared/eval/dev2-questions.jsonl --out out/eval2-retrieval --retrieval-only --compare bm25,dense
+	$(BIN)/registre eval --corpus ../shared/corpus/taluyers --questions ../shared/eval/dev3-questions.jsonl --out out/eval3-retrieval --retrieval-only --compare bm25,dense
 
 # Every figure against a baseline measured in the same run; results/latest.json gathers them (see RESULTS.md).
 # Sizes are flags: BENCH_QUESTIONS (first-token questions, the LLM is slow on CPU), BENCH_CHUNKS (scale test).
