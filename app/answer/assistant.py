@@ -543,12 +543,12 @@ def name_the_act(text: str, cited: list[Citation]) -> str:
     return f"Délibération n° {act} : {text}"
 
 
-ECHO_WORDS = 2  # an answer must say at least this many content words the question does not
+ECHO_WORDS = 1  # an answer must say at least one content word the question does not (« TALCO » will do)
 
 
 def echoes(text: str, q: Question) -> bool:
-    """The answer only repeats the question (« Le bureau d'études a rédigé le projet … »): fewer than
-    ECHO_WORDS content words of its own, and no figure the question does not give."""
+    """The answer only repeats the question (« Le bureau d'études a rédigé le projet … »): no content word of
+    its own, and no figure the question does not give."""
     asked = _content(f"{q.text} {q.previous}")
     own = _content(text) - asked
     figures_of = set(re.findall(r"\d+", _MARK.sub(" ", text))) - set(re.findall(r"\d+", q.text))
