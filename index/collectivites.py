@@ -36,7 +36,7 @@ class UnknownCollectivite(ValueError):
 
 def collectivite_key(name: str) -> str:
     """The words of a collectivité's name that tell it apart: "Commune de Pierrefonds" → "pierrefonds",
-    "Communauté de Communes des Lisières de l'Oise" → "lisieres oise"."""
+    "Communauté de Communes des Coteaux du Val" → "coteaux val"."""
     return " ".join(
         w for w in re.findall(r"\w+", fold(name)) if w not in GENERIC_NAME and w not in FOLDED_STOP_WORDS
     )
@@ -66,7 +66,7 @@ def names(documents: Iterable[Document]) -> dict[str, str]:
 
 def resolve(name: str, documents: Iterable[Document]) -> str:
     """The key of the collectivité a user names, among the documents' (and their folders'): the same key, else
-    the one collectivité whose key holds every word given ("Lisières" for the Lisières de l'Oise)."""
+    the one collectivité whose key holds every word given ("Coteaux" for the Coteaux du Val)."""
     documents = list(documents)
     known = names(documents)
     keys = set(known) | {k for d in documents if not d.collectivite for k in folder_keys(d.path)}

@@ -151,7 +151,7 @@ def _hybrid(
     if unit_weight:
         fused = fused + unit_weight * index.units.chunk_scores(units, rows)
     years = set(filters.years)
-    if years:  # "en 2014", "Festival 2012": the act's séance or title names the year
+    if years:  # "en 2014", "Salon du livre 2012": the act's séance or title names the year
         matches = [_names_year(index, r, years) for r in rows]
         fused = fused + year_weight * np.array(matches, dtype=np.float32)
     order = np.argsort(-fused, kind="stable")[:k]

@@ -51,7 +51,7 @@ _OPENING = (
     )
 )
 _PARTICLE = r"(?:de|des|du|la|le|les|en|sur|et|lès|d['’]|l['’])"
-_PLACE = rf"[A-ZÀ-Ý][\w'’-]+(?:(?:[ -]|\s+(?={_PARTICLE}))(?:{_PARTICLE}\s*)*[A-ZÀ-Ý][\w'’-]+)*"  # "Lisières de l’Oise"
+_PLACE = rf"[A-ZÀ-Ý][\w'’-]+(?:(?:[ -]|\s+(?={_PARTICLE}))(?:{_PARTICLE}\s*)*[A-ZÀ-Ý][\w'’-]+)*"  # "Coteaux du Val d’Or"
 # French writes "de l'Oise", never "du" before a vowel: "Communauté de Communes du Unanimité" is a table's row
 # ("… du" | "Unanimité" | "Pays Mornantais"), not a name.
 _DU = r"du(?!\s+[AEIOUYÂÉÈÊËÎÏÔÛÜ])"
@@ -167,7 +167,7 @@ def _iso_words(day: str, month: str, year: str) -> str:
 
 def _collectivite(head: str) -> str | None:
     """The collectivité the document names first: "Commune de Pierrefonds", "Ville de Montpellier", "Mairie de
-    X", "Communauté de Communes des Lisières de l'Oise", "Montpellier Méditerranée Métropole". The title block
+    X", "Communauté de Communes des Coteaux du Val", "Montpellier Méditerranée Métropole". The title block
     first: minutes name other bodies (the intercommunality, a syndicate, a neighbour) in their first affaires."""
     register = _register_of(head[:1500])
     if register:

@@ -1,6 +1,6 @@
 """Read a répertoire: the table of a year's délibérations, one row each.
 
-"23/01/2024 2024_01 Aménagement de la Rue de l’Armistice : Autorisation à donner à / Madame le maire pour la
+"23/01/2024 2024_01 Aménagement de la Rue des Tilleuls : Autorisation à donner à / Madame le maire pour la
 signature du marché / Approuvée": the séance's date, the act's number, its objet (wrapped over lines), and what
 became of it (approuvée, rejetée, prend acte, ajournée).
 """
