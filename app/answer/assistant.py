@@ -34,7 +34,7 @@ from app.answer.question import (
     act_keys,
     analyse,
 )
-from app.answer.ranker import SURE
+from app.answer.ranker import SURE, Ranker
 from index.collectivites import chunk_mask, collectivite_key, resolve
 from index.french import fold, french_date, stem
 from index.identifiers import act_key
@@ -154,6 +154,7 @@ class Assistant:
         # paraphrases a reason into something else unless told to keep the document's words.
         names = [p.name.removesuffix(".fr.md") for p in PROMPTS.glob("ask_*.fr.md")]
         self._hints = {name.removeprefix("ask_"): prompt(name) for name in names}
+        self.ranker = Ranker.load()  # which sentence answers: its weights read once, at start-up
         self.use_index(index)
 
     def use_index(self, index: Index) -> None:
@@ -233,7 +234,7 @@ class Assistant:
 
     def passages_for(self, q: Question, hits: list[Hit]) -> list[Passage]:
         """What the model reads: the evidence sentences of the best documents found."""
-        return find_evidence(self.index, q, hits, k=self.top_k, words=self.extract_words)
+        return find_evidence(self.index, q, hits, k=self.top_k, words=self.extract_words, ranker=self.ranker)
 
     def _label(self, p: Passage) -> str:
         """The source label the model reads; the collectivité only where the index holds several."""
@@ -367,8 +368,9 @@ class Assistant:
         # Every figure, date and name must stand in one passage about the subject (the sentence and its
         # neighbours), not anywhere in what the model read: a figure of another row or another act is no answer.
         # The passage cited first; another that holds it all is cited instead (the model numbered it wrong).
-        verdict, grounded = self.grounded(q, text, [passages[c.n - 1] for c in cited], passages)
-        if verdict.ok and grounded is not None and grounded not in [passages[c.n - 1] for c in cited]:
+        sources = [passages[c.n - 1] for c in cited]
+        verdict, grounded = self.grounded(q, text, sources, passages)
+        if verdict.ok and grounded is not None and grounded not in sources:
             cited = [citations[passages.index(grounded)]]  # the passage that holds the answer is its source
             text = f"{_MARK.sub('', text).rstrip()} [{cited[0].n}]"
         marked = with_marks(text, cited)
@@ -557,40 +559,9 @@ def echoes(text: str, q: Question) -> bool:
 
 # Words of office and institution, capitalised in answers, that name nobody: « le Président de séance ».
 _OFFICES = frozenset(
-    [
-        "monsieur",
-        "madame",
-        "mademoiselle",
-        "mme",
-        "mlle",
-        "m",
-        "mm",
-        "president",
-        "presidente",
-        "vice",
-        "maire",
-        "adjoint",
-        "adjointe",
-        "conseil",
-        "conseiller",
-        "conseillere",
-        "municipal",
-        "municipale",
-        "communautaire",
-        "commune",
-        "ville",
-        "communaute",
-        "prefet",
-        "prefecture",
-        "seance",
-        "deliberation",
-        "le",
-        "la",
-        "les",
-        "l",
-        "un",
-        "une",
-    ]
+    """monsieur madame mademoiselle mme mlle m mm president presidente vice maire adjoint adjointe conseil
+    conseiller conseillere municipal municipale communautaire commune ville communaute prefet prefecture seance
+    deliberation le la les l un une""".split()  # noqa: SIM905 - a closed word class reads best as running text
 )
 
 

@@ -442,8 +442,12 @@ def find_evidence(
     ranker: Ranker | None = None,
 ) -> list[Passage]:
     """The k best passages of the best documents found, best first; each at most `words` words."""
-    found = candidates(index, question, hits, words)
-    scores = (ranker or default_ranker()).probabilities(found.features)
+    return choose(question, candidates(index, question, hits, words), ranker or default_ranker(), k)
+
+
+def choose(question: Question, found: Candidates, ranker: Ranker, k: int = PASSAGES) -> list[Passage]:
+    """The candidates scored by the ranker, then the k passages the model reads (select)."""
+    scores = ranker.probabilities(found.features)
     return select(
         question, [replace(p, score=float(v)) for p, v in zip(found.passages, scores, strict=True)], k
     )
@@ -451,13 +455,14 @@ def find_evidence(
 
 @lru_cache(maxsize=1)
 def default_ranker() -> Ranker:
+    """The shipped weights, for callers that hold no ranker of their own (the Assistant holds one)."""
     return Ranker.load()
 
 
 def select(question: Question, passages: list[Passage], k: int = PASSAGES) -> list[Passage]:
-    """The k passages the model reads (one more when the ranker is sure of none), from candidates scored by the
-    ranker: the best first, without repeating a stretch of text; the one that holds most of the subject always in (it says which act the question is
-    about); an act the question names by number first."""
+    """The k passages the model reads (one more when the ranker is sure of none), from candidates scored by
+    the ranker: the best first, never the same stretch of text twice; the one that holds most of the subject
+    always in (it says which act the question is about); an act the question names by number first."""
     scored = sorted(passages, key=lambda p: -p.score)
     if scored and scored[0].score < SURE:
         k += 1  # the ranker is unsure: one passage more rather than a wrong one

@@ -25,73 +25,25 @@ VOTE, NUMBER, RAPPORTEUR, YESNO, LIST, OPEN = "vote", "number", "rapporteur", "y
 # What is asked, read from the grammar of French questions: an interrogative word (a closed class of the
 # language) and, after « quel » or « combien de », the noun it asks about, by the kind of thing that noun names.
 # The nouns are French words for amounts, dates, people, places… — not words of any particular question.
-_NOUN_CLASSES: dict[str, list[str]] = {
-    AMOUNT: [
-        "montant",
-        "prix",
-        "cout",
-        "tarif",
-        "somme",
-        "subvention",
-        "budget",
-        "loyer",
-        "redevance",
-        "taux",
-        "indemnite",
-        "valeur",
-        "aide",
-        "dotation",
-        "participation",
-        "contribution",
-        "enveloppe",
-        "depense",
-        "recette",
-        "cotisation",
-        "frais",
-        "euro",
-    ],
-    DURATION: ["duree", "delai", "temps"],
-    DATE: ["date", "jour", "heure", "horaire", "plage", "periode", "echeance", "annee", "mois", "semaine"],
-    PERSON: [
-        "nom",
-        "entreprise",
-        "societe",
-        "association",
-        "compagnie",
-        "organisme",
-        "prestataire",
-        "titulaire",
-        "attributaire",
-        "laureat",
-        "fournisseur",
-        "operateur",
-        "groupement",
-        "banque",
-        "cabinet",
-        "bureau",
-        "etablissement",
-        "federation",
-        "syndicat",
-        "club",
-        "architecte",
-        "notaire",
-        "elu",
-        "adjoint",
-        "conseiller",
-        "maire",
-        "president",
-        "personne",
-        "candidat",
-        "delegue",
-        "representant",
-        "membre",
-    ],
-    PLACE: ["lieu", "adresse", "endroit", "salle", "ville", "commune", "quartier", "rue", "site"],
-    VOTE: ["vote", "resultat", "score", "majorite", "scrutin"],
-    NUMBER: ["numero", "deliberation", "acte", "arrete"],
-    COUNT: ["nombre", "surface", "superficie", "longueur", "hauteur", "distance", "capacite", "volume"],
+_NOUN_CLASSES: dict[str, str] = {  # closed word classes, as running text
+    AMOUNT: (
+        "montant prix cout tarif somme subvention budget loyer redevance taux indemnite valeur aide"
+        " dotation participation contribution enveloppe depense recette cotisation frais euro"
+    ),
+    DURATION: "duree delai temps",
+    DATE: "date jour heure horaire plage periode echeance annee mois semaine",
+    PERSON: (
+        "nom entreprise societe association compagnie organisme prestataire titulaire attributaire"
+        " laureat fournisseur operateur groupement banque cabinet bureau etablissement federation syndicat"
+        " club architecte notaire elu adjoint conseiller maire president personne candidat delegue"
+        " representant membre"
+    ),
+    PLACE: "lieu adresse endroit salle ville commune quartier rue site",
+    VOTE: "vote resultat score majorite scrutin",
+    NUMBER: "numero deliberation acte arrete",
+    COUNT: "nombre surface superficie longueur hauteur distance capacite volume",
 }
-_CLASS_OF = {noun: kind for kind, nouns in _NOUN_CLASSES.items() for noun in nouns}
+_CLASS_OF = {noun: kind for kind, nouns in _NOUN_CLASSES.items() for noun in nouns.split()}
 # « quel(le)(s) [est|sont|était…] [le|la|les|l'] NOUN », « combien de NOUN », « à quel(le) NOUN ».
 _WHICH_NOUN = re.compile(
     r"\bquel(?:le)?s?\s+(?:(?:est|sont|etait|etaient|sera|seront|a ete|ont ete)\s+)?(?:(?:le|la|les|l')\s*)?"

@@ -24,23 +24,23 @@ from app.answer.question import (
     COUNT,
     DATE,
     DURATION,
-    LIST,
     NUMBER,
-    OPEN,
     PERSON,
     PLACE,
     RAPPORTEUR,
     REASON,
     VOTE,
-    YESNO,
 )
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
 # The ranker is sure of a sentence it holds for the answer more likely than not.
 SURE = 0.5
 
-# The kinds of asking whose answer has a form a sentence can be seen to hold.
-_FORMED = (AMOUNT, COUNT, DATE, DURATION, PERSON, PLACE, REASON, VOTE, NUMBER, RAPPORTEUR)
+# The kinds of asking whose answer has a form a sentence can be seen to hold (not yes/no, a list, open), and
+# those whose form is a value: a figure, a date, an amount.
+_FORMED = frozenset({AMOUNT, COUNT, DATE, DURATION, PERSON, PLACE, REASON, VOTE, NUMBER, RAPPORTEUR})
+_VALUES = frozenset({AMOUNT, COUNT, DATE, DURATION, NUMBER, VOTE})
+_STRUCTURED = frozenset({VOTE, NUMBER, RAPPORTEUR})  # answered from the acts' structured data
 
 FEATURES = (
     "bias",
@@ -87,14 +87,6 @@ _FIGURE = re.compile(r"\d")
 _NAME = re.compile(r"(?<=\s)[A-ZÀ-Ý][a-zà-ÿ'’-]{2,}|\b[A-ZÀ-Ý]{3,}\b")
 
 
-def values_asked(asks: str) -> bool:
-    return asks in (AMOUNT, COUNT, DATE, DURATION, NUMBER, VOTE)
-
-
-def asks_formed(asks: str) -> bool:
-    return asks in _FORMED and asks not in (OPEN, LIST, YESNO)
-
-
 @dataclass(frozen=True)
 class Raw:
     """What one candidate sentence is, before it is compared with the other candidates."""
@@ -120,7 +112,7 @@ def describe(
     raw: Raw, asks: str, text: str, best_coverage: float, best_bm25: float, best_hit: float
 ) -> np.ndarray:
     """The feature vector of a candidate (in FEATURES' order), relative to the best of its candidates."""
-    formed = asks_formed(asks)
+    formed = asks in _FORMED
     values = {
         "bias": 1.0,
         "coverage_own": raw.coverage_own,
@@ -130,7 +122,7 @@ def describe(
         "coverage_rel": raw.coverage / best_coverage if best_coverage > 0 else 0.0,
         "bm25_rel": raw.bm25 / best_bm25 if best_bm25 > 0 else 0.0,
         "asked": float(formed and raw.asked),
-        "asked_value": float(formed and raw.asked and values_asked(asks)),
+        "asked_value": float(formed and raw.asked and asks in _VALUES),
         "asks_formed": float(formed),
         "has_figure": float(bool(_FIGURE.search(text))),
         "has_name": float(bool(_NAME.search(text))),
@@ -147,7 +139,7 @@ def describe(
         "year_ok": float(raw.year_ok),
     }
     asked = values["asked"]
-    structured = float(asks in (VOTE, NUMBER, RAPPORTEUR))
+    structured = float(asks in _STRUCTURED)
     values |= {
         "asked_x_own": asked * raw.coverage_own,
         "asked_x_before": asked * raw.coverage_before,

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from app.answer.evidence import PASSAGES, Candidates, candidates, select
+from app.answer.evidence import PASSAGES, Candidates, candidates, choose
 from app.answer.question import Question as Analysed
 from app.answer.ranker import FEATURES, Ranker
 from app.evaluation.metrics import holds_all, normalise
@@ -95,7 +95,7 @@ def fit(examples: list[Example], c: float = C) -> Ranker:
 
     rows, labels, weights = [], [], []
     for e in examples:
-        if not e.labels.sum() or len(e.labels) == len(e.labels[e.labels > 0]):
+        if not e.labels.any() or e.labels.all():
             continue  # nothing to learn: no sentence answers, or every one does
         n_pos, n_neg = e.labels.sum(), len(e.labels) - e.labels.sum()
         rows.append(e.found.features)
@@ -114,9 +114,7 @@ def hits(examples: list[Example], ranker: Ranker, k: int = PASSAGES) -> dict[str
     """hit_at_1 and hit_at_k of the ranker's choice on the examples (as `registre eval` scores them)."""
     at_1 = at_k = 0
     for e in examples:
-        scores = ranker.probabilities(e.found.features)
-        scored = [replace(p, score=float(s)) for p, s in zip(e.found.passages, scores, strict=True)]
-        chosen = select(e.analysed, scored, k)
+        chosen = choose(e.analysed, e.found, ranker, k)
         items = e.question.must_include or []
         at_1 += bool(chosen) and holds_all(chosen[0].sentence, items)
         at_k += bool(chosen) and holds_all(" ".join(p.text for p in chosen), items)
