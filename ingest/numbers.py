@@ -57,3 +57,15 @@ def number(word: str) -> int:
         else:
             total += _TENS.get(token, 0) or _UNITS[token]
     return total
+
+
+# A number in words standing alone ("six ans", "quinze voix", "vingt-deux membres"); "un" and "une" alone are
+# articles far more often than counts, and "neuf" ending a phrase is new ("un bâtiment neuf"): they stay words.
+_SPELLED = re.compile(
+    rf"(?<![\w-])(?!une?(?![\w-])|neuf(?!\s+[a-zà-ÿ]))({NUMBER_WORD})(?![\w-])", re.IGNORECASE
+)
+
+
+def in_digits(text: str) -> str:
+    """The text with its numbers in words written in digits: "pour six ans" → "pour 6 ans"."""
+    return _SPELLED.sub(lambda m: str(number(m.group(1))), text)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answer.check import Verdict, check, names
-from app.answer.evidence import Passage, find_evidence, missing_phrases, stem_weights
+from app.answer.check import Verdict, check, figures, names
+from app.answer.evidence import Passage, find_evidence, missing_phrases, same_act, stem_weights
 from app.answer.facts import Fact, find_fact
 from app.answer.question import (
     AMOUNT,
@@ -404,16 +404,27 @@ class Assistant:
         if not gives_what_is_asked(text, q):
             return Verdict(False, "la réponse ne donne pas ce que la question demande"), None
         about = [p for p in passages if max(p.coverage, p.shown) >= SUBJECT_FLOOR]
-        first = check(text, [*(p.text for p in cited), *(self._label(p) for p in cited), q.text, q.previous])
+        first = check(
+            text, [*self._act_texts(cited, passages), *(self._label(p) for p in cited), q.text, q.previous]
+        )
         if first.ok:
             held = next((p for p in cited if p in about), None)
             if held is not None:
                 return first, held
             first = Verdict(False, "le passage cité ne parle pas du sujet de la question")
         for p in about:
-            if p not in cited and check(text, [p.text, self._label(p), q.text, q.previous]).ok:
+            if (
+                p not in cited
+                and check(text, [*self._act_texts([p], passages), self._label(p), q.text, q.previous]).ok
+            ):
                 return Verdict(True), p
         return first, None
+
+    @staticmethod
+    def _act_texts(cited: list[Passage], passages: list[Passage]) -> list[str]:
+        """The texts of the passages cited and of those of the same act read beside them: a decision and its
+        tally are two sentences of one affaire (« EMET un avis défavorable » … « à la majorité de 15 voix »)."""
+        return [p.text for p in passages if p in cited or any(same_act(p, c) for c in cited)]
 
     def quotable(self, q: Question, p: Passage) -> bool:
         """The passage's sentence may be shown as the answer, in the document's words: the ranker holds it for
@@ -576,8 +587,8 @@ def gives_what_is_asked(text: str, q: Question) -> bool:
         capitalised = {fold(w) for n in names(said) for w in n.split()}
         capitalised |= {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý]{3,}\b", said)}
         return any(w not in _OFFICES and w not in given for w in capitalised)
-    if q.asks in (AMOUNT, COUNT, DURATION):
-        return bool(set(re.findall(r"\d+", said)) - set(re.findall(r"\d+", given)))
+    if q.asks in (AMOUNT, COUNT, DURATION):  # "pour six ans" gives a figure as "pour 6 ans" does
+        return bool(figures(said) - figures(given))
     return True
 
 

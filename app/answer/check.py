@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from index.french import FOLDED_STOP_WORDS, fold, stem
+from ingest.numbers import in_digits
 
 _MARK = re.compile(r"\[\d{1,2}\]")
 # A figure as printed: "12 431,97", "100.000", "2024_37", "1er"; spaces and dots between digit groups ignored.
@@ -28,14 +29,15 @@ def _digits(figure: str) -> str:
 
 
 def figures(text: str) -> set[str]:
-    """The figures of a text, as digit strings ("12 431,97 €" → "1243197")."""
-    return {_digits(m.group()) for m in _FIGURE.finditer(_MARK.sub(" ", text))} - {""}
+    """The figures of a text, as digit strings ("12 431,97 €" → "1243197"; "six ans" → "6")."""
+    return {_digits(m.group()) for m in _FIGURE.finditer(in_digits(_MARK.sub(" ", text)))} - {""}
 
 
 def _figures_with_parts(text: str) -> set[str]:
     """Figures of the evidence, whole and split at their spaces and separators (a model may write 12431 for
     "12 431" or 2024 for "2024_37")."""
     found = figures(text)
+    text = in_digits(text)
     for m in _FIGURE.finditer(text):
         found |= {p for p in re.split(r"[\s\u00a0\u202f.,]", m.group()) if p.isdigit()}
     found |= set(re.findall(r"\d+", text))

@@ -38,6 +38,7 @@ from index.french import MONTHS, WORD, YEAR, fold, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
+from ingest.numbers import NUMBER_WORD
 
 # How many documents, sentences and words the model reads. Every 100 prompt tokens cost 2–3 s on 2 cores.
 DOCUMENTS = 4
@@ -78,8 +79,7 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 _DURATION = re.compile(
-    r"\b(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente)\s+"
-    r"(?:ans|années?|an|mois|semaines?|jours)\b",
+    rf"\b(?:\d+|{NUMBER_WORD})\s+(?:ans|années?|an|mois|semaines?|jours)\b",
     re.IGNORECASE,
 )
 _ASKED: dict[str, re.Pattern[str]] = {
@@ -294,7 +294,13 @@ def asked_in(question: Question, text: str) -> bool:
     if question.asks in (PERSON, RAPPORTEUR) and roll_call(text):
         return False  # the members present, the mayor's signature: names on every act, answering nothing
     pattern = _ASKED.get(question.asks)
-    return bool(pattern and pattern.search(text))
+    if pattern is None:
+        return False
+    if question.asks == VOTE:  # "à l'unanimité ?" is answered by the tally that says it
+        return bool(pattern.search(text))
+    # What the question gives already answers nothing: "le PLU" is no name for "quel bureau d'études … du PLU".
+    given = set(WORD.findall(fold(f"{question.text} {question.previous}")))
+    return any(set(WORD.findall(fold(m.group(0)))) - given for m in pattern.finditer(text))
 
 
 _PERSON_NAME = re.compile(
@@ -543,6 +549,18 @@ def _joined(c: Passage, p: Passage) -> Passage:
     return replace(
         c, text=text, start=start, end=start + len(c.sentence), asked=c.asked or p.asked, joined=True
     )
+
+
+NEAR_SENTENCES = 3  # without the affaires of a document, sentences this close are of the same act
+
+
+def same_act(a: Passage, b: Passage) -> bool:
+    """The two passages are of one act: the same affaire of a document, or close sentences of it."""
+    if a.document.id != b.document.id:
+        return False
+    if a.affaire is not None and b.affaire is not None:
+        return a.affaire.idx == b.affaire.idx
+    return abs(a.position - b.position) <= NEAR_SENTENCES
 
 
 def passage_acts(p: Passage) -> tuple[str, ...]:

@@ -195,3 +195,37 @@ def test_an_answer_must_give_what_is_asked_not_what_the_question_already_says():
     assert gives_what_is_asked(
         "Le conseil l'a approuvé [1].", analyse("Pourquoi le conseil a-t-il approuvé ?")
     )
+
+
+def test_a_figure_written_in_words_is_a_figure():
+    from app.answer.assistant import gives_what_is_asked
+    from app.answer.question import analyse
+
+    how_long = analyse("Pour combien de temps la convention d'entretien du chemin est-elle signée ?")
+    assert gives_what_is_asked("La convention est signée pour six ans [1].", how_long)
+    assert not gives_what_is_asked("La convention est signée pour une durée déterminée [1].", how_long)
+    evidence = ["La présente convention est conclue pour une durée de 12 ans renouvelable."]
+    assert check("La convention est conclue pour douze ans [1].", evidence).ok
+    assert not check("La convention est conclue pour quinze ans [1].", evidence).ok
+    # … and the other way round: the extract writes the count in words.
+    assert check("Le conseil a voté par 15 voix pour [1].", ["à la majorité de quinze voix pour"]).ok
+
+
+def test_a_decision_and_its_tally_ground_one_answer_when_they_are_of_one_act(mixed, embedder):
+    from dataclasses import replace
+
+    assistant = Assistant(mixed, embedder, None)
+    q = assistant.understand(FOUNTAIN)
+    passages = assistant.passages_for(q, assistant.retrieve(q))
+    first = passages[0]
+    tally = replace(
+        first,
+        text="Le conseil, après en avoir délibéré, à la majorité de 15 voix pour",
+        position=first.position + 1,
+    )
+    far = replace(tally, position=first.position + 40, affaire=None)
+    first = replace(first, affaire=None)
+    assert assistant._act_texts([first], [first, tally]) == [first.text, tally.text]
+    assert assistant._act_texts([first], [first, far]) == [first.text]
+    other_document = replace(tally, document=replace(first.document, id="autre"))
+    assert assistant._act_texts([first], [first, other_document]) == [first.text]

@@ -188,3 +188,18 @@ def test_a_duration_and_a_rate_are_what_is_asked():
     assert asked_in(how_long, sentence) and asked_in(rate, sentence)
     assert not asked_in(how_long, "La concession est attribuée à M. et Mme Mirabel.")
     assert not asked_in(rate, "La concession est attribuée à M. et Mme Mirabel.")
+
+
+def test_what_the_question_gives_is_not_what_it_asks():
+    from app.answer.evidence import asked_in
+
+    who = analyse("Quel bureau d'études a rédigé la modification du PLU ?")
+    assert not asked_in(who, "Arrêté portant organisation de l'enquête publique sur la modification du PLU")
+    assert asked_in(who, "Le projet a été rédigé par l'Atelier d'Urbanisme AUA.")
+    how_long = analyse("Pour combien de temps la convention est-elle signée ?")
+    assert asked_in(how_long, "pour une durée de six ans")
+    given = analyse("Pour combien de temps la convention signée pour six ans est-elle renouvelable ?")
+    assert not asked_in(given, "la convention est signée pour six ans")
+    unanimous = analyse("La délibération a-t-elle été votée à l'unanimité ?")
+    assert unanimous.asks == "vote"  # a tally answers it, though the question says « unanimité »
+    assert asked_in(unanimous, "Le conseil, après en avoir délibéré, à l'unanimité, approuve")
