@@ -370,9 +370,9 @@ class Assistant:
         # The passage cited first; another that holds it all is cited instead (the model numbered it wrong).
         sources = [passages[c.n - 1] for c in cited]
         verdict, grounded = self.grounded(q, text, sources, passages)
-        if verdict.ok and grounded is not None and grounded not in sources:
-            cited = [citations[passages.index(grounded)]]  # the passage that holds the answer is its source
-            text = f"{_MARK.sub('', text).rstrip()} [{cited[0].n}]"
+        if verdict.ok and grounded != sources:
+            cited = [citations[passages.index(p)] for p in grounded]  # the passages that hold the answer
+            text = f"{_MARK.sub('', text).rstrip()} " + "".join(f"[{c.n}]" for c in cited)
         marked = with_marks(text, cited)
         if marked != text:  # the marks the model did not write are streamed too: the reader sees what is kept
             yield marked[len(text) :]
@@ -396,35 +396,34 @@ class Assistant:
 
     def grounded(
         self, q: Question, text: str, cited: list[Passage], passages: list[Passage]
-    ) -> tuple[Verdict, Passage | None]:
+    ) -> tuple[Verdict, list[Passage]]:
         """The check of a generated answer against the passages it cites, then against each other passage about
-        the subject alone: the verdict, and the passage that grounds it (None when none does)."""
+        the subject alone, then against the passages of one act together (a decision and its tally): the verdict,
+        and the passages that ground it (none when nothing does)."""
         if echoes(text, q):
-            return Verdict(False, "la réponse ne fait que reprendre la question"), None
+            return Verdict(False, "la réponse ne fait que reprendre la question"), []
         if not gives_what_is_asked(text, q):
-            return Verdict(False, "la réponse ne donne pas ce que la question demande"), None
-        about = [p for p in passages if max(p.coverage, p.shown) >= SUBJECT_FLOOR]
-        first = check(
-            text, [*self._act_texts(cited, passages), *(self._label(p) for p in cited), q.text, q.previous]
-        )
+            return Verdict(False, "la réponse ne donne pas ce que la question demande"), []
+        about = about_the_subject(passages)
+
+        def holds(group: list[Passage]) -> Verdict:
+            return check(
+                text, [*(p.text for p in group), *(self._label(p) for p in group), q.text, q.previous]
+            )
+
+        first = holds(cited)
         if first.ok:
-            held = next((p for p in cited if p in about), None)
-            if held is not None:
-                return first, held
+            if any(p in about for p in cited):
+                return first, cited
             first = Verdict(False, "le passage cité ne parle pas du sujet de la question")
         for p in about:
-            if (
-                p not in cited
-                and check(text, [*self._act_texts([p], passages), self._label(p), q.text, q.previous]).ok
-            ):
-                return Verdict(True), p
-        return first, None
-
-    @staticmethod
-    def _act_texts(cited: list[Passage], passages: list[Passage]) -> list[str]:
-        """The texts of the passages cited and of those of the same act read beside them: a decision and its
-        tally are two sentences of one affaire (« EMET un avis défavorable » … « à la majorité de 15 voix »)."""
-        return [p.text for p in passages if p in cited or any(same_act(p, c) for c in cited)]
+            if p not in cited and holds([p]).ok:
+                return Verdict(True), [p]
+        for p in cited or about:
+            act = [o for o in passages if o is p or same_act(o, p)]
+            if len(act) > 1 and any(o in about for o in act) and holds(act).ok:
+                return Verdict(True), act
+        return first, []
 
     def quotable(self, q: Question, p: Passage) -> bool:
         """The passage's sentence may be shown as the answer, in the document's words: the ranker holds it for
@@ -468,7 +467,7 @@ class Assistant:
         # What the model reads says whether the subject is there: a date in a table cell stands beside it.
         if max(max(p.coverage, p.shown) for p in passages) < SUBJECT_FLOOR:
             return "aucun passage ne parle du sujet de la question"
-        if q.years and not any(p.year_ok for p in passages if max(p.coverage, p.shown) >= SUBJECT_FLOOR):
+        if q.years and not any(p.year_ok for p in about_the_subject(passages)):
             return f"les passages sur ce sujet ne sont pas de {', '.join(q.years)}"
         return None
 
@@ -574,6 +573,13 @@ _OFFICES = frozenset(
     conseiller conseillere municipal municipale communautaire commune ville communaute prefet prefecture seance
     deliberation le la les l un une""".split()  # noqa: SIM905 - a closed word class reads best as running text
 )
+
+
+def about_the_subject(passages: list[Passage]) -> list[Passage]:
+    """The passages about the question's subject: those that print enough of it, and the others of their act
+    (a tariff table under the affaire « Tarifs de la cantine » is about the cantine, whatever its cells say)."""
+    about = [p for p in passages if max(p.coverage, p.shown) >= SUBJECT_FLOOR]
+    return [p for p in passages if p in about or any(same_act(p, a) for a in about)]
 
 
 def gives_what_is_asked(text: str, q: Question) -> bool:

@@ -79,8 +79,10 @@ def check(answer: str, evidence: list[str]) -> Verdict:
     labels the model was given)."""
     allowed = " ".join(evidence)
     have = _figures_with_parts(allowed)
+    if re.search(r"\b(?:une?|premi[eè]re?|1er)\b", allowed, re.IGNORECASE):
+        have.add("1")  # « un an », « le premier » say 1 (an article too, but never another figure)
     for figure in sorted(figures(answer)):
-        if figure not in have and len(figure) > 1:
+        if figure not in have:
             return Verdict(False, f"le chiffre {figure} ne figure dans aucun extrait")
     # A figure the evidence prints as something else (an association's code, a year) is no amount: "1204 €"
     # read from "1204 ASSOCIATION … 8 000 €" is not what the row gives.

@@ -216,16 +216,38 @@ def test_a_decision_and_its_tally_ground_one_answer_when_they_are_of_one_act(mix
 
     assistant = Assistant(mixed, embedder, None)
     q = assistant.understand(FOUNTAIN)
-    passages = assistant.passages_for(q, assistant.retrieve(q))
-    first = passages[0]
+    first = replace(
+        assistant.passages_for(q, assistant.retrieve(q))[0], affaire=None, coverage=1.0, shown=1.0
+    )
     tally = replace(
         first,
         text="Le conseil, après en avoir délibéré, à la majorité de 15 voix pour",
+        coverage=0.0,
+        shown=0.0,
         position=first.position + 1,
     )
-    far = replace(tally, position=first.position + 40, affaire=None)
-    first = replace(first, affaire=None)
-    assert assistant._act_texts([first], [first, tally]) == [first.text, tally.text]
-    assert assistant._act_texts([first], [first, far]) == [first.text]
+    far = replace(tally, position=first.position + 40)
+    answer = "Le devis a été approuvé par 15 voix pour [1]."
+    verdict, grounds = assistant.grounded(q, answer, [first], [first, tally])
+    assert verdict.ok and tally in grounds  # cited: the reader sees where the tally stands
+    verdict, grounds = assistant.grounded(q, answer, [first], [first, far])
+    assert not verdict.ok and grounds == []
     other_document = replace(tally, document=replace(first.document, id="autre"))
-    assert assistant._act_texts([first], [first, other_document]) == [first.text]
+    assert not assistant.grounded(q, answer, [first], [first, other_document])[0].ok
+
+
+def test_a_passage_of_an_act_about_the_subject_is_about_it(mixed, embedder):
+    from dataclasses import replace
+
+    from app.answer.assistant import SUBJECT_FLOOR, about_the_subject
+
+    assistant = Assistant(mixed, embedder, None)
+    q = assistant.understand(FOUNTAIN)
+    first = replace(
+        assistant.passages_for(q, assistant.retrieve(q))[0], affaire=None, coverage=1.0, shown=1.0
+    )
+    cells = replace(first, text="3,35 € 4,65 € 5,35 €", coverage=0.0, shown=0.0, position=first.position + 2)
+    elsewhere = replace(cells, position=first.position + 30)
+    assert SUBJECT_FLOOR > 0
+    assert about_the_subject([first, cells, elsewhere]) == [first, cells]
+    assert about_the_subject([cells, elsewhere]) == []
