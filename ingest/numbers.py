@@ -69,3 +69,16 @@ _SPELLED = re.compile(
 def in_digits(text: str) -> str:
     """The text with its numbers in words written in digits: "pour six ans" → "pour 6 ans"."""
     return _SPELLED.sub(lambda m: str(number(m.group(1))), text)
+
+
+def as_printed(text: str, printed: str) -> str:
+    """The text with each number it writes in words written in digits where `printed` (what it was read from)
+    prints that number in digits and not in words: « pendant six ans » read from « 6 ans » → « pendant 6 ans »."""
+
+    def form(m: re.Match[str]) -> str:
+        word, n = m.group(1), str(number(m.group(1)))
+        in_words = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", printed, re.IGNORECASE)
+        in_digits_ = re.search(rf"(?<!\d){n}(?!\d)", printed)
+        return n if in_digits_ and not in_words else word
+
+    return _SPELLED.sub(form, text)

@@ -30,16 +30,18 @@ from app.answer.question import (
     NUMBER,
     PERSON,
     RAPPORTEUR,
+    YESNO,
     Question,
     act_keys,
     analyse,
 )
 from app.answer.ranker import SURE, Ranker
 from index.collectivites import chunk_mask, collectivite_key, resolve
-from index.french import fold, french_date, stem
+from index.french import MONTHS, fold, french_date, stem
 from index.identifiers import act_key
 from index.search import Filters, Hit, ranked_files, search
 from index.store import Document, Index, StoredAffaire, StoredChunk
+from ingest.numbers import as_printed
 from models.base import LLM, Embedder
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
@@ -350,7 +352,10 @@ class Assistant:
                 pieces.append(piece)
                 yield piece
         timings["tokens_per_s"] = tokens_per_second(len(pieces), timings["first_token_s"], t0)
-        text = fill_act_numbers("".join(pieces).strip(), citations)
+        # Figures as the extracts print them (« 6 ans », not « six ans »), act numbers where only a mark stands.
+        text = fill_act_numbers(
+            as_printed("".join(pieces).strip(), " ".join(p.text for p in passages)), citations
+        )
         if is_refusal(text):
             # The model says it cannot answer, but a sentence may be shown as the answer (quotable) and the
             # question names no phrase the passages lack: that sentence is shown, as the document's.
@@ -592,10 +597,15 @@ def gives_what_is_asked(text: str, q: Question) -> bool:
         # capitals ("MARCONNET", "SARL").
         capitalised = {fold(w) for n in names(said) for w in n.split()}
         capitalised |= {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý]{3,}\b", said)}
-        return any(w not in _OFFICES and w not in given for w in capitalised)
+        return any(w not in _OFFICES and w not in _MONTHS and w not in given for w in capitalised)
     if q.asks in (AMOUNT, COUNT, DURATION):  # "pour six ans" gives a figure as "pour 6 ans" does
         return bool(figures(said) - figures(given))
+    if q.asks == YESNO:  # « Oui » alone shows nothing: what the extract says must follow
+        return bool(_content(said) - _content(given) - {"oui", "non"} or figures(said) - figures(given))
     return True
+
+
+_MONTHS = frozenset(fold(m) for m in MONTHS)  # « Mai 2020 » names no one
 
 
 def _content(text: str) -> set[str]:

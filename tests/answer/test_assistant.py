@@ -251,3 +251,19 @@ def test_a_passage_of_an_act_about_the_subject_is_about_it(mixed, embedder):
     assert SUBJECT_FLOOR > 0
     assert about_the_subject([first, cells, elsewhere]) == [first, cells]
     assert about_the_subject([cells, elsewhere]) == []
+
+
+def test_figures_are_written_as_the_extract_prints_them_and_a_bare_yes_says_nothing():
+    from app.answer.assistant import gives_what_is_asked
+    from app.answer.question import analyse
+    from ingest.numbers import as_printed
+
+    assert as_printed("signée pour six ans [3]", "conclue pour une durée de 6 ans") == "signée pour 6 ans [3]"
+    assert as_printed("signée pour six ans [3]", "conclue pour six ans") == "signée pour six ans [3]"
+    assert as_printed("par quinze voix", "à la majorité de 215 voix") == "par quinze voix"
+    yes_no = analyse("L'exonération des droits de place a-t-elle été adoptée sans réserve ?")
+    assert yes_no.asks == "yesno"
+    assert not gives_what_is_asked("Oui [2]", yes_no)
+    assert gives_what_is_asked("Non : deux abstentions, Mme Martin et M. Durand [2].", yes_no)
+    who = analyse("Quel bureau d'études a rédigé le projet ?")
+    assert not gives_what_is_asked("Le bureau d'études Mai 2020 a rédigé le projet [3].", who)
