@@ -267,3 +267,12 @@ def test_figures_are_written_as_the_extract_prints_them_and_a_bare_yes_says_noth
     assert gives_what_is_asked("Non : deux abstentions, Mme Martin et M. Durand [2].", yes_no)
     who = analyse("Quel bureau d'études a rédigé le projet ?")
     assert not gives_what_is_asked("Le bureau d'études Mai 2020 a rédigé le projet [3].", who)
+
+
+def test_a_one_digit_count_is_checked_a_day_of_the_month_is_the_labels():
+    assert not check("Ils siègent pendant 1 an [1].", ["Le mandat des 60 membres est de 3 ans."]).ok
+    assert check("Ils siègent pendant 3 ans [1].", ["Le mandat des 60 membres est de 3 ans."]).ok
+    assert check(
+        "Le 9 octobre 2018, la sortie est fixée du 25 mars au 1er avril [1].",
+        ["Compte rendu du 19 octobre 2018", "du 25 mars au 1er avril 2019"],
+    ).ok
