@@ -339,6 +339,11 @@ def _coverage(index: Index, question: Question, own: set[str], around: set[str])
     return got / total if total else 0.0
 
 
+def stems_of(text: str) -> set[str]:
+    """The stems of a text's words, as the index stems them."""
+    return _stems(text)
+
+
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(fold(text))}
 
