@@ -113,18 +113,13 @@ def _sync(
     origins_changed = _write_origins(sources, corpus, state_dir)
     _write_status(state_dir, report)
     published = current(index_dir)
+    synced = corpus.is_dir() and bool(find_pdfs(corpus))
+    _check_built_from_sources(index_dir, corpus, sources, rebuild, synced)
     stale = published is None or rebuild or origins_changed or bool(report.dropped)
     if not stale and not any(r.changed for r in report.sources):
         log(f"{_now()} index déjà à jour")
         return report
-    built_from = json.loads((published / "manifest.json").read_text())["corpus"] if published else None
-    if built_from is not None and not rebuild and Path(built_from) != corpus.resolve():
-        raise IndexError_(
-            f"L'index de {index_dir} a été construit depuis {built_from}, pas depuis les "
-            "sources. Relancez `registre sync --rebuild` pour le remplacer par celles de "
-            f"{sources.path.name}."
-        )
-    if not corpus.is_dir() or not find_pdfs(corpus):
+    if not synced:
         log(f"{_now()} aucun PDF synchronisé : l'index n'est pas modifié")
         return report
     report.index = ingest(
@@ -140,6 +135,32 @@ def _sync(
     for s in i.skipped:
         log(f"  écarté {s.path} : {s.reason}")
     return report
+
+
+def _check_built_from_sources(
+    index_dir: Path, corpus: Path, sources: Sources, rebuild: bool, synced: bool
+) -> None:
+    """Refuse, at every sync, while the published index holds another folder than the sources: a sync that said
+    « à jour » would leave that folder's documents answering in the sources' name."""
+    published = current(index_dir)
+    if published is None or (rebuild and synced):
+        return
+    built_from = Path(json.loads((published / "manifest.json").read_text())["corpus"])
+    if built_from == corpus.resolve():
+        return
+    said = (
+        f"L'index publié dans {index_dir} a été construit depuis le dossier {built_from}, pas depuis les "
+        f"sources de {sources.path.name} : il répond toujours avec les documents de {built_from}. "
+    )
+    if rebuild:
+        raise IndexError_(
+            said + "Aucun PDF n'a été synchronisé pour le remplacer : vérifiez les sources ci-dessus, puis "
+            "relancez `registre sync --rebuild`."
+        )
+    raise IndexError_(
+        said + "Lancez `registre sync --rebuild` pour le remplacer par l'index des sources, ou donnez à "
+        "REGISTRE_DATA_DIR un autre dossier pour garder les deux."
+    )
 
 
 @contextmanager

@@ -136,3 +136,44 @@ def test_a_wrong_setting_is_said_in_french_with_its_variable_not_as_a_trace(tmp_
     monkeypatch.setenv("REGISTRE_PUBLIC_URL", "registre.ville.fr")
     assert cli.main(["status"]) == 2
     assert said(capsys).startswith("erreur : REGISTRE_PUBLIC_URL doit commencer par https://")
+
+
+def test_sync_never_says_up_to_date_while_the_index_holds_another_folder(tmp_path, monkeypatch, capsys):
+    """An index built by `registre ingest` from one folder, then `registre sync` with a source of another."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "models").symlink_to(DATA_DIR / "models")
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(data))
+    monkeypatch.setenv("REGISTRE_OCR", "false")
+    ingested, synced = tmp_path / "ingere", tmp_path / "depot"
+    for folder, name in ((ingested, "M2023-352.pdf"), (synced, "V2024-420.pdf")):
+        folder.mkdir()
+        (folder / name).write_bytes((SAMPLE / name).read_bytes())
+    sources = tmp_path / "registre.toml"
+    sources.write_text(f'[[sources]]\nname = "depot"\nfolder = "{synced}"\n', encoding="utf-8")
+    assert cli.main(["ingest", str(ingested)]) == 0
+    said(capsys)
+
+    for _ in range(3):  # the first sync copies the files, the next ones find nothing new to copy
+        assert cli.main(["sync", "--sources", str(sources)]) == 2
+        out, err = capsys.readouterr()
+        assert "index déjà à jour" not in out
+        assert err.startswith(
+            f"erreur : L'index publié dans {data / 'index'} a été construit depuis le dossier "
+        )
+        assert str(ingested) in err and "registre sync --rebuild" in err and "REGISTRE_DATA_DIR" in err
+    assert cli.main(["status", "--json"]) == 0
+    assert [d["path"] for d in json.loads(said(capsys))["documents"]] == ["M2023-352.pdf"]
+
+    nothing = tmp_path / "vide.toml"
+    nothing.write_text(f'[[sources]]\nname = "depot"\nfolder = "{tmp_path / "vide"}"\n', encoding="utf-8")
+    (tmp_path / "vide").mkdir()
+    assert cli.main(["sync", "--rebuild", "--sources", str(nothing)]) == 2  # nothing to replace it with
+    assert "Aucun PDF n'a été synchronisé pour le remplacer" in said(capsys)
+
+    assert cli.main(["sync", "--rebuild", "--sources", str(sources)]) == 0
+    assert "index publié : 1 ajouté(s)" in said(capsys)
+    assert cli.main(["sync", "--sources", str(sources)]) == 0
+    assert "index déjà à jour" in said(capsys)
+    assert cli.main(["status", "--json"]) == 0
+    assert [d["path"] for d in json.loads(said(capsys))["documents"]] == ["depot/V2024-420.pdf"]
