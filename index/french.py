@@ -93,6 +93,18 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if (len(w) > 1 or w.isdigit()) and w not in FOLDED_STOP_WORDS}
 
 
+HALF = 3  # the shortest half of a compound: « éco » in « écoquartier »
+
+
+def halves(word: str) -> list[tuple[str, str]]:
+    """The ways a folded word splits into two words that could be printed apart (« videoprotection » →
+    ("video", "protection"), among others): letters only, each half of HALF letters or more, no function word."""
+    if not word.isalpha():
+        return []
+    cuts = [(word[:i], word[i:]) for i in range(HALF, len(word) - HALF + 1)]
+    return [(a, b) for a, b in cuts if a not in FOLDED_STOP_WORDS and b not in FOLDED_STOP_WORDS]
+
+
 def french_date(iso: str | None) -> str:
     """ "2014-02-17" → "17 février 2014"; "2014-02-01" → "1er février 2014"."""
     if not iso:

@@ -1,14 +1,20 @@
-"""Word search: BM25 (bm25s) over accent-folded, stemmed French tokens; numbers kept, even one digit."""
+"""Word search: BM25 (bm25s) over accent-folded, stemmed French tokens; numbers kept, even one digit.
+
+A compound meets its parts at query time: « vidéoprotection » also scores the chunks that print « vidéo
+protection » or « vidéo-protection », and the reverse, when the index's own vocabulary holds the other form. The
+index needs no rebuild, and no list of compounds is kept.
+"""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
 
-from index.french import fold
+from index.french import fold, halves
 
 _TOKENS = r"(?u)\b\w+\b"  # single characters too: "8 classes", "Pour : 2"
 
@@ -46,18 +52,45 @@ class Lexical:
         return cls(bm25s.BM25.load(str(folder)), size)
 
     def scores(self, query: str) -> np.ndarray:
-        """Return the BM25 score of every chunk for the query (zeros when no word matches)."""
-        tokens = bm25s.tokenize(
-            [fold(query)],
-            token_pattern=_TOKENS,
-            stopwords=_STOPWORDS,
-            stemmer=self._stemmer.stemWords,
-            return_ids=False,
-            show_progress=False,
+        """Return the BM25 score of every chunk for the query (zeros when no word matches); a word written joined
+        or apart scores as the better of its forms the index prints."""
+        words = bm25s.tokenize(
+            [fold(query)], token_pattern=_TOKENS, stopwords=_STOPWORDS, return_ids=False, show_progress=False
         )[0]
-        if not tokens or self.size == 0:
+        if not words or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        stems = self._stemmer.stemWords(words)
+        scores = self._scores(stems)
+        for written, printed in self._other_forms(words, stems):
+            # The better of the two forms: the form written is already in the sum, the other adds what it beats.
+            scores += np.maximum(self._scores(printed, all_present=True) - self._scores(written), 0.0)
+        return scores
+
+    def _scores(self, stems: list[str], all_present: bool = False) -> np.ndarray:
+        """The BM25 scores of these stems summed; with all_present, zero where a chunk lacks one of them."""
+        known = [s for s in stems if s in self._retriever.vocab_dict]
+        if not known or (all_present and len(known) < len(stems)):
+            return np.zeros(self.size, dtype=np.float32)
+        if not all_present:
+            return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+        each = [np.asarray(self._retriever.get_scores([s]), dtype=np.float32) for s in known]
+        return np.where(np.all([e > 0 for e in each], axis=0), np.sum(each, axis=0), 0.0).astype(np.float32)
+
+    def _other_forms(self, words: list[str], stems: list[str]) -> list[tuple[list[str], list[str]]]:
+        """(stems written, stems the index prints instead): a word the index prints in two words (or with a
+        hyphen, which splits it too), two words it prints joined."""
+        vocab = self._retriever.vocab_dict
+        forms = []
+        for word, stem in zip(words, stems, strict=True):
+            for parts in halves(word):
+                apart = self._stemmer.stemWords(list(parts))
+                if all(s in vocab for s in apart):
+                    forms.append(([stem], apart))
+        for (first, one), (second, two) in pairwise(zip(words, stems, strict=True)):
+            joined = self._stemmer.stemWord(first + second)
+            if first.isalpha() and second.isalpha() and joined in vocab:
+                forms.append(([one, two], [joined]))
+        return forms
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (row ids, scores) of the k best chunks, best first; empty when no word matches."""
