@@ -25,6 +25,7 @@ from app.answer.evidence import (
     Passage,
     find_evidence,
     missing_phrases,
+    printed,
     same_act,
     stem_weights,
     stems_of,
@@ -450,13 +451,13 @@ class Assistant:
         held = [
             t
             for t in q.terms
-            if t.noun and fold(t.word) != q.asked_noun and any(t.stem in self._stems(p) for p in passages)
+            if t.noun and fold(t.word) != q.asked_noun and any(printed(t, self._stems(p)) for p in passages)
         ]
         return max(held, key=lambda t: weight_of(self.index, t.stem), default=None)
 
     def names_term(self, term: Term, group: list[Passage], passages: list[Passage]) -> bool:
         """A passage of the group, or one of its act among those read, prints the term (or its label does)."""
-        return any(term.stem in self._stems(o) for p in group for o in passages if o is p or same_act(o, p))
+        return any(printed(term, self._stems(o)) for p in group for o in passages if o is p or same_act(o, p))
 
     def _stems(self, p: Passage) -> set[str]:
         return stems_of(f"{p.text} {self._label(p)}")
@@ -499,7 +500,12 @@ class Assistant:
             unknown = [
                 t.word
                 for t in q.terms
-                if t.noun and t.stem not in weights and len(t.stem) > 3 and fold(t.word) != q.asked_noun
+                if t.noun
+                and not printed(
+                    t, weights.keys()
+                )  # « vidéoprotection » printed « vidéo protection » is known
+                and len(t.stem) > 3
+                and fold(t.word) != q.asked_noun
             ]
             if unknown:
                 return f"aucun document n'emploie « {unknown[0]} »"

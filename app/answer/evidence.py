@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -30,11 +31,12 @@ from app.answer.question import (
     VOTE,
     Phrase,
     Question,
+    Term,
     act_keys,
 )
 from app.answer.ranker import FEATURES, SURE, Ranker, Raw, describe
 from index.collectivites import GENERIC_NAME
-from index.french import MONTHS, WORD, YEAR, fold, stem
+from index.french import MONTHS, WORD, YEAR, fold, halves, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
@@ -332,11 +334,22 @@ def _coverage(index: Index, question: Question, own: set[str], around: set[str])
     for term in question.all_terms:
         w = weight_of(index, term.stem) * (1.0 if term.stem in own_terms else CARRIED_SHARE)
         total += w
-        if term.stem in own:
+        if printed(term, own):
             got += w
-        elif term.stem in around:
+        elif printed(term, around):
             got += NEIGHBOUR_SHARE * w
     return got / total if total else 0.0
+
+
+@lru_cache(maxsize=4096)
+def split_stems(word: str) -> tuple[tuple[str, str], ...]:
+    """The stems of the halves a compound may be printed as (« vidéoprotection » → ("video", "protect"), …)."""
+    return tuple((stem(a), stem(b)) for a, b in halves(fold(word)))
+
+
+def printed(term: Term, stems: Collection[str]) -> bool:
+    """The term stands among the stems, whole or as its two halves printed apart (« vidéo protection »)."""
+    return term.stem in stems or any(a in stems and b in stems for a, b in split_stems(term.word))
 
 
 def stems_of(text: str) -> set[str]:

@@ -91,3 +91,17 @@ def test_only_words_the_index_holds_are_met_and_function_words_are_never_halves(
     assert (both.scores("vidéoprotection") > 0).tolist() == [True, False, True]  # one half alone is not it
     assert (both.scores("vidéo protection") > 0).tolist() == [True, True, True]
     assert both.scores("vidéo protection")[0] >= both.scores("vidéo protection")[1]
+
+
+def test_a_question_with_the_joined_form_is_answered_from_the_split_one(compounds, embedder, scripted):
+    from app.answer.assistant import Assistant
+
+    assistant = Assistant(compounds, embedder, scripted)
+    question = "Combien de caméras de vidéoprotection aux abords des écoles ?"
+    q = assistant.understand(question)
+    passages = assistant.passages_for(q, assistant.retrieve(q))
+    assert assistant.lacks_evidence(q, passages) is None  # « vidéoprotection » is known, printed apart
+    assert any("12" in p.text or "douze" in p.text for p in passages)
+    scripted.enqueue("Le conseil approuve l'installation de 12 caméras aux abords des écoles [1].")
+    answer = assistant.answer(question)
+    assert answer.found and answer.citations and answer.citations[0].file.endswith("cameras.pdf")
