@@ -28,8 +28,6 @@ from app.answer.evidence import (
     printed,
     same_act,
     stem_weights,
-    stems_of,
-    weight_of,
 )
 from app.answer.facts import Fact, find_fact
 from app.answer.question import (
@@ -41,7 +39,6 @@ from app.answer.question import (
     RAPPORTEUR,
     YESNO,
     Question,
-    Term,
     act_keys,
     analyse,
 )
@@ -369,7 +366,7 @@ class Assistant:
         if is_refusal(text):
             # The model says it cannot answer, but a sentence may be shown as the answer (quotable) and the
             # question names no phrase the passages lack: that sentence is shown, as the document's.
-            sure = [p for p in passages if self.quotable(q, p, passages)]
+            sure = [p for p in passages if self.quotable(q, p)]
             if sure and not missing_phrases(q, passages):
                 p = max(sure, key=lambda p: p.score)
                 c = citations[passages.index(p)]
@@ -395,7 +392,7 @@ class Assistant:
         if not verdict.ok:
             # The document's own sentence instead, when one may be shown as the answer (quotable); otherwise
             # an honest refusal: a wrong answer with an official link is the worst outcome.
-            quotable = [p for p in passages if self.quotable(q, p, passages)]
+            quotable = [p for p in passages if self.quotable(q, p)]
             if not quotable:
                 yield done(self._not_found, False, [], refused_by="check", check_reason=verdict.reason,
                            generated_by="document")  # fmt: skip
@@ -421,11 +418,7 @@ class Assistant:
             return Verdict(False, "la réponse ne donne pas ce que la question demande"), []
         about = about_the_subject(passages)
 
-        specific = self.specific_term(q, passages)
-
         def holds(group: list[Passage]) -> Verdict:
-            if specific is not None and not self.names_term(specific, group, passages):
-                return Verdict(False, f"le passage cité ne nomme pas « {specific.word} »")
             return check(
                 text, [*(p.text for p in group), *(self._label(p) for p in group), q.text, q.previous]
             )
@@ -444,37 +437,16 @@ class Assistant:
                 return Verdict(True), act
         return first, []
 
-    def specific_term(self, q: Question, passages: list[Passage]) -> Term | None:
-        """The question's most specific noun that the passages read print: the rarest in the corpus (« musicale »
-        in « la subvention de l'Association musicale »). An answer's passage must print it: a figure beside
-        another association's name, in the same table, is another row's."""
-        held = [
-            t
-            for t in q.terms
-            if t.noun and fold(t.word) != q.asked_noun and any(printed(t, self._stems(p)) for p in passages)
-        ]
-        return max(held, key=lambda t: weight_of(self.index, t.stem), default=None)
-
-    def names_term(self, term: Term, group: list[Passage], passages: list[Passage]) -> bool:
-        """A passage of the group, or one of its act among those read, prints the term (or its label does)."""
-        return any(printed(term, self._stems(o)) for p in group for o in passages if o is p or same_act(o, p))
-
-    def _stems(self, p: Passage) -> set[str]:
-        return stems_of(f"{p.text} {self._label(p)}")
-
-    def quotable(self, q: Question, p: Passage, passages: list[Passage]) -> bool:
+    def quotable(self, q: Question, p: Passage) -> bool:
         """The passage's sentence may be shown as the answer, in the document's words: the ranker holds it for
         the answer more likely than not, it holds the kind of thing asked and gives it (a name the question
-        does not give, a figure), it is of the year asked and about the subject, and it prints the question's
-        most specific word that the passages read print."""
-        specific = self.specific_term(q, passages)
+        does not give, a figure), it is of the year asked and about the subject."""
         return (
             p.score >= SURE
             and p.asked
             and p.year_ok
             and max(p.coverage, p.shown) >= SUBJECT_FLOOR
             and gives_what_is_asked(p.sentence, q)
-            and (specific is None or self.names_term(specific, [p], passages))
         )
 
     def quote(self, citation: Citation, passage: Passage) -> str:

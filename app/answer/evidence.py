@@ -352,11 +352,6 @@ def printed(term: Term, stems: Collection[str]) -> bool:
     return term.stem in stems or any(a in stems and b in stems for a, b in split_stems(term.word))
 
 
-def stems_of(text: str) -> set[str]:
-    """The stems of a text's words, as the index stems them."""
-    return _stems(text)
-
-
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(fold(text))}
 
