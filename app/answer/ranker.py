@@ -3,10 +3,10 @@
 Every candidate sentence of the documents found is described by the same few numbers — how much of the question's
 subject it holds (itself, its neighbours, its act's title, the sentences before it), its BM25 score among the
 candidates, whether it holds the kind of thing asked (an amount, a date, a name…), where it stands in the act
-(a heading, a roll call, a legal reference, the operative part in capitals) and how retrieval ranked it. A logistic
-regression, fitted on labelled pairs (`registre train-ranker`, validated leave-one-corpus-out), turns them into a
-probability that the sentence answers. Its weights are a JSON file in the repository, read by `Ranker.load`: one
-number per feature, which a person can read.
+(a heading, a roll call, a legal reference, the operative part in capitals) and how retrieval ranked it. A hundred
+small boosted trees, fitted on labelled pairs (`registre train-ranker`, validated leave-one-corpus-out), score them;
+a logistic calibration turns the score into a probability that the sentence answers. The trees are a JSON file in
+the repository, read by `Ranker.load`: two questions of the features each, which a person can follow.
 """
 
 from __future__ import annotations
@@ -153,27 +153,60 @@ def describe(
 
 
 class Ranker:
-    """A logistic regression over FEATURES: the probability that a sentence answers the question."""
+    """Gradient-boosted trees over FEATURES, fitted with a ranking objective (LightGBM's lambdarank, by `registre
+    train-ranker`): each tree asks a question or two of the features and adds its leaf's value to the score. A
+    logistic calibration, fitted on the same labelled candidates, turns the score into the probability that the
+    sentence answers. The trees are a JSON file in the repository, evaluated here without LightGBM."""
 
-    def __init__(self, weights: dict[str, float], about: dict | None = None):
-        unknown = set(weights) - set(FEATURES)
+    def __init__(
+        self, trees: list[dict], calibration: tuple[float, float] = (1.0, 0.0), about: dict | None = None
+    ):
+        unknown = {name for tree in trees for name in _features_of(tree)} - set(FEATURES)
         if unknown:
-            raise ValueError(f"poids de caractéristiques inconnues : {sorted(unknown)}")
-        self.weights = weights
+            raise ValueError(f"arbres sur des caractéristiques inconnues : {sorted(unknown)}")
+        self.trees = trees
+        self.calibration = calibration
         self.about = about or {}
-        self._w = np.array([weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+        self._column = {name: n for n, name in enumerate(FEATURES)}
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Ranker:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["weights"], data.get("about"))
+        return cls(data["trees"], tuple(data["calibration"]), data.get("about"))
 
     def save(self, path: Path = WEIGHTS) -> None:
-        data = {"about": self.about, "weights": {n: round(self.weights.get(n, 0.0), 6) for n in FEATURES}}
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        data = {
+            "about": self.about,
+            "calibration": [round(v, 6) for v in self.calibration],
+            "trees": self.trees,
+        }
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """The trees' summed leaves, one score per row of features (n × len(FEATURES)): higher answers better."""
+        total = np.zeros(len(features))
+        for tree in self.trees:
+            total += self._leaves(tree, features)
+        return total
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of features (n × len(FEATURES))."""
         if features.size == 0:
             return np.zeros(0)
-        return 1.0 / (1.0 + np.exp(-(features @ self._w)))
+        a, b = self.calibration
+        return 1.0 / (1.0 + np.exp(-(a * self.scores(features) + b)))
+
+    def _leaves(self, node: dict, features: np.ndarray) -> np.ndarray:
+        if "value" in node:
+            return np.full(len(features), node["value"])
+        left = features[:, self._column[node["feature"]]] <= node["threshold"]
+        out = np.empty(len(features))
+        out[left] = self._leaves(node["left"], features[left])
+        out[~left] = self._leaves(node["right"], features[~left])
+        return out
+
+
+def _features_of(node: dict) -> set[str]:
+    if "value" in node:
+        return set()
+    return {node["feature"]} | _features_of(node["left"]) | _features_of(node["right"])

@@ -30,9 +30,11 @@ from index.french import WORD, fold
 
 # A gold evidence sentence is this much the candidate's words (the file quotes it with cuts: « […] »).
 EVIDENCE_SHARE = 0.6
-# The learner's regularisation (inverse strength): strong, so that the weights stay small and readable; of
-# 0.5 and 0.05, the stronger gave the better mean hit_at_k left out (0.72 against 0.68, three sets).
-C = 0.05
+# The learner: a hundred boosted trees of three leaves each (two questions of the features), a slow learning rate and
+# no leaf under twenty candidates, so that the trees stay few, shallow and readable. These are LightGBM's usual
+# small settings, set once and not searched; without bagging, a fit is the same on every run. Against the logistic
+# regression it replaces, left out on each of the three sets: hit_at_1 0.46 vs 0.37, hit_at_k 0.78 vs 0.72 (means).
+TREES, LEAVES, LEARNING_RATE, MIN_LEAF = 100, 3, 0.05, 20
 
 
 @dataclass(frozen=True)
@@ -89,25 +91,56 @@ def gather(assistant, labelled: LabelledSet, log=print) -> list[Example]:
     return out
 
 
-def fit(examples: list[Example], c: float = C) -> Ranker:
-    """A logistic regression over every candidate of the examples, each question weighing the same."""
+def fit(examples: list[Example], trees: int = TREES) -> Ranker:
+    """Boosted trees ranking each question's candidates (LightGBM's lambdarank), then a logistic calibration of
+    the best candidate's score against whether it answers: the probability that the sentence chosen answers."""
+    import lightgbm
     from sklearn.linear_model import LogisticRegression
 
-    rows, labels, weights = [], [], []
-    for e in examples:
-        if not e.labels.any() or e.labels.all():
-            continue  # nothing to learn: no sentence answers, or every one does
-        n_pos, n_neg = e.labels.sum(), len(e.labels) - e.labels.sum()
-        rows.append(e.found.features)
-        labels.append(e.labels)
-        # Positives and negatives of a question weigh half each: long minutes count no more than short acts.
-        weights.append(np.where(e.labels > 0, 0.5 / n_pos, 0.5 / n_neg))
-    x = np.vstack(rows)[:, 1:]  # the intercept is the learner's
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit(x, np.concatenate(labels), sample_weight=np.concatenate(weights) * len(rows))
-    weights_by_name = {"bias": float(model.intercept_[0])}
-    weights_by_name |= {name: float(w) for name, w in zip(FEATURES[1:], model.coef_[0], strict=True)}
-    return Ranker(weights_by_name)
+    kept = [e for e in examples if e.labels.any() and not e.labels.all()]  # something to learn
+    x = np.vstack([e.found.features for e in kept])
+    y = np.concatenate([e.labels for e in kept])
+    model = lightgbm.LGBMRanker(
+        objective="lambdarank",
+        n_estimators=trees,
+        num_leaves=LEAVES,
+        learning_rate=LEARNING_RATE,
+        min_child_samples=MIN_LEAF,
+        lambdarank_truncation_level=10,
+        verbose=-1,
+    )
+    model.fit(x, y, group=[len(e.labels) for e in kept])
+    dump = model.booster_.dump_model()
+    ranker = Ranker([_node(t["tree_structure"]) for t in dump["tree_info"]])
+    if not np.allclose(ranker.scores(x), model.predict(x), atol=1e-6):
+        raise RuntimeError("les arbres relus ne donnent pas les scores de LightGBM")
+    # The calibration reads each question's best sentence: is it one that answers? Its probability is what the
+    # answering path weighs (one passage more when unsure, the document's sentence shown only when sure).
+    best = [
+        (float(s.max()), float(e.labels[int(s.argmax())]))
+        for e in kept
+        for s in [ranker.scores(e.found.features)]
+    ]
+    tops, right = np.array(best).T
+    if right.all() or not right.any():
+        return ranker  # one outcome only: nothing to calibrate against
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(tops.reshape(-1, 1), right)
+    ranker.calibration = (float(platt.coef_[0][0]), float(platt.intercept_[0]))
+    return ranker
+
+
+def _node(node: dict) -> dict:
+    """A LightGBM tree node as the ranker reads it: a leaf's value, or a feature, its threshold and two branches."""
+    if "leaf_value" in node:
+        return {"value": round(float(node["leaf_value"]), 8)}
+    if node.get("decision_type", "<=") != "<=":
+        raise ValueError(f"décision d'arbre inattendue : {node['decision_type']}")
+    return {
+        "feature": FEATURES[node["split_feature"]],
+        "threshold": float(node["threshold"]),
+        "left": _node(node["left_child"]),
+        "right": _node(node["right_child"]),
+    }
 
 
 def hits(examples: list[Example], ranker: Ranker, k: int = PASSAGES) -> dict[str, float | int]:

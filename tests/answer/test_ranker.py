@@ -14,9 +14,9 @@ CITIZENS = (
 )
 
 
-def test_the_shipped_weights_are_one_number_per_feature_with_their_validation():
+def test_the_shipped_trees_ask_known_features_and_carry_their_validation():
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    assert set(data["weights"]) == set(FEATURES)
+    assert data["trees"] and len(data["calibration"]) == 2
     loco = data["about"]["leave_one_corpus_out"]
     assert len(loco) >= 3 and all(0 <= v["hit_at_k"] <= 1 for v in loco.values())
     ranker = Ranker.load()
@@ -24,13 +24,30 @@ def test_the_shipped_weights_are_one_number_per_feature_with_their_validation():
     assert p.shape == (2,) and ((p > 0) & (p < 1)).all()
 
 
-def test_unknown_features_are_refused():
+def test_a_tree_is_read_as_written_and_unknown_features_are_refused():
+    tree = {
+        "feature": "asked",
+        "threshold": 0.5,
+        "left": {"value": -1.0},
+        "right": {
+            "feature": "coverage_own",
+            "threshold": 0.3,
+            "left": {"value": 0.5},
+            "right": {"value": 2.0},
+        },
+    }
+    ranker = Ranker([tree, {"value": 0.25}])
+    rows = np.zeros((3, len(FEATURES)))
+    rows[1, FEATURES.index("asked")] = 1.0
+    rows[2, FEATURES.index("asked")] = 1.0
+    rows[2, FEATURES.index("coverage_own")] = 0.9
+    assert ranker.scores(rows).tolist() == [-0.75, 0.75, 2.25]
     try:
-        Ranker({"bias": 1.0, "colour": 2.0})
+        Ranker([{"feature": "colour", "threshold": 0.0, "left": {"value": 0.0}, "right": {"value": 1.0}}])
     except ValueError as e:
         assert "colour" in str(e)
     else:
-        raise AssertionError("a weight for a feature the ranker does not compute was accepted")
+        raise AssertionError("a tree on a feature the ranker does not compute was accepted")
 
 
 def test_a_candidate_holding_the_answer_in_a_gold_file_is_the_label_and_the_fit_ranks_it_first(
@@ -49,5 +66,5 @@ def test_a_candidate_holding_the_answer_in_a_gold_file_is_the_label_and_the_fit_
     assert positives and all("40" in s for s in positives)
     assert all(p.document.path == "M2023-352.pdf" for p, y in zip(found.passages, labels, strict=True) if y)
     example = Example("sample", q, analysed, found, labels)
-    ranker = fit([example], c=10.0)
+    ranker = fit([example, example])
     assert hits([example], ranker)["hit_at_1"] == 1.0
