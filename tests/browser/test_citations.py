@@ -76,3 +76,31 @@ def test_each_mark_of_the_answer_opens_the_reader_at_the_sentence_it_cites(
             reader.close()
         assert not errors, errors
         page.close()
+
+
+def test_a_page_read_twice_is_listed_once_and_each_number_still_opens_its_passage(
+    browser, index, embedder, scripted
+):
+    with Server(Assistant(index, embedder, scripted)) as server:
+        page, errors = watched_page(browser, DESKTOP)
+        page.goto(server.url + "/")
+        answer, data = ask(page, scripted)
+        pages = {(c["url"].split("#")[0], c["page"]) for c in data["extracts"]}
+        assert len(pages) < len(data["extracts"])  # the question reads two extracts of one page
+        sources = answer.locator(".registre-sources li")
+        assert sources.count() == len(pages)
+        summary = answer.locator(".registre-sources summary").inner_text()
+        assert summary == f"Sources consultées ({len(pages)})"
+        answer.locator(".registre-sources summary").click()
+        listed = answer.locator(".registre-sources li a").evaluate_all(
+            "els => els.map(a => [a.textContent, a.href])"
+        )
+        for c in data["extracts"]:  # every number is there, as a link to its own passage
+            assert any(
+                text.startswith(f"[{c['n']}]") and href.endswith(c["viewer_url"]) for text, href in listed
+            ), (c["n"], listed)
+        texts = sources.all_inner_texts()
+        assert len(set(texts)) == len(texts)
+        assert any("autres passages de cette page" in t for t in texts), texts
+        assert not errors, errors
+        page.close()
