@@ -9,7 +9,7 @@ import unicodedata
 from urllib.parse import parse_qs, urlparse
 
 from app.answer.assistant import Assistant
-from tests.browser.test_chat import DESKTOP, QUESTION, Server, in_view
+from tests.browser.test_chat import DESKTOP, PHONE, QUESTION, Server, in_view, shot
 from tests.serving import watched_page
 
 # Two extracts of the act cited, on its two pages: the award (page 1) and the decision (page 2).
@@ -102,5 +102,27 @@ def test_a_page_read_twice_is_listed_once_and_each_number_still_opens_its_passag
         texts = sources.all_inner_texts()
         assert len(set(texts)) == len(texts)
         assert any("autres passages de cette page" in t for t in texts), texts
+        assert not errors, errors
+        page.close()
+
+
+def test_on_a_phone_the_finished_answer_shows_its_start(browser, index, embedder, scripted):
+    with Server(Assistant(index, embedder, scripted)) as server:
+        page, errors = watched_page(browser, PHONE)
+        page.goto(server.url + "/")
+        ask(page, scripted)
+        answer, _ = ask(page, scripted)  # a second answer, below the first
+        conversation = page.locator(".body")
+        assert conversation.evaluate(
+            "b => b.scrollHeight > b.clientHeight + 200"
+        )  # there is somewhere to scroll
+        start = answer.locator(".who")
+        assert in_view(start), "the answer's start is scrolled out of view"
+        assert in_view(answer.locator(".registre-text"))
+        assert conversation.evaluate("b => b.scrollTop") > 0  # the first answer is above, scrolled past
+        shot(page, "chat-answer-start-375")
+        # The next question follows the new answer down again.
+        ask(page, scripted)
+        assert in_view(page.locator(".registre-msg-assistant").last.locator(".who"))
         assert not errors, errors
         page.close()

@@ -256,6 +256,15 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   body.addEventListener("scroll", function () {
     follow = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
   });
+  // When the answer is complete, its first words are in view, not its last source: on a phone the sources and the
+  // rating below a short answer are taller than the screen. Left there until the next question.
+  function showStart(li) {
+    if (!follow) return;  // the reader scrolled elsewhere: stay there
+    const top = li.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop - 8;
+    body.scrollTop = Math.max(0, Math.min(top, body.scrollHeight - body.clientHeight));
+    lastSet = body.scrollTop;
+    follow = false;
+  }
   function keepInView(force) {
     const bottom = body.scrollHeight - body.clientHeight;
     if (force) follow = true;
@@ -460,6 +469,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
         said = data.found ? "Réponse prête." : "Réponse prête : l'information n'a pas été trouvée.";
         renderDone(li, data);
         feedbackFor(li, data, question);
+        showStart(li);
         if (typeof data.human_contact === "string" && data.human_contact) humanContact = data.human_contact;
         log.push({ role: "user", content: question },
           { role: "assistant", content: String(data.answer || "").slice(0, 4000), data: data });
