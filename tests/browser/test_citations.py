@@ -8,12 +8,16 @@ import re
 import unicodedata
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from app.answer.assistant import Assistant
 from tests.browser.test_chat import DESKTOP, PHONE, QUESTION, Server, in_view, shot
 from tests.serving import watched_page
 
 # Two extracts of the act cited, on its two pages: the award (page 1) and the decision (page 2).
 TWO_MARKS = "Le marché a été attribué à la société TALCO Languedoc [1][3]."
+# A model that writes no mark: the answer still ends with those of what it cites.
+UNMARKED = "Le marché a été attribué à la société TALCO Languedoc."
 
 
 def letters(text: str) -> str:
@@ -38,19 +42,20 @@ def ask(page, scripted, reply: str = TWO_MARKS):
     return done.last, log[-1]["data"]
 
 
+@pytest.mark.parametrize("reply", [TWO_MARKS, UNMARKED], ids=["marked", "unmarked"])
 def test_each_mark_of_the_answer_opens_the_reader_at_the_sentence_it_cites(
-    browser, index, embedder, scripted
+    browser, index, embedder, scripted, reply
 ):
     with Server(Assistant(index, embedder, scripted)) as server:
         page, errors = watched_page(browser, DESKTOP)
         page.goto(server.url + "/")
-        answer, data = ask(page, scripted)
+        answer, data = ask(page, scripted, reply)
         assert re.search(r"(\[\d+\])+\.?$", data["answer"]), data["answer"]  # the answer ends with its marks
         by_n = {c["n"]: c for c in data["citations"]}
         marks = answer.locator(".registre-text sup a")
         said = marks.evaluate_all("els => els.map(a => a.firstChild.textContent)")
         assert said == [f"[{n}]" for n in re.findall(r"\[(\d+)\]", data["answer"])], (said, data["answer"])
-        assert len(by_n) == 2
+        assert set(by_n) == {int(n.strip("[]")) for n in said} and said
         for i in range(marks.count()):
             href = marks.nth(i).evaluate("a => a.href")
             cited = by_n[int(said[i].strip("[]"))]
