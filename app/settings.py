@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(3, description="Evidence passages given to the LLM per question.")
     extract_words: int = Field(40, description="Longest evidence passage given to the LLM, in words.")
+    warm_up: bool = Field(
+        True,
+        description="At start-up, ask one question as far as its sources (never the model), so that the first "
+        "citizen's question does not wait for spaCy, the embedder and the index's caches to load.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (the sites embedding the widget), as a JSON "

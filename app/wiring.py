@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
-from app.answer.assistant import Assistant, prompt
+from app.answer.assistant import Assistant, Sources, prompt
 from app.settings import Settings
 from index.store import Index, open_index
 from models.base import LLM, Embedder
@@ -53,6 +55,30 @@ def assistant(
     )
 
 
+# A question that goes the way every answer goes up to its sources: spaCy reads it, the embedder searches, the
+# ranker weighs sentences, the word weights and the index's caches are built, a vote is looked for in the acts.
+WARM_UP_QUESTION = "Quel a été le vote du conseil municipal sur les tarifs de la restauration scolaire ?"
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """What the start-up primed, and how long it took: the first citizen's question no longer pays it."""
+
+    question: str
+    seconds: float
+    extracts: int  # the extracts found for the question: the index was searched
+
+
+def warm_up(assistant: Assistant) -> WarmUp:
+    """Ask the warm-up question as far as its sources, never the model, so that what loads on first use
+    (spaCy, the embedder's session, the ranker, the word weights, the index's caches) loads now."""
+    t0 = time.perf_counter()
+    # The answer stops at its sources: the generator is dropped before the model would be asked.
+    sources = next((s for s in assistant.stream(WARM_UP_QUESTION) if isinstance(s, Sources)), None)
+    extracts = len(sources.extracts) if sources is not None else 0
+    return WarmUp(WARM_UP_QUESTION, time.perf_counter() - t0, extracts)
+
+
 class Served:
     """The assistant a server answers with, over the index it serves.
 
@@ -66,12 +92,13 @@ class Served:
         # The first assistant is built before the server's queue exists (wiring.assistant): it gets it here.
         assistant.llm_slot = slot
         self.assistant = assistant
+        self.warmed: WarmUp | None = None  # set by the app's start-up and by each reload
 
     def reload(self) -> Index:
-        """Serve the index published last under index_dir, built by the same embedder; return it."""
+        """Serve the index published last under index_dir, built by the same embedder, once warmed up; return it."""
         old = self.assistant
         index = open_index(self.index_dir, old.index.embedder)
-        self.assistant = Assistant(
+        fresh = Assistant(
             index,
             old.embedder,
             old.llm,
@@ -81,4 +108,6 @@ class Served:
             human_contact=old.human_contact,
             llm_slot=self._slot,
         )
+        self.warmed = warm_up(fresh)  # its caches built before any question reaches it
+        self.assistant = fresh
         return index

@@ -329,7 +329,7 @@ class Assistant:
         fact = find_fact(self.index, q, passages)
         if fact is not None:  # exact, from what the documents print: no generation
             citation = fact_citation(fact, citations)
-            shown = Evidence(citation.n, citation.excerpt, 0, len(citation.excerpt))
+            shown = fact_evidence(fact, citation)
             yield Sources(citations if citation in citations else [*citations, citation], shown)
             text = f"{fact.text} [{citation.n}]"
             timings["first_token_s"] = time.perf_counter() - t0
@@ -535,6 +535,14 @@ def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:
         fact.printed or fact.text,
         affaire,
     )
+
+
+def fact_evidence(fact: Fact, citation: Citation) -> Evidence:
+    """The line the fact was read from, as printed, inside the extract that cites it: what the reader marks."""
+    at = citation.excerpt.find(fact.printed) if fact.printed else -1
+    if at < 0:
+        return Evidence(citation.n, citation.excerpt, 0, len(citation.excerpt))
+    return Evidence(citation.n, fact.printed, at, at + len(fact.printed))
 
 
 _MARK_FOR_NUMBER = re.compile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.answer.evidence import Passage, passage_acts, weight_of
+from app.answer.printed import number_line, rapporteur_line, tally_lines
 from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question
 from index.french import WORD, fold, french_date, stem
 from index.store import Document, Index, StoredAffaire
@@ -39,7 +40,7 @@ class Fact:
     page: int
     affaire: StoredAffaire | None
     kind: str  # "vote", "numéro" or "rapporteur"
-    printed: str  # the words of the document the fact is read from
+    printed: str  # the line of the page the fact is read from, as printed (the reader marks it)
 
 
 def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact | None:
@@ -71,7 +72,7 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
         return _vote(index, affaire, question)
     if question.asks == NUMBER:
         return _number(index, doc, affaire)
-    return _rapporteur(doc, affaire)
+    return _rapporteur(index, doc, affaire)
 
 
 def _title(p: Passage) -> str:
@@ -136,7 +137,10 @@ def _vote(index: Index, affaire: StoredAffaire | None, question: Question) -> Fa
     if question.yes_no and "unanimit" in fold(question.text):
         unanimous = tally.outcome == "unanimité" and not tally.contre and not tally.abstention
         text = ("Oui. " if unanimous else "Non. ") + text
-    return Fact(text, doc, tally.vote_page, tally, "vote", tally.vote or "")
+    printed = tally_lines(index, tally)
+    if printed is None:
+        return Fact(text, doc, tally.vote_page, tally, "vote", tally.vote or "")
+    return Fact(text, doc, printed.page, tally, "vote", printed.text)
 
 
 def _number(index: Index, doc: Document, affaire: StoredAffaire | None) -> Fact | None:
@@ -154,20 +158,30 @@ def _number(index: Index, doc: Document, affaire: StoredAffaire | None) -> Fact 
         + "."
     )
     page = affaire.page if affaire is not None and act.id == doc.id and doc.kind != "délibération" else 1
-    return Fact(text, act, page, affaire, "numéro", f"n° {number}")
+    printed = number_line(index, act.id, number, [page, page + 1])
+    if printed is None:
+        return Fact(text, act, page, affaire, "numéro", f"n° {number}")
+    return Fact(text, act, printed.page, affaire, "numéro", printed.text)
 
 
-def _rapporteur(doc: Document, affaire: StoredAffaire | None) -> Fact | None:
+def _rapporteur(index: Index, doc: Document, affaire: StoredAffaire | None) -> Fact | None:
     if doc.kind == "délibération" and doc.rapporteur:
         text = (
             f"{doc.rapporteur} a rapporté la délibération n° {doc.act_number} du conseil du "
             f"{french_date(doc.seance_date)} : « {doc.objet} »."
         )
-        return Fact(text, doc, 1, affaire, "rapporteur", f"{doc.rapporteur} rapporte")
+        printed = rapporteur_line(index, doc.id, doc.rapporteur, [1, 2])
+        if printed is None:
+            return Fact(text, doc, 1, affaire, "rapporteur", f"{doc.rapporteur} rapporte")
+        return Fact(text, doc, printed.page, affaire, "rapporteur", printed.text)
     if affaire is not None and affaire.rapporteur:
         text = (
             f"{affaire.rapporteur} a présenté l'affaire{f' n° {affaire.number}' if affaire.number else ''} "
             f"« {affaire.title[:200]} » au conseil du {french_date(doc.seance_date)}."
         )
-        return Fact(text, doc, affaire.page, affaire, "rapporteur", affaire.rapporteur)
+        pages = [affaire.page, affaire.page + 1]
+        printed = rapporteur_line(index, doc.id, affaire.rapporteur, pages, heading=affaire.title)
+        if printed is None:
+            return Fact(text, doc, affaire.page, affaire, "rapporteur", affaire.rapporteur)
+        return Fact(text, doc, printed.page, affaire, "rapporteur", printed.text)
     return None

@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             assistant if assistant is not None else await run_in_threadpool(wiring.assistant, settings)
         )
         app.state.served = wiring.Served(ready, settings.index_dir, gate)
+        if settings.warm_up:  # off the request path: the first question costs what the others cost
+            app.state.served.warmed = await run_in_threadpool(wiring.warm_up, ready)
         await run_in_threadpool(ratings.purge)  # ratings past the retention go, even if none comes in
         port = None
         if settings.metrics_port:  # a private port, without token: the scraper's

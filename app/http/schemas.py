@@ -127,8 +127,14 @@ class CitationOut(BaseModel):
 
     @classmethod
     def of(cls, c: Citation, base: str = "", evidence: Evidence | None = None) -> CitationOut:
-        """The citation; its view marks the evidence sentence when it holds it, else the whole extract."""
-        passage = evidence.sentence if evidence is not None and evidence.n == c.n else c.excerpt
+        """The citation; its view marks the answer's evidence when the citation holds it (a fact's printed
+        line), else the extract's own evidence sentence, else the whole extract."""
+        if evidence is not None and evidence.n == c.n:
+            passage = evidence.sentence
+        else:
+            passage = (
+                c.sentence or c.excerpt
+            )  # a second source of the answer: its own sentence, not all of it
         return cls(
             n=c.n,
             file=c.file,

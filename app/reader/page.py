@@ -71,7 +71,16 @@ def read(index: Index, doc_id: str, page: int, start: str = "", end: str = "") -
 
 
 def _find(texts: dict[int, str], page: int, start: str, end: str) -> tuple[int, Span | None]:
-    """The page holding most of the passage, and where the passage stands in that page's text."""
+    """The page holding most of the passage, and where the passage stands in that page's text.
+
+    The cited page and the next are searched first: minutes print the same line for many affaires (« après en
+    avoir délibéré, à l'unanimité »), and the one on the page before is not the one cited.
+    """
+    shown, span = _find_in({n: t for n, t in texts.items() if n >= page}, page, start, end)
+    return (shown, span) if span is not None else _find_in(texts, page, start, end)
+
+
+def _find_in(texts: dict[int, str], page: int, start: str, end: str) -> tuple[int, Span | None]:
     numbers = sorted(texts)
     offsets, at = {}, 0
     for n in numbers:

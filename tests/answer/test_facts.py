@@ -3,6 +3,9 @@ evidence rules that refuse an answer before the model is asked."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -126,3 +129,58 @@ def test_a_full_date_in_a_title_is_an_earlier_acts_not_the_year_the_title_is_abo
     assert not _year_ok(q, pv_2009, "tableau", "Report de subventions votées en 2008")
     assert _year_ok(q, pv_2009, "tableau", "Subventions 2009")
     assert _year_ok(analyse("Quelles subventions ?"), pv_2009, "", "Tarifs 2012")  # no year asked
+
+
+def marked(page: str) -> str:
+    """The words the reader marks as the cited passage, as a reader sees them."""
+    pieces = re.findall(r"<mark[^>]*>(.*?)</mark>", page, re.DOTALL)
+    shown = re.sub(r'<span class="sr">.*?</span>', "", " ".join(pieces))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", shown)).split())
+
+
+def reader_marks(client: TestClient, question: str) -> tuple[dict, str]:
+    """Ask through the API; open the reader where the answer's citation links; the answer and what it marks."""
+    body = client.post("/api/chat", json={"question": question}).json()
+    assert body["structured"], body["answer"]
+    (citation,) = body["citations"]
+    page = client.get(citation["viewer_url"])
+    assert page.status_code == 200 and "mot pour mot" not in page.text
+    return body, marked(page.text)
+
+
+@pytest.mark.parametrize(
+    "question, printed, page",
+    [
+        (  # the act prints its rapporteur with his office: « Monsieur X, Président, rapporte : »
+            "Qui a rapporté la délibération sur la convention citoyenne sur l'intelligence artificielle ?",
+            "Monsieur Michaël DELAFOSSE, Président, rapporte :",
+            1,
+        ),
+        (  # minutes print the act number in the affaire's heading
+            "Quel est le numéro de la délibération sur la fontaine ?",
+            "D2025-019- Objet : Devis Hydrogénie pour la réhabilitation de la fontaine",
+            5,
+        ),
+        (  # the same decision line stands on the page before, for another affaire: this page's is marked
+            "Quel a été le vote sur la fontaine ?",
+            "Le Conseil municipal, après en avoir délibéré, à l’unanimité :",
+            5,
+        ),
+    ],
+)
+def test_a_fact_cites_the_line_it_was_read_from_and_the_reader_marks_it(
+    mixed, embedder, question, printed, page
+):
+    with TestClient(create_app(Settings(), Assistant(mixed, embedder, None))) as client:
+        body, shown = reader_marks(client, question)
+    assert body["evidence"]["sentence"] == printed  # the printed line, not the title nor a name rebuilt
+    assert body["citations"][0]["page"] == page and f"page={page}&" in body["citations"][0]["viewer_url"]
+    assert shown == printed.rstrip(" :")  # the reader finds it word for word, on the cited page
+
+
+def test_a_vote_cites_the_tally_as_printed_to_its_outcome(council, embedder):
+    with TestClient(create_app(Settings(), Assistant(council, embedder, None))) as client:
+        body, shown = reader_marks(client, SUBSIDIES_2014)
+    # Printed « Pour : 55 / Contre : / Abstentions : / Adopté à l’unanimité. », stored « Contre : 0 »…
+    assert body["evidence"]["sentence"] == "Pour : 55 Contre : Abstentions : Adopté à l’unanimité."
+    assert shown == body["evidence"]["sentence"]

@@ -256,6 +256,15 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   body.addEventListener("scroll", function () {
     follow = body.scrollHeight - body.scrollTop - body.clientHeight < 48;
   });
+  // When the answer is complete, its first words are in view, not its last source: on a phone the sources and the
+  // rating below a short answer are taller than the screen. Left there until the next question.
+  function showStart(li) {
+    if (!follow) return;  // the reader scrolled elsewhere: stay there
+    const top = li.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop - 8;
+    body.scrollTop = Math.max(0, Math.min(top, body.scrollHeight - body.clientHeight));
+    lastSet = body.scrollTop;
+    follow = false;
+  }
   function keepInView(force) {
     const bottom = body.scrollHeight - body.clientHeight;
     if (force) follow = true;
@@ -289,6 +298,28 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
     return [link(c.viewer_url || c.url, citationLabel(c)), pdf && c.viewer_url ? " · " : null,
       pdf && c.viewer_url ? el("span", { class: "pdf" }, link(c.url, "PDF")) : null];
   }
+  // One line per page of a document: extracts of the same page (several sentences of one act) share it, the
+  // first opening the reader at its sentence, the others as their numbers. A number given twice (a fact's printed
+  // line beside the extract of its page) is the later one, as in the answer's marks.
+  function byPage(items) {
+    const byN = byNumber(items), groups = [], at = {};
+    (Array.isArray(items) ? items : []).forEach(function (c) {
+      if (!c || c.n == null || byN[c.n] !== c) return;
+      const key = String(c.url || c.file || "").split("#")[0] + "|" + c.page;
+      if (at[key] === undefined) { at[key] = groups.length; groups.push([]); }
+      groups[at[key]].push(c);
+    });
+    return groups.map(function (g) { return g.sort(function (a, b) { return a.n - b.n; }); });
+  }
+  function sourceItem(className, group) {
+    const c = group[0], others = [];
+    group.slice(1).forEach(function (o) {
+      others.push(" ", link(o.viewer_url || o.url, "[" + o.n + "]"));
+    });
+    const links = citationLinks(c);
+    if (others.length) links.splice.apply(links, [1, 0, " · autres passages de cette page :"].concat(others));
+    return el.apply(null, ["li", { class: className }].concat(links));
+  }
   function byNumber(extracts, citations) {
     const byN = {};
     (Array.isArray(extracts) ? extracts : []).concat(Array.isArray(citations) ? citations : [])
@@ -297,13 +328,11 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
   }
   function renderSources(li, extracts, evidence) {
     if (!Array.isArray(extracts) || !extracts.length) return;
-    const ul = el("ul", { class: "list" });
-    extracts.forEach(function (c) {
-      ul.append(el.apply(null, ["li", { class: "registre-source" }].concat(citationLinks(c))));
-    });
+    const ul = el("ul", { class: "list" }), pages = byPage(extracts);
+    pages.forEach(function (g) { ul.append(sourceItem("registre-source", g)); });
     renderEvidence(li, extracts, evidence);
     supportOf(li).append(el("details", { class: "registre-sources" },
-      el("summary", { text: "Sources consultées (" + extracts.length + ")" }), ul));
+      el("summary", { text: "Sources consultées (" + pages.length + ")" }), ul));
   }
   // The document's own sentence that answers, highlighted in its passage, before the model writes anything.
   function renderEvidence(li, extracts, evidence) {
@@ -339,15 +368,13 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
       const shown = li.querySelector(".registre-evidence");
       if (shown) shown.remove();  // no sentence answers
       const summary = li.querySelector(".registre-sources summary");
-      if (summary) summary.textContent = "Documents consultés, sans réponse (" + extracts.length + ")";
+      if (summary) summary.textContent = "Documents consultés, sans réponse (" + byPage(extracts).length + ")";
       support.prepend(el("p", { class: "registre-refusal",
         text: "Cette information ne figure pas dans les documents consultés. " }, contactNode()));
     }
     if (cites.length) {
       const ul = el("ul", { class: "list" });
-      cites.forEach(function (c) {
-        ul.append(el.apply(null, ["li", { class: "registre-citation" }].concat(citationLinks(c))));
-      });
+      byPage(cites).forEach(function (g) { ul.append(sourceItem("registre-citation", g)); });
       const block = el("div", { class: "registre-citations" }, el("strong", { text: "Sources citées" }), ul);
       support.insertBefore(block, li.querySelector(".registre-sources"));
     }
@@ -442,6 +469,7 @@ textarea { display: block; width: 100%; min-height: 58px; max-height: 160px; pad
         said = data.found ? "Réponse prête." : "Réponse prête : l'information n'a pas été trouvée.";
         renderDone(li, data);
         feedbackFor(li, data, question);
+        showStart(li);
         if (typeof data.human_contact === "string" && data.human_contact) humanContact = data.human_contact;
         log.push({ role: "user", content: question },
           { role: "assistant", content: String(data.answer || "").slice(0, 4000), data: data });
