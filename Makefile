@@ -15,7 +15,7 @@ step = @printf '%s\n' $(1); mkdir -p "$(REGISTRE_DATA_DIR)"; \
 demo: setup models ingest serve  ## set up, index the shipped sample, serve the chat at http://127.0.0.1:8000
 
 system:  ## Debian packages (OCR, fonts for the sample corpus, the browser for tests); skipped when present
-	@missing=""; for p in tesseract-ocr tesseract-ocr-fra fonts-dejavu-core chromium poppler-utils; do \
+	@missing=""; for p in libgomp1 tesseract-ocr tesseract-ocr-fra fonts-dejavu-core chromium poppler-utils; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "paquets Debian :$$missing"; mkdir -p "$(REGISTRE_DATA_DIR)"; \
 	  { $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq $$missing; } \
