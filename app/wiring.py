@@ -67,14 +67,19 @@ class WarmUp:
     question: str
     seconds: float
     extracts: int  # the extracts found for the question: the index was searched
+    error: str | None = None  # why it could not be primed: the server starts anyway, and says it on questions
 
 
 def warm_up(assistant: Assistant) -> WarmUp:
     """Ask the warm-up question as far as its sources, never the model, so that what loads on first use
-    (spaCy, the embedder's session, the ranker, the word weights, the index's caches) loads now."""
+    (spaCy, the embedder's session, the ranker, the word weights, the index's caches) loads now. A warm-up that
+    fails never keeps the server from starting: the questions then meet the error, said in their answers."""
     t0 = time.perf_counter()
-    # The answer stops at its sources: the generator is dropped before the model would be asked.
-    sources = next((s for s in assistant.stream(WARM_UP_QUESTION) if isinstance(s, Sources)), None)
+    try:
+        # The answer stops at its sources: the generator is dropped before the model would be asked.
+        sources = next((s for s in assistant.stream(WARM_UP_QUESTION) if isinstance(s, Sources)), None)
+    except Exception as e:  # noqa: BLE001 - whatever it is, the questions will report it
+        return WarmUp(WARM_UP_QUESTION, time.perf_counter() - t0, 0, error=str(e))
     extracts = len(sources.extracts) if sources is not None else 0
     return WarmUp(WARM_UP_QUESTION, time.perf_counter() - t0, extracts)
 

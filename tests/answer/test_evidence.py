@@ -2,7 +2,7 @@
 
 import itertools
 
-from app.answer.evidence import find_evidence, split_sentences
+from app.answer.evidence import candidates, find_evidence, split_sentences
 from app.answer.question import analyse
 from index.search import search
 from ingest.pdf import read_pages
@@ -171,12 +171,14 @@ def test_a_follow_up_reads_the_act_its_conversation_found(mixed, embedder):
     # A document far behind in retrieval that prints subsidies in every row: not what the conversation is about.
     table = next(d for d in mixed.documents.values() if d.path.endswith("20250403-PV.pdf"))
     far = [Hit(c, table, 0.5 * hits[0].score) for c in mixed.chunks if c.doc_id == table.id]
+    found = candidates(mixed, q, [h for h in hits if h.document.id == tetra.id] + far)
+    assert found.passages and {p.document.id for p in found.passages} == {tetra.id}
     passages = find_evidence(mixed, q, [h for h in hits if h.document.id == tetra.id] + far)
     assert passages and {p.document.id for p in passages} == {tetra.id}
-    # The same document as close to the best as the act: read.
+    # The same document as close to the best as the act: its sentences are candidates, for the ranker to weigh.
     near = [Hit(c, table, 0.9 * hits[0].score) for c in mixed.chunks if c.doc_id == table.id]
-    passages = find_evidence(mixed, q, [h for h in hits if h.document.id == tetra.id] + near)
-    assert table.id in {p.document.id for p in passages}
+    found = candidates(mixed, q, [h for h in hits if h.document.id == tetra.id] + near)
+    assert table.id in {p.document.id for p in found.passages}
 
 
 def test_a_duration_and_a_rate_are_what_is_asked():

@@ -55,3 +55,17 @@ def test_a_reloaded_index_is_warmed_up_before_it_is_served(index_root, index, em
     reloaded = served.reload()
     assert served.warmed is not None and served.warmed.extracts > 0
     assert served.assistant.index is reloaded and id(reloaded) in evidence._WEIGHTS
+
+
+def test_a_warm_up_that_fails_never_keeps_the_server_from_starting(index, embedder, scripted, monkeypatch):
+    assistant = Assistant(index, embedder, scripted)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("modèle introuvable")
+        yield  # a generator, as Assistant.stream is
+
+    monkeypatch.setattr(assistant, "stream", broken)
+    warmed = wiring.warm_up(assistant)
+    assert warmed.error == "modèle introuvable" and warmed.extracts == 0
+    with TestClient(create_app(Settings(), assistant)) as c:  # the server starts all the same
+        assert c.get("/health").status_code == 200
