@@ -77,13 +77,22 @@ def names(text: str) -> set[str]:
     return out
 
 
+def _says_one(answer: str, evidence: str) -> bool:
+    """Every « 1 » of the answer stands before a word the evidence counts as one (« 1 an » for « un an », « une
+    année »), or the evidence says first (« premier », « 1er »): « un » alone is an article, no figure."""
+    ones = [m.group(1) for m in re.finditer(r"(?<![\d,.])\b1\s+(\w+)", _MARK.sub(" ", answer))]
+    if not ones:
+        return bool(re.search(r"\b(?:premi[eè]re?|1er)\b", evidence, re.IGNORECASE))
+    return all(re.search(rf"\b(?:une?|1)\s+{re.escape(w)}", evidence, re.IGNORECASE) for w in ones)
+
+
 def check(answer: str, evidence: list[str]) -> Verdict:
     """Every figure and name of the answer stands in the evidence texts (which include the question and the
     labels the model was given)."""
     allowed = " ".join(evidence)
     have = _figures_with_parts(allowed)
-    if re.search(r"\b(?:une?|premi[eè]re?|1er)\b", allowed, re.IGNORECASE):
-        have.add("1")  # « un an », « le premier » say 1 (an article too, but never another figure)
+    if "1" not in have and _says_one(answer, allowed):
+        have.add("1")  # « 1 an » read from « un an »: the article counts when it counts the same thing
     # A day of the month written with a séance's date (« le compte rendu du 9 octobre ») is the label's, which
     # may be another passage's: one digit is checked when it counts something.
     days = {m.group(1) for m in _DAY.finditer(in_digits(answer))}

@@ -271,6 +271,9 @@ def test_figures_are_written_as_the_extract_prints_them_and_a_bare_yes_says_noth
 
 def test_a_one_digit_count_is_checked_a_day_of_the_month_is_the_labels():
     assert not check("Ils siègent pendant 1 an [1].", ["Le mandat des 60 membres est de 3 ans."]).ok
+    article = ["Un conseil de 60 membres est créé ; le mandat est de 3 ans."]  # « un » counts no year
+    assert not check("Ils siègent pendant 1 an [1].", article).ok
+    assert check("Le mandat dure 1 an [1].", ["Le mandat est d'un an."]).ok
     assert check("Ils siègent pendant 3 ans [1].", ["Le mandat des 60 membres est de 3 ans."]).ok
     assert check(
         "Le 9 octobre 2018, la sortie est fixée du 25 mars au 1er avril [1].",
