@@ -66,16 +66,16 @@ class Question(BaseModel):
 
 # What to say about a field that does not validate, in the order a person reads a line.
 _PROBLEMS = {
-    "id": 'missing "id" (a non-empty string)',
-    "question": 'missing "question" (a non-empty string)',
-    "answerable": '"answerable" must be true or false',
-    "must_include": '"must_include" must be a list of strings',
-    "gold_files": '"gold_files" must be a list of strings',
-    "gold_pages": '"gold_pages" must be a list of page numbers',
-    "history": '"history" must be a list of {"role": "user" | "assistant", "content": "…"}',
-    "kind": '"kind" must be a string',
+    "id": "« id » manquant (une chaîne non vide)",
+    "question": "« question » manquante (une chaîne non vide)",
+    "answerable": "« answerable » doit valoir true ou false",
+    "must_include": "« must_include » doit être une liste de chaînes",
+    "gold_files": "« gold_files » doit être une liste de chaînes",
+    "gold_pages": "« gold_pages » doit être une liste de numéros de page",
+    "history": '« history » doit être une liste de {"role": "user" | "assistant", "content": "…"}',
+    "kind": "« kind » doit être une chaîne",
 }
-_NO_GOLD = 'an answerable question needs "gold_files" (the PDFs that hold the answer)'
+_NO_GOLD = "une question qui a une réponse demande « gold_files » (les PDF qui la contiennent)"
 _MAX_LISTED = 10
 
 
@@ -86,7 +86,7 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
     figures over another set than the one asked for.
     """
     if not path.is_file():
-        raise QuestionFileError(f"question file not found: {path}")
+        raise QuestionFileError(f"fichier de questions introuvable : {path}")
     questions: list[Question] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -96,25 +96,25 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
         try:
             q = Question.model_validate(json.loads(line))
         except json.JSONDecodeError as e:
-            problems.append(f"line {number}: not valid JSON ({e.msg}, column {e.colno})")
+            problems.append(f"ligne {number} : JSON invalide ({e.msg}, colonne {e.colno})")
             continue
         except ValidationError as e:
-            problems.append(f"line {number}: {_problem(e)}")
+            problems.append(f"ligne {number} : {_problem(e)}")
             continue
         if q.id in seen:
-            problems.append(f"line {number}: id {q.id!r} already used on line {seen[q.id]}")
+            problems.append(f"ligne {number} : l'id {q.id!r} est déjà pris ligne {seen[q.id]}")
             continue
         seen[q.id] = number
         questions.append(q)
     if problems:
         listed = "\n  ".join(problems[:_MAX_LISTED])
-        more = f"\n  … and {len(problems) - _MAX_LISTED} more" if len(problems) > _MAX_LISTED else ""
+        more = f"\n  … et {len(problems) - _MAX_LISTED} de plus" if len(problems) > _MAX_LISTED else ""
         raise QuestionFileError(
-            f"{path}: {len(problems)} malformed line(s); fix them and run again "
-            f"(format: ../shared/eval/README.md):\n  {listed}{more}"
+            f"{path} : {len(problems)} ligne(s) mal formée(s) ; corrigez-les et relancez "
+            f"(format : ../shared/eval/README.md) :\n  {listed}{more}"
         )
     if not questions:
-        raise QuestionFileError(f"{path} holds no question.")
+        raise QuestionFileError(f"{path} ne contient aucune question.")
     return questions[:limit] if limit else questions
 
 
@@ -125,5 +125,5 @@ def _problem(error: ValidationError) -> str:
     if known:
         return _PROBLEMS[known[0]]
     if any(e["type"] == "model_type" for e in error.errors()):
-        return "expected a JSON object {...}"
+        return "un objet JSON {...} est attendu"
     return _NO_GOLD

@@ -31,35 +31,38 @@ def test_a_malformed_question_file_stops_before_anything_runs(tmp_path, monkeypa
         json.dumps({"id": "x4", "question": "Quand ?", "answerable": False, "history": "hier"}),
     ]
     message = check(tmp_path, *lines)
-    assert "5 malformed line(s)" in message
-    for number, words in ((2, "not valid JSON"), (3, "answerable"), (5, "already used on line 1")):
-        assert f"line {number}: " in message and words in message
-    assert "line 6: " in message and "gold_files" in message and "line 7: " in message
+    assert "5 ligne(s) mal formée(s)" in message
+    for number, words in ((2, "JSON invalide"), (3, "answerable"), (5, "déjà pris ligne 1")):
+        assert f"ligne {number} : " in message and words in message
+    assert "ligne 6 : " in message and "gold_files" in message and "ligne 7 : " in message
     monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path / "data"))
     argv = ["eval", "--corpus", str(tmp_path), "--questions", str(tmp_path / "q.jsonl"), "--out", "out"]
     assert main([*argv[:-1], str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "line 2: not valid JSON" in err and "Traceback" not in err
+    assert "ligne 2 : JSON invalide" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "data").exists()  # nothing indexed or written
 
 
 @pytest.mark.parametrize(
     "row, said",
     [
-        ([1, 2], "expected a JSON object {...}"),
-        ({"question": "Qui ?", "answerable": False}, 'missing "id" (a non-empty string)'),
-        ({"id": " ", "question": "Qui ?", "answerable": False}, 'missing "id" (a non-empty string)'),
-        ({"id": "a", "question": "", "answerable": False}, 'missing "question" (a non-empty string)'),
-        ({"id": "a", "question": "Qui ?", "answerable": 1}, '"answerable" must be true or false'),
-        ({**GOOD, "must_include": "60"}, '"must_include" must be a list of strings'),
-        ({**GOOD, "gold_pages": [True]}, '"gold_pages" must be a list of page numbers'),
-        ({**GOOD, "gold_files": []}, 'an answerable question needs "gold_files"'),
-        ({**GOOD, "history": [{"role": "system", "content": "x"}]}, '"history" must be a list of {"role"'),
-        ({**GOOD, "kind": 3}, '"kind" must be a string'),
+        ([1, 2], "un objet JSON {...} est attendu"),
+        ({"question": "Qui ?", "answerable": False}, "« id » manquant (une chaîne non vide)"),
+        ({"id": " ", "question": "Qui ?", "answerable": False}, "« id » manquant (une chaîne non vide)"),
+        ({"id": "a", "question": "", "answerable": False}, "« question » manquante (une chaîne non vide)"),
+        ({"id": "a", "question": "Qui ?", "answerable": 1}, "« answerable » doit valoir true ou false"),
+        ({**GOOD, "must_include": "60"}, "« must_include » doit être une liste de chaînes"),
+        ({**GOOD, "gold_pages": [True]}, "« gold_pages » doit être une liste de numéros de page"),
+        ({**GOOD, "gold_files": []}, "une question qui a une réponse demande « gold_files »"),
+        (
+            {**GOOD, "history": [{"role": "system", "content": "x"}]},
+            '« history » doit être une liste de {"role"',
+        ),
+        ({**GOOD, "kind": 3}, "« kind » doit être une chaîne"),
     ],
 )
 def test_each_problem_is_said_as_the_contract_says_it(tmp_path, row, said):
-    assert f"line 1: {said}" in check(tmp_path, row)
+    assert f"ligne 1 : {said}" in check(tmp_path, row)
 
 
 def test_optional_fields_are_read_and_unknown_ones_kept(tmp_path):
@@ -69,5 +72,5 @@ def test_optional_fields_are_read_and_unknown_ones_kept(tmp_path):
     (q,) = load_questions(path)
     assert q.turns() == [{"role": "user", "content": "Et avant ?"}] and q.gold_pages == [2]
     assert q.model_extra == {"evidence": "page 2"}
-    with pytest.raises(QuestionFileError, match="question file not found"):
+    with pytest.raises(QuestionFileError, match="fichier de questions introuvable"):
         load_questions(tmp_path / "absent.jsonl")

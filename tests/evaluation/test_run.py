@@ -224,7 +224,7 @@ def test_missing_corpus_or_question_file_or_unknown_retriever(tmp_path, data_dir
     assert main(eval_argv(tmp_path / "absent", questions, tmp_path / "out")) == 2
     assert f"dossier introuvable : {tmp_path / 'absent'}" in capsys.readouterr().err
     assert main(eval_argv(CORPUS, tmp_path / "none.jsonl", tmp_path / "out")) == 2
-    assert "question file not found" in capsys.readouterr().err
+    assert "fichier de questions introuvable" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(eval_argv(CORPUS, questions, tmp_path / "out", "--compare", "bm25,tfidf"))
     assert "méthode de recherche inconnue tfidf" in capsys.readouterr().err
