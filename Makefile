@@ -43,7 +43,7 @@ ingest: $(VENV)/.installed
 	@$(BIN)/registre ingest data/sample
 
 serve: $(VENV)/.installed
-	@echo "registre : http://127.0.0.1:$(PORT)  (l'API : /docs ; le widget sur une page de ville : /static/demo.html)"
+	@echo "l'API : http://127.0.0.1:$(PORT)/docs ; le widget sur une page de ville : http://127.0.0.1:$(PORT)/static/demo.html"
 	@$(BIN)/registre serve --port $(PORT)
 
 check: $(VENV)/.installed  ## lint, format and types: what CI checks before the tests

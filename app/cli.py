@@ -94,8 +94,16 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from app.http.app import create_app
 
-    # No access log: it would write every citizen's IP address to disk.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+    app = create_app(settings)
+    # The server's own lines are English and say nothing a city's IT team needs: only its warnings and errors
+    # are shown, and one line in French. No access log: it would write every citizen's IP address to disk.
+    print(
+        f"registre : http://{args.host}:{args.port} dès que l'index et les modèles sont chargés "
+        "(Ctrl+C pour arrêter)",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
 
 
