@@ -330,7 +330,8 @@ class Assistant:
         if fact is not None:  # exact, from what the documents print: no generation
             citation = fact_citation(fact, citations)
             shown = fact_evidence(fact, citation)
-            yield Sources(citations if citation in citations else [*citations, citation], shown)
+            citations = with_citation(citations, citation)  # what the answer's `done` reports too
+            yield Sources(citations, shown)
             text = f"{fact.text} [{citation.n}]"
             timings["first_token_s"] = time.perf_counter() - t0
             yield text
@@ -535,6 +536,16 @@ def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:
         fact.printed or fact.text,
         affaire,
     )
+
+
+def with_citation(citations: list[Citation], citation: Citation) -> list[Citation]:
+    """The citations with this one: in place of the one of its number (the same page, cited at the line that
+    prints the fact), or added after them; never two extracts under one number."""
+    if citation in citations:
+        return citations
+    if any(c.n == citation.n for c in citations):
+        return [citation if c.n == citation.n else c for c in citations]
+    return [*citations, citation]
 
 
 def fact_evidence(fact: Fact, citation: Citation) -> Evidence:

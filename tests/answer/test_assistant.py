@@ -279,3 +279,19 @@ def test_a_one_digit_count_is_checked_a_day_of_the_month_is_the_labels():
         "Le 9 octobre 2018, la sortie est fixée du 25 mars au 1er avril [1].",
         ["Compte rendu du 19 octobre 2018", "du 25 mars au 1er avril 2019"],
     ).ok
+
+
+def test_a_facts_citation_never_shares_its_number_with_another_extract(mixed, embedder):
+    from dataclasses import replace
+
+    from app.answer.assistant import with_citation
+
+    assistant = Assistant(mixed, embedder, None)
+    q = assistant.understand(FOUNTAIN)
+    citations = assistant.citations(assistant.passages_for(q, assistant.retrieve(q)))
+    line = replace(citations[0], excerpt="Le Conseil municipal, après en avoir délibéré, à l'unanimité")
+    replaced = with_citation(citations, line)
+    assert [c.n for c in replaced] == [c.n for c in citations] and replaced[0] is line
+    added = replace(line, n=len(citations) + 1)
+    assert [c.n for c in with_citation(citations, added)] == [*(c.n for c in citations), len(citations) + 1]
+    assert with_citation(citations, citations[1]) is citations
