@@ -76,7 +76,7 @@ class Citation:
     objet: str | None
     excerpt: str
     affaire: StoredAffaire | None = None
-    sentence: str = ""  # the evidence sentence inside the excerpt (empty for a fact's printed line)
+    sentence: str = ""  # the evidence sentence inside the excerpt (a fact's: the line it was read from)
     score: float | None = None  # the ranker's probability that the sentence answers (None for a fact's line)
 
 
@@ -535,6 +535,7 @@ def fact_citation(fact: Fact, citations: list[Citation]) -> Citation:
         doc.objet or (affaire.title if affaire else None),
         fact.printed or fact.text,
         affaire,
+        fact.printed or "",  # the line it was read from is the sentence the reader marks
     )
 
 
