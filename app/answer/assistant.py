@@ -473,12 +473,8 @@ class Assistant:
             unknown = [
                 t.word
                 for t in q.terms
-                if t.noun
-                and not printed(
-                    t, weights.keys()
-                )  # « vidéoprotection » printed « vidéo protection » is known
-                and len(t.stem) > 3
-                and fold(t.word) != q.asked_noun
+                # « vidéoprotection » printed « vidéo protection » is a known word
+                if t.noun and not printed(t, weights) and len(t.stem) > 3 and fold(t.word) != q.asked_noun
             ]
             if unknown:
                 return f"aucun document n'emploie « {unknown[0]} »"

@@ -301,8 +301,14 @@ def asked_in(question: Question, text: str) -> bool:
     if question.asks == VOTE:  # "à l'unanimité ?" is answered by the tally that says it
         return bool(pattern.search(text))
     # What the question gives already answers nothing: "le PLU" is no name for "quel bureau d'études … du PLU".
-    given = set(WORD.findall(fold(f"{question.text} {question.previous}")))
+    given = _words_given(question.text, question.previous)
     return any(set(WORD.findall(fold(m.group(0)))) - given for m in pattern.finditer(text))
+
+
+@lru_cache(maxsize=64)
+def _words_given(text: str, previous: str) -> frozenset[str]:
+    """The folded words of a question and the turn it follows: read once, not once per candidate sentence."""
+    return frozenset(WORD.findall(fold(f"{text} {previous}")))
 
 
 _PERSON_NAME = re.compile(
@@ -578,8 +584,8 @@ def same_act(a: Passage, b: Passage) -> bool:
 
 def passage_acts(p: Passage) -> tuple[str, ...]:
     """The act keys of the passage's document and affaire."""
-    printed = " ".join(x for x in (p.document.act_number, getattr(p.affaire, "act_number", None)) if x)
-    return act_keys(printed)
+    numbers = " ".join(x for x in (p.document.act_number, getattr(p.affaire, "act_number", None)) if x)
+    return act_keys(numbers)
 
 
 def _passage(

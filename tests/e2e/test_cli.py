@@ -81,13 +81,19 @@ def test_search_refuses_a_date_it_cannot_read_and_says_the_format(flag, value, t
     )
 
 
-def test_a_newcomer_reads_french_from_ingest_to_export(tmp_path, monkeypatch, capsys):
-    """ingest, status, search, export and the errors, in a fresh data folder, on the shipped sample."""
+def fresh_data_folder(tmp_path, monkeypatch):
+    """A new data folder with the models a first run would assemble (linked), OCR off: what a newcomer has."""
     data = tmp_path / "data"
     data.mkdir()
     (data / "models").symlink_to(DATA_DIR / "models")
     monkeypatch.setenv("REGISTRE_DATA_DIR", str(data))
     monkeypatch.setenv("REGISTRE_OCR", "false")
+    return data
+
+
+def test_a_newcomer_reads_french_from_ingest_to_export(tmp_path, monkeypatch, capsys):
+    """ingest, status, search, export and the errors, in a fresh data folder, on the shipped sample."""
+    data = fresh_data_folder(tmp_path, monkeypatch)
     lines: list[str] = []
 
     def run(*argv: str, code: int = 0) -> str:
@@ -140,11 +146,7 @@ def test_a_wrong_setting_is_said_in_french_with_its_variable_not_as_a_trace(tmp_
 
 def test_sync_never_says_up_to_date_while_the_index_holds_another_folder(tmp_path, monkeypatch, capsys):
     """An index built by `registre ingest` from one folder, then `registre sync` with a source of another."""
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "models").symlink_to(DATA_DIR / "models")
-    monkeypatch.setenv("REGISTRE_DATA_DIR", str(data))
-    monkeypatch.setenv("REGISTRE_OCR", "false")
+    data = fresh_data_folder(tmp_path, monkeypatch)
     ingested, synced = tmp_path / "ingere", tmp_path / "depot"
     for folder, name in ((ingested, "M2023-352.pdf"), (synced, "V2024-420.pdf")):
         folder.mkdir()
