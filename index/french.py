@@ -93,6 +93,23 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if (len(w) > 1 or w.isdigit()) and w not in FOLDED_STOP_WORDS}
 
 
+# A person's noun in its other gender: « la receveuse » is printed « le receveur », « la directrice » « le
+# directeur ». Snowball stems the two apart (« recev », « receveur »); each form gives the other's spelling.
+_GENDER = (("euse", "eur"), ("rice", "eur"), ("ere", "er"), ("ienne", "ien"), ("enne", "en"))
+
+
+def other_gender(word: str) -> list[str]:
+    """The folded word in its other gender, when its ending says it may have one (« receveuse » → ["receveur"],
+    « receveur » → ["receveuse", "receveurice"]; forms no one writes are harmless: they match nothing)."""
+    forms = []
+    for feminine, masculine in _GENDER:
+        if word.endswith(feminine):
+            forms.append(word[: -len(feminine)] + masculine)
+        elif word.endswith(masculine) and len(word) > len(masculine) + 2:
+            forms.append(word[: -len(masculine)] + feminine)
+    return forms
+
+
 HALF = 3  # the shortest half of a compound: « éco » in « écoquartier »
 
 

@@ -36,7 +36,7 @@ from app.answer.question import (
 )
 from app.answer.ranker import FEATURES, SURE, Ranker, Raw, describe
 from index.collectivites import GENERIC_NAME
-from index.french import MONTHS, WORD, YEAR, fold, halves, stem
+from index.french import MONTHS, WORD, YEAR, fold, halves, other_gender, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
@@ -355,7 +355,17 @@ def split_stems(word: str) -> tuple[tuple[str, str], ...]:
 
 def printed(term: Term, stems: Collection[str]) -> bool:
     """The term stands among the stems, whole or as its two halves printed apart (« vidéo protection »)."""
-    return term.stem in stems or any(a in stems and b in stems for a, b in split_stems(term.word))
+    return (
+        term.stem in stems
+        or any(a in stems and b in stems for a, b in split_stems(term.word))
+        or any(g in stems for g in gender_stems(term.word))
+    )
+
+
+@lru_cache(maxsize=4096)
+def gender_stems(word: str) -> tuple[str, ...]:
+    """The stems of the word in its other gender (« receveuse » → ("receveur",))."""
+    return tuple(stem(w) for w in other_gender(fold(word)) if stem(w) != stem(fold(word)))
 
 
 def _stems(text: str) -> set[str]:
@@ -381,6 +391,8 @@ def _year_ok(question: Question, doc: Document, text: str, title: str) -> bool:
         return any(spans & {f"{a}/{b}" for a, b in _SPAN.findall(t)} for t in (text, title))
     if any(y in t for y in question.years for t in (text, title)):
         return True
+    if not doc.seance_date:  # a règlement or a study, not of a séance: its file's name may say its year
+        return any(y in YEAR.findall(doc.path.rsplit("/", 1)[-1]) for y in question.years)
     # Held that year, unless the act's title names another year ("subventions de l'année N", examined in
     # N+1, are of N); a full date in a title ("délibération du 3 mai de l'an passé") is an earlier act's.
     own = YEAR.findall(_FULL_DATE.sub("", title))

@@ -7,9 +7,10 @@ for one of these facts and the evidence found is plainly about the subject asked
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from app.answer.evidence import Passage, passage_acts, weight_of
+from app.answer.evidence import Passage, passage_acts, printed, weight_of
 from app.answer.printed import number_line, rapporteur_line, tally_lines
 from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question
 from index.french import WORD, fold, french_date, stem
@@ -29,7 +30,7 @@ def title_share(index: Index, question: Question, title: str) -> float:
     have = {stem(w) for w in WORD.findall(fold(title))}
     terms = question.all_terms  # a follow-up's own words are few: the subject it carries counts too
     total = sum(weight_of(index, t.stem) for t in terms)
-    got = sum(weight_of(index, t.stem) for t in terms if t.stem in have)
+    got = sum(weight_of(index, t.stem) for t in terms if printed(t, have))
     return got / total if total else 0.0
 
 
@@ -137,6 +138,9 @@ def _vote(index: Index, affaire: StoredAffaire | None, question: Question) -> Fa
     if question.yes_no and "unanimit" in fold(question.text):
         unanimous = tally.outcome == "unanimité" and not tally.contre and not tally.abstention
         text = ("Oui. " if unanimous else "Non. ") + text
+    elif question.yes_no:  # « a-t-elle été adoptée ? »: the outcome says yes or no, the tally how
+        rejection_asked = re.search(r"\b(?:rejet|refus)", fold(question.text)) is not None
+        text = ("Oui. " if (tally.outcome == "rejeté") == rejection_asked else "Non. ") + text
     printed = tally_lines(index, tally)
     if printed is None:
         return Fact(text, doc, tally.vote_page, tally, "vote", tally.vote or "")

@@ -94,6 +94,8 @@ _YESNO = re.compile(
     r"^(?:est-ce qu|[\w'-]+-t-(?:il|elle|on)\b|\w+-(?:il|elle|ils|elles|on)\b)|^\S+ [\w'-]+-(?:t-)?(?:il|elle|ils|elles)\b|\s[\w'-]+-t-(?:il|elle)\b"
     r"|^(?:est ce qu|[\w'-]+ t (?:il|elle|on)\b)|\s\w+ t (?:il|elle)\b"  # typed without hyphens: "a t il"
 )
+# A decision said in the passive (« a-t-elle été adoptée », « est-ce que le budget a été voté »).
+_DECIDED = re.compile(r"\bete (?:adopte|vote|approuve|rejete|refuse)e?s?\b")
 _PLURAL_WHICH = re.compile(r"\bquel(?:le)?s\b")
 # "Avec quelle compagnie la Ville a-t-elle passé le marché ?" is inverted like a yes/no question but asks for
 # a thing: an interrogative word says so (folded text: "où" is "ou", read on the accented text elsewhere).
@@ -283,7 +285,8 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
         firsts.append((where.start(), PLACE))
     if not firsts:
         if _YESNO.search(folded) and not _INTERROGATION.search(folded.split("?")[0]):
-            return YESNO, asked_noun
+            # « X a-t-elle été adoptée ? »: whether a decision was taken is its vote (« Oui. Adopté par … »)
+            return (VOTE if _DECIDED.search(folded) else YESNO), asked_noun
         return OPEN, asked_noun
     at, kind = min(firsts)
     if kind == "which":

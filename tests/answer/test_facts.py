@@ -41,6 +41,43 @@ def test_yes_no_vote_question_names_the_dissenter(facts_only):
     assert answer.citations[0].file.endswith("CR_CM_07_02_2011.pdf")
 
 
+def test_whether_an_act_was_adopted_is_answered_yes_with_its_tally(facts_only):
+    answer = facts_only.answer(
+        "La délibération n° 2014/121 d'attribution des subventions 2014 a-t-elle été adoptée ?"
+    )
+    assert answer.structured and answer.text.startswith("Oui.")
+    assert "55 voix pour" in answer.text
+    rejected = facts_only.answer(
+        "La délibération n° 2014/121 d'attribution des subventions 2014 a-t-elle été rejetée ?"
+    )
+    assert rejected.structured and rejected.text.startswith("Non.")
+
+
+def test_a_person_named_in_the_other_gender_is_the_same_subject():
+    from app.answer.evidence import printed
+    from app.answer.question import analyse
+    from index.french import content_stems, other_gender
+
+    assert "receveur" in other_gender("receveuse") and "directeur" in other_gender("directrice")
+    assert "conseillere" in other_gender("conseiller")
+    [term] = [t for t in analyse("Quelle indemnité pour la receveuse ?").terms if t.word == "receveuse"]
+    assert printed(term, content_stems("Indemnité de conseil allouée au receveur du Trésor Public"))
+    assert not printed(term, content_stems("Indemnité allouée au trésorier"))
+
+
+def test_an_undated_document_is_of_the_year_its_file_is_named_for():
+    from app.answer.evidence import _year_ok
+    from app.answer.question import analyse
+    from index.store import Document
+
+    rules = Document("x", "vie-pratique/reglement-cantine-2025-2026.pdf", "0", 1, "document", None, None,
+                     None, None, None)  # fmt: skip
+    assert _year_ok(analyse("Quel est le prix du repas en 2025 ?"), rules, "Tarifs par repas", "")
+    assert not _year_ok(analyse("Quel est le prix du repas en 2023 ?"), rules, "Tarifs par repas", "")
+    seance = Document("y", "pv-2025.pdf", "0", 1, "procès-verbal", None, "2024-12-02", None, None, None)
+    assert not _year_ok(analyse("Quel est le prix du repas en 2025 ?"), seance, "Tarifs", "")
+
+
 def test_act_number_and_rapporteur_come_from_the_act(facts_only):
     number = facts_only.answer(
         "Quel est le numéro de la délibération fixant les taux d'imposition pour 2013 ?"

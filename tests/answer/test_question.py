@@ -93,6 +93,25 @@ def test_a_yes_no_question_about_a_vote_is_both():
     assert q.asks == VOTE and q.yes_no
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "La délibération qui crée le comité a-t-elle été adoptée ?",
+        "Est-ce que le budget annexe de l'eau a été voté ?",
+        "Le règlement du cimetière a-t-il été approuvé sans opposition ?",
+        "La motion sur la fermeture de la gare a-t-elle été rejetée ?",
+    ],
+)
+def test_whether_a_decision_was_taken_is_asked_by_its_vote(question):
+    q = analyse(question)
+    assert q.asks == VOTE and q.yes_no
+
+
+def test_a_yes_no_question_about_what_a_decision_does_is_not_a_vote():
+    # Whether taxes rose is read in the act, not in its tally.
+    assert analyse("La commune a-t-elle augmenté ses taux d'imposition ?").asks == YESNO
+
+
 def test_an_inverted_question_with_an_interrogative_word_asks_for_a_thing_not_yes_or_no():
     assert not analyse("Avec quelle compagnie la Ville a-t-elle passé le marché ?").yes_no
     assert not analyse("À qui la commune a-t-elle cédé le terrain ?").yes_no
