@@ -37,6 +37,10 @@ _COUNCILS = (
         "conseil de métropole",
     ),
     (re.compile(r"conseil\s+municipal", re.IGNORECASE), "conseil municipal"),
+    (
+        re.compile(r"conseil\s+(?:communautaire|de\s+(?:la\s+)?communaut[ée])", re.IGNORECASE),
+        "conseil communautaire",
+    ),
 )
 
 

@@ -37,6 +37,7 @@ from app.answer.question import (
     NUMBER,
     PERSON,
     RAPPORTEUR,
+    VOTE,
     YESNO,
     Question,
     act_keys,
@@ -466,6 +467,12 @@ class Assistant:
         """Why the passages cannot hold the answer, or None."""
         if not passages:
             return "aucun passage trouvé"
+        if (
+            q.asks == VOTE
+            and q.council
+            and all(p.document.council not in (None, q.council) for p in passages)
+        ):  # a vote is one council's: another council's on the same subject is not it
+            return f"aucun acte du {q.council} parmi les documents trouvés"
         weights = stem_weights(self.index)
         if len(self.index.chunks) >= VOCABULARY_CHUNKS:
             # The noun of the asking ("avec quel assureur") names the kind of answer, not the subject: documents

@@ -69,6 +69,8 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
         if shares[id(about)] < TITLE_SHARE:
             return None  # the passage is about the subject, but the act it was filed under is not
     doc, affaire = about.document, about.affaire
+    if question.council and doc.council and doc.council != question.council:
+        return None  # another council's act: its vote is not the one asked
     if question.asks == VOTE:
         return _vote(index, affaire, question)
     if question.asks == NUMBER:

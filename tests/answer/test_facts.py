@@ -53,6 +53,15 @@ def test_whether_an_act_was_adopted_is_answered_yes_with_its_tally(facts_only):
     assert rejected.structured and rejected.text.startswith("Non.")
 
 
+def test_a_vote_of_another_council_is_not_the_one_asked(facts_only):
+    # The index holds the city council's acts only: the community council's vote is not among them.
+    answer = facts_only.answer(SUBSIDIES_2014.replace("Quel a été le vote", "Quel a été le vote du conseil "
+                                                      "communautaire"))  # fmt: skip
+    assert not answer.found and not answer.structured and answer.refused_by == "evidence"
+    assert "conseil communautaire" in answer.check_reason
+    assert facts_only.answer(SUBSIDIES_2014.replace("le vote", "le vote du conseil municipal")).structured
+
+
 def test_a_person_named_in_the_other_gender_is_the_same_subject():
     from app.answer.evidence import printed
     from app.answer.question import analyse

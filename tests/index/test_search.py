@@ -67,6 +67,8 @@ def test_filters_are_read_from_a_text_only_for_callers_without_a_question():
         ("2013", "2014"), ("2013-02",), "conseil municipal"
     )
     assert Filters.read("la subvention aux associations") == Filters()
+    assert Filters.read("le vote du conseil communautaire").council == "conseil communautaire"
+    assert Filters.read("au conseil de communauté du 3 mars").council == "conseil communautaire"
 
 
 def test_a_named_month_keeps_the_seances_of_that_month_when_the_index_dates_any(index, embedder):
