@@ -110,6 +110,20 @@ def other_gender(word: str) -> list[str]:
     return forms
 
 
+ACRONYM = (3, 6)  # the lengths of the acronyms read from a text's words: « PLU », « CCAS », « SDAGE »
+
+
+def acronyms(text: str) -> set[str]:
+    """The acronyms a text's words spell, folded: the initials of each run of consecutive content words
+    (« Plan Local d'Urbanisme » → "plu", « Centre Communal d'Action Sociale » → "ccas", among others). A question
+    names « le PLU » where the act prints the words; function words are skipped, as acronyms skip them."""
+    initials = [w[0] for w in words(text) if w not in FOLDED_STOP_WORDS and w.isalpha()]
+    low, high = ACRONYM
+    return {
+        "".join(initials[i : i + n]) for n in range(low, high + 1) for i in range(len(initials) - n + 1)
+    }
+
+
 HALF = 3  # the shortest half of a compound: « éco » in « écoquartier »
 
 

@@ -36,7 +36,7 @@ from app.answer.question import (
 )
 from app.answer.ranker import FEATURES, SURE, Ranker, Raw, describe
 from index.collectivites import GENERIC_NAME
-from index.french import MONTHS, WORD, YEAR, fold, halves, other_gender, stem
+from index.french import MONTHS, WORD, YEAR, acronyms, fold, halves, other_gender, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
@@ -278,7 +278,7 @@ def _titles_of(index: Index, doc_id: str) -> list[set[str]]:
     """The stems of the titles of the document's affaires (computed once per index)."""
     cached = getattr(index, "_titles_by_doc", None)
     if cached is None:
-        cached = {d: [_stems(a.title) for a in affaires] for d, affaires in _affaires_of(index).items()}
+        cached = {d: [text_stems(a.title) for a in affaires] for d, affaires in _affaires_of(index).items()}
         index._titles_by_doc = cached  # type: ignore[attr-defined]
     return cached.get(doc_id, [])
 
@@ -359,6 +359,7 @@ def printed(term: Term, stems: Collection[str]) -> bool:
         term.stem in stems
         or any(a in stems and b in stems for a, b in split_stems(term.word))
         or any(g in stems for g in gender_stems(term.word))
+        or (term.word.isupper() and _SPELT + fold(term.word) in stems)
     )
 
 
@@ -368,8 +369,13 @@ def gender_stems(word: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in other_gender(fold(word)) if stem(w) != stem(fold(word)))
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in WORD.findall(fold(text))}
+@lru_cache(maxsize=65536)
+def text_stems(text: str) -> frozenset[str]:
+    """The stems of a text's words, and the acronyms its words spell (a question names « le PLU »)."""
+    return frozenset({stem(w) for w in WORD.findall(fold(text))} | {_SPELT + a for a in acronyms(text)})
+
+
+_SPELT = "^"  # marks an acronym among stems: only a word the question writes in capitals is compared with it
 
 
 _SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
@@ -554,7 +560,7 @@ def _bm25(index: Index, question: Question, texts: list[str]) -> list[float]:
 
 def _own_share(index: Index, question: Question, all_sentences: list[Sentence], j: int, cache: dict) -> float:
     if j not in cache:
-        cache[j] = _coverage(index, question, _stems(all_sentences[j].text), set())
+        cache[j] = _coverage(index, question, text_stems(all_sentences[j].text), set())
     return cache[j]
 
 
@@ -620,22 +626,22 @@ def _passage(
     after = all_sentences[i + 1 + len(following)].text if i + 1 + len(following) < len(all_sentences) else ""
     affaire = affaire_at(index, doc.id, s.first_word)
     title = doc.objet or (affaire.title if affaire else "") or ""
-    own = _stems(s.text)
+    own = text_stems(s.text)
     # Its own act's title, or another's in the séance's agenda ("2. Travaux de voirie … 3.")
     heading = question.asks not in (RAPPORTEUR, NUMBER) and _is_heading(
-        own, [_stems(title), *_titles_of(index, doc.id)]
+        own, [text_stems(title), *_titles_of(index, doc.id)]
     )
     if heading:  # the act's title printed as its heading holds the subject's words, and never the answer
         own = set()
-    neighbours = _stems(f"{previous} {after}")
-    title_stems = _stems(title)
+    neighbours = text_stems(f"{previous} {after}")
+    title_stems = text_stems(title)
     coverage = _coverage(
-        index, question, own, neighbours | title_stems | (_stems(s.text) if heading else set())
+        index, question, own, neighbours | title_stems | (text_stems(s.text) if heading else set())
     )
     asked = asked_in(question, s.text) and not heading
     text, start = _around(previous, s.text, after, words)
     year_ok = _year_ok(question, doc, text, title)
-    shown = _coverage(index, question, _stems(text), title_stems)
+    shown = _coverage(index, question, text_stems(text), title_stems)
     raw = Raw(
         coverage_own=_coverage(index, question, own, set()),
         coverage_around=_coverage(index, question, set(), neighbours - own),
@@ -738,7 +744,7 @@ def missing_phrases(question: Question, passages: list[Passage]) -> list[str]:
         for t in question.terms
         if t.proper and not t.stem.isdigit() and fold(t.word) not in GENERIC_NAME
     }
-    named = [st for t in texts if names and names <= (st := _stems(t))]
+    named = [st for t in texts if names and names <= (st := text_stems(t))]
     return [
         ph.written
         for ph in question.phrases

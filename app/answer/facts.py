@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.answer.evidence import Passage, passage_acts, printed, weight_of
+from app.answer.evidence import Passage, passage_acts, printed, text_stems, weight_of
 from app.answer.printed import number_line, rapporteur_line, tally_lines
 from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question
-from index.french import WORD, fold, french_date, stem
+from index.french import fold, french_date
 from index.store import Document, Index, StoredAffaire
 
 # Share of the subject's weight the passage must hold for its act to be taken as the one asked about.
@@ -27,7 +27,7 @@ TITLE_COVERS = 0.5
 
 def title_share(index: Index, question: Question, title: str) -> float:
     """Weighted share of the question's own subject that the title prints."""
-    have = {stem(w) for w in WORD.findall(fold(title))}
+    have = text_stems(title)
     terms = question.all_terms  # a follow-up's own words are few: the subject it carries counts too
     total = sum(weight_of(index, t.stem) for t in terms)
     got = sum(weight_of(index, t.stem) for t in terms if printed(t, have))
