@@ -81,6 +81,7 @@ bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
 	$(BIN)/python benchmarks/llm.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/scale.py --chunks $(BENCH_CHUNKS)
+	$(BIN)/python benchmarks/shared_state.py
 
 loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
 	$(FETCH) smollm2-135m use-multilingual

@@ -1,4 +1,4 @@
-"""The `registre` command: ingest, ask, serve, status, search, export-scdl, eval, feedback."""
+"""The `registre` command: ingest, ask, serve, status, search, export-scdl, eval, feedback, db."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from app import wiring
+from app import db, wiring
 from app.evaluation.questions import Question, QuestionFileError
-from app.feedback import FeedbackError, FeedbackStore, eval_lines
+from app.feedback import FeedbackError, eval_lines
 from app.search.filters import OUTCOMES, SORTS, UNPRINTED
 from app.settings import Settings
 from index.collectivites import UnknownCollectivite, resolve
@@ -141,7 +141,7 @@ def cmd_status(args, settings: Settings) -> int:
             "skipped": [{"path": s.path, "reason": s.reason} for s in index.skipped],
         }
     status["sync"] = last_syncs(settings.data_dir)
-    ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
+    ratings = wiring.ratings(settings)
     status["feedback"] = {"retention_days": ratings.retention_days, **ratings.counts()}
     server = args.server or (
         f"http://{settings.metrics_host}:{settings.metrics_port}" if settings.metrics_port else None
@@ -424,7 +424,7 @@ def cmd_train_ranker(args, settings: Settings) -> int:
 
 
 def cmd_feedback_list(args, settings: Settings) -> int:
-    ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
+    ratings = wiring.ratings(settings)
     rows = ratings.recent(None if args.rating == "all" else args.rating, args.limit)
     if args.json:
         print(json.dumps([asdict(f) for f in rows], indent=2, ensure_ascii=False, default=str))
@@ -445,7 +445,7 @@ def cmd_feedback_list(args, settings: Settings) -> int:
 
 
 def cmd_feedback_export(args, settings: Settings) -> int:
-    down = FeedbackStore(settings.feedback_path, settings.feedback_retention_days).recent("down", None)
+    down = wiring.ratings(settings).recent("down", None)
     lines = eval_lines(down[::-1])  # oldest first: a later export adds its lines at the end
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     if args.out:
@@ -459,6 +459,44 @@ def cmd_feedback_export(args, settings: Settings) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _database(settings: Settings) -> db.Database:
+    found = wiring.database(settings)
+    if found is None:
+        raise db.DatabaseError(
+            "REGISTRE_DATABASE_URL n'est pas défini : sans base PostgreSQL, registre garde tout dans des fichiers "
+            "et n'a pas de schéma à mettre à jour."
+        )
+    return found
+
+
+def cmd_db_upgrade(args, settings: Settings) -> int:
+    with _database(settings).connection() as conn:
+        before = db.version(conn)
+        applied = db.upgrade(conn)
+        after = db.version(conn)
+    if not applied:
+        print(f"schéma de la base déjà à jour : version {after}")
+        return 0
+    print(f"schéma de la base mis à jour : version {before} → {after}")
+    for m in applied:
+        print(f"  {m.version:03d} {m.name}")
+    return 0
+
+
+def cmd_db_status(args, settings: Settings) -> int:
+    with _database(settings).connection() as conn:
+        at = db.version(conn)
+    wanted = db.latest()
+    if at == wanted:
+        state = "à jour"
+    elif at < wanted:
+        state = "en retard : lancez `registre db upgrade`"
+    else:
+        state = "plus récent que ce registre : mettez registre à jour"
+    print(f"schéma de la base : version {at}, ce registre attend la version {wanted} ({state})")
+    return 0 if at == wanted else 1
 
 
 def _warn_missing_gold(questions: list[Question], indexed: set[str]) -> None:
@@ -665,6 +703,14 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--format", choices=["eval"], required=True, help="eval : le format de `registre eval`")
     f.add_argument("--out", metavar="FICHIER", help="le fichier à écrire (défaut : la sortie standard)")
     f.set_defaults(func=cmd_feedback_export)
+    s = sub.add_parser(
+        "db", help="la base PostgreSQL partagée par plusieurs serveurs (REGISTRE_DATABASE_URL)"
+    )
+    dsub = s.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
+    d = dsub.add_parser("upgrade", help="appliquer au schéma de la base les versions qui lui manquent")
+    d.set_defaults(func=cmd_db_upgrade)
+    d = dsub.add_parser("status", help="la version du schéma de la base, et celle qu'attend ce registre")
+    d.set_defaults(func=cmd_db_status)
     return p
 
 
@@ -699,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
         UnknownCollectivite,
         SourcesError,
         FeedbackError,
+        db.DatabaseError,
     ) as e:
         print(f"erreur : {e}", file=sys.stderr)
         return 2

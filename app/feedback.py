@@ -1,9 +1,10 @@
-"""Citizens' ratings of answers (👍/👎), kept in SQLite in the data dir for a set number of days.
+"""Citizens' ratings of answers (👍/👎), kept in SQLite in the data dir for a set number of days, or in the
+PostgreSQL database several servers share (REGISTRE_DATABASE_URL): the same interface (`Ratings`), the same rules.
 
 Nothing personal by default: the rating, an optional comment, the answer's citations, the reason of a refusal,
 the model, the index version and the day (not the time of day). The question only when the citizen ticked the
 box that says so. Rows past the retention are deleted on every write, every read and when the server starts.
-The file is created by the first rating, readable by its owner only.
+The file is created by the first rating, readable by its owner only; the table, by `registre db upgrade`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
+from app.db import Database, DatabaseError
 from app.evaluation.questions import Question
 
 _SCHEMA = """
@@ -30,7 +33,7 @@ _COLUMNS = (
 
 
 class FeedbackError(RuntimeError):
-    """The feedback file cannot be written or read (disk full, permissions)."""
+    """The feedback file or table cannot be written or read (disk full, permissions, database down)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,20 @@ class Feedback:
 
 def utc_today() -> date:
     return datetime.now(UTC).date()
+
+
+class Ratings(Protocol):
+    """Where ratings are kept: a SQLite file (FeedbackStore) or a PostgreSQL table (PostgresFeedbackStore)."""
+
+    retention_days: int
+
+    def add(self, feedback: Feedback) -> int: ...
+
+    def purge(self) -> None: ...
+
+    def recent(self, rating: str | None = "down", limit: int | None = 50) -> list[Feedback]: ...
+
+    def counts(self) -> dict[str, int]: ...
 
 
 class FeedbackStore:
@@ -135,6 +152,74 @@ class FeedbackStore:
         return {"up": up, "down": down, "down_refused": refused, "questions": questions}
 
 
+class PostgresFeedbackStore:
+    """The ratings table of the shared database: every server writes there, `registre feedback` reads it."""
+
+    def __init__(self, database: Database, retention_days: int = 30, today: Callable[[], date] = utc_today):
+        self.database, self.retention_days, self.today = database, retention_days, today
+
+    @contextmanager
+    def _db(self) -> Iterator[Any]:
+        """A connection in a transaction, past-retention rows deleted first."""
+        try:
+            with self.database.connection() as conn, conn.transaction():
+                conn.execute("DELETE FROM feedback WHERE day <= %s", (self._cutoff(),))
+                yield conn
+        except DatabaseError as e:
+            raise FeedbackError(f"table des avis : {e}") from e
+
+    def _cutoff(self) -> date:
+        return self.today() - timedelta(days=self.retention_days)
+
+    def add(self, feedback: Feedback) -> int:
+        """Store one rating, dated today; return its id."""
+        cited = json.dumps([asdict(c) for c in feedback.citations], ensure_ascii=False)
+        with self._db() as db:
+            (ident,) = db.execute(
+                f"INSERT INTO feedback ({_COLUMNS.removeprefix('id, ')}) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (
+                    self.today(),
+                    feedback.rating,
+                    feedback.comment,
+                    feedback.question,
+                    feedback.found,
+                    feedback.generated_by,
+                    feedback.refused_by,
+                    feedback.model,
+                    feedback.index_version,
+                    cited,
+                ),
+            ).fetchone()
+            return int(ident)
+
+    def purge(self) -> None:
+        """Delete what the retention has dropped."""
+        with self._db():
+            pass
+
+    def recent(self, rating: str | None = "down", limit: int | None = 50) -> list[Feedback]:
+        """The latest ratings, newest first: the rated-down ones by default, all with rating None."""
+        with self._db() as db:
+            where, args = ("WHERE rating = %s", [rating]) if rating else ("", [])
+            rows = db.execute(
+                f"SELECT {_COLUMNS.replace('citations', 'citations::text')} FROM feedback {where} "
+                "ORDER BY id DESC LIMIT %s",
+                (*args, limit),  # LIMIT NULL: no limit
+            ).fetchall()
+        return [_feedback(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many ratings the retention holds: up, down, down on a refusal, questions joined."""
+        with self._db() as db:
+            up, down, refused, questions = db.execute(
+                "SELECT COUNT(*) FILTER (WHERE rating = 'up'), COUNT(*) FILTER (WHERE rating = 'down'), "
+                "COUNT(*) FILTER (WHERE rating = 'down' AND refused_by IS NOT NULL), "
+                "COUNT(question) FROM feedback"
+            ).fetchone()
+        return {"up": up, "down": down, "down_refused": refused, "questions": questions}
+
+
 def _feedback(row: tuple) -> Feedback:
     ident, day, rating, comment, question, found, generated_by, refused_by, model, version, cited = row
     return Feedback(
@@ -147,7 +232,7 @@ def _feedback(row: tuple) -> Feedback:
         model,
         version,
         tuple(Cited(**c) for c in json.loads(cited)),
-        date.fromisoformat(day),
+        day if isinstance(day, date) else date.fromisoformat(day),
         ident,
     )
 

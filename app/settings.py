@@ -126,6 +126,20 @@ class Settings(BaseSettings):
         description="Chats waiting for the model, beyond those being answered; past it the API answers 503 "
         "with Retry-After instead of growing memory.",
     )
+    database_url: str = Field(
+        "",
+        description="A PostgreSQL database shared by several servers (`postgresql://user:password@host/registre`): "
+        "set, the citizens' ratings and the rate-limit counters live there, the same for every server; its schema "
+        "is brought up to date by `registre db upgrade`. Empty: a SQLite file and memory, on this machine only.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str) -> str:
+        url = url.strip()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("REGISTRE_DATABASE_URL doit commencer par postgresql:// (une base PostgreSQL).")
+        return url
 
     @field_validator("public_url")
     @classmethod

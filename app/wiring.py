@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.answer.assistant import Assistant, Sources, prompt
+from app.db import Database
+from app.feedback import FeedbackStore, PostgresFeedbackStore, Ratings
 from app.settings import Settings
 from index.store import Index, open_index
 from models.base import LLM, Embedder
@@ -20,6 +22,20 @@ def eval_root(settings: Settings, corpus: Path) -> Path:
     """Each evaluated corpus gets its own index, so an evaluation never replaces the served one."""
     key = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
     return settings.data_dir / "eval" / f"{corpus.resolve().name}-{key}"
+
+
+def database(settings: Settings, pooled: bool = False) -> Database | None:
+    """The shared PostgreSQL database when REGISTRE_DATABASE_URL is set (a pool for a server), else None."""
+    return Database(settings.database_url, pooled=pooled) if settings.database_url else None
+
+
+def ratings(settings: Settings, db: Database | None = None) -> Ratings:
+    """Where citizens' ratings are kept: the shared database's table if there is one, else the SQLite file."""
+    if db is None and settings.database_url:
+        db = database(settings)
+    if db is not None:
+        return PostgresFeedbackStore(db, settings.feedback_retention_days)
+    return FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
 
 
 def embedder(settings: Settings) -> Embedder:

@@ -23,6 +23,7 @@ LAYERS = {
     "app.reader": "reader",
     "app.evaluation": "evaluation",
     "app.scdl": "export",
+    "app.db": "db",
     "app.feedback": "feedback",
     "app.settings": "settings",
     "app.wiring": "wiring",
@@ -38,9 +39,10 @@ BELOW = {
     "export": {"ingest", "index", "models"},
     "reader": {"search", "ingest", "index", "models"},
     "evaluation": {"answer", "ingest", "index", "models"},
-    "feedback": {"evaluation", "answer", "ingest", "index", "models"},
+    "db": set(),  # the shared PostgreSQL database: its connections and schema, nothing of the project's own
+    "feedback": {"db", "evaluation", "answer", "ingest", "index", "models"},
     "settings": set(),  # read by the app factory, the wiring and the CLI only
-    "wiring": {"answer", "settings", "ingest", "index", "models"},
+    "wiring": {"feedback", "db", "answer", "settings", "ingest", "index", "models"},
     "http": {
         "wiring",
         "answer",
@@ -48,6 +50,7 @@ BELOW = {
         "reader",
         "evaluation",
         "feedback",
+        "db",
         "export",
         "settings",
         "ingest",
@@ -62,6 +65,7 @@ BELOW = {
         "reader",
         "evaluation",
         "feedback",
+        "db",
         "export",
         "settings",
         "ingest",

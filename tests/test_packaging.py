@@ -52,7 +52,8 @@ def test_the_wheel_builds_without_a_warning_and_holds_the_pages_and_the_model_re
     (wheel,) = (tmp_path / "dist").glob("registre-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in ("app/http/static/widget.js", "app/http/static/recherche.html", "app/http/templates/reader.html",
-                 "app/evaluation/templates/report.html.j2", "models/registry.json"):  # fmt: skip
+                 "app/evaluation/templates/report.html.j2", "models/registry.json",
+                 "app/db/migrations/001_feedback.sql"):  # fmt: skip
         assert data in names
 
 

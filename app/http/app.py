@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import wiring
 from app.answer.assistant import Assistant
-from app.feedback import FeedbackStore
+from app.db.rate_limits import SharedCounts
 from app.http import STATIC, errors
 from app.http.metrics import CountRequests, Metrics
 from app.http.middleware import BodySizeLimit, RateLimit, SecurityHeaders
@@ -28,7 +28,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     """Build the app; the model and the index load once, at start-up (or come ready-made, for tests)."""
     settings = settings or Settings()
     gate = Gate(settings.llm_parallel, settings.chat_max_waiting)  # generations take the fair queue's slots
-    ratings = FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
+    database = wiring.database(settings, pooled=True)  # shared by several servers, when one is set
+    if database is not None:
+        database.check()  # a schema behind this code: refuse to start, say `registre db upgrade`
+    ratings = wiring.ratings(settings, database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +51,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             if port is not None:
                 port.shutdown()
                 port.server_close()
+            if database is not None:
+                database.close()
 
     app = FastAPI(
         title="registre",
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             per_minute=settings.rate_limit_per_minute,
             burst=settings.rate_limit_burst,
             prefixes=("/api/", "/v1/"),
+            shared=SharedCounts(database) if database is not None else None,
         )
     app.add_middleware(SecurityHeaders, frame_origins=settings.cors_origins)
     if settings.cors_origins:  # the widget calls from the city's site: only the origins it names

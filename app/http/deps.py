@@ -1,5 +1,5 @@
 """What a route may ask for: the settings, the assistant serving now, the fair queue, the metrics, the ratings
-file, an admin's token."""
+(file or shared table), an admin's token."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 from app.answer.assistant import Assistant
-from app.feedback import FeedbackStore
+from app.feedback import Ratings
 from app.http.metrics import Metrics
 from app.http.queue import Gate
 from app.settings import Settings
@@ -36,7 +36,7 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def _feedback(request: Request) -> FeedbackStore:
+def _feedback(request: Request) -> Ratings:
     return request.app.state.feedback
 
 
@@ -45,7 +45,7 @@ ServedDep = Annotated[Served, Depends(_served)]
 AssistantDep = Annotated[Assistant, Depends(_assistant)]
 GateDep = Annotated[Gate, Depends(_gate)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
-FeedbackDep = Annotated[FeedbackStore, Depends(_feedback)]
+FeedbackDep = Annotated[Ratings, Depends(_feedback)]
 
 
 def admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:

@@ -1,7 +1,8 @@
 """What guards the API from abuse: request size, rate limits per client, security headers.
 
 Pure ASGI middlewares: they see streamed bodies as they arrive and never buffer a response.
-Nothing here logs or keeps a client's address: rate-limit counts are keyed by a salted hash held in memory.
+Nothing here logs or keeps a client's address: rate-limit counts are keyed by a salted hash, held in memory or,
+with REGISTRE_DATABASE_URL, in the database every server shares.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import math
 import mimetypes
 import secrets
@@ -17,9 +19,14 @@ import time
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import DatabaseError
+from app.db.rate_limits import SharedCounts
 from app.http.errors import error_body
+
+log = logging.getLogger("registre")
 
 
 async def _send_json(
@@ -85,14 +92,24 @@ class RateLimit:
 
     Two moving windows (the `limits` library): `per_minute` in a minute, and `burst` in the time the rate takes
     to allow that many, so a client may send `burst` requests at once, then goes at the rate. Over either: 429
-    with Retry-After and a French message. Counts live in memory only and expire with their window, keyed by an
-    HMAC of the client address with a key drawn at start-up, so no address is kept in clear. Behind a reverse
+    with Retry-After and a French message. Counts live in memory and expire with their window, keyed by an HMAC
+    of the client address with a key drawn at start-up, so no address is kept in clear. With `shared` (the
+    database of REGISTRE_DATABASE_URL) they live in its table for every server at once, keyed by an HMAC whose key
+    the database keeps, the same for all; a database that does not answer lets requests through (the rate limit
+    guards the servers, it must not stop them), said once a minute in the log. Behind a reverse
     proxy, run uvicorn with FORWARDED_ALLOW_IPS set to the proxy's address so that the client address is the
     citizen's, not the proxy's.
     """
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int, prefixes: tuple[str, ...]):
-        self.app, self.prefixes = app, prefixes
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        burst: int,
+        prefixes: tuple[str, ...],
+        shared: SharedCounts | None = None,
+    ):
+        self.app, self.prefixes, self.shared = app, prefixes, shared
         burst = max(1, min(burst, per_minute))
         self.limits = (
             RateLimitItemPerMinute(per_minute),
@@ -100,14 +117,18 @@ class RateLimit:
         )
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._key = secrets.token_bytes(32)
+        self._said = 0.0  # when the log last said the database was down
 
     def client(self, scope: Scope) -> str:
         """The client's key: an HMAC of its address (not its port), never the address itself."""
         host = (scope.get("client") or ("", 0))[0] or ""
-        return hmac.new(self._key, host.encode(), hashlib.sha256).hexdigest()
+        key = self.shared.secret() if self.shared is not None else self._key
+        return hmac.new(key, host.encode(), hashlib.sha256).hexdigest()
 
     def take(self, client: str) -> float:
         """Count a request of the client; return 0 when allowed, else the seconds until one is allowed again."""
+        if self.shared is not None:
+            return self.shared.take(client, [(item.amount, item.get_expiry()) for item in self.limits])
         if all(self._limiter.test(item, client) for item in self.limits):
             for item in self.limits:
                 self._limiter.hit(item, client)
@@ -126,7 +147,7 @@ class RateLimit:
             or not scope["path"].startswith(self.prefixes)
         ):
             return await self.app(scope, receive, send)
-        wait = self.take(self.client(scope))
+        wait = self.take(self.client(scope)) if self.shared is None else await self._take_shared(scope)
         if wait:
             seconds = max(1, math.ceil(wait))
             return await _send_json(
@@ -137,6 +158,15 @@ class RateLimit:
                 {"Retry-After": str(seconds)},
             )
         await self.app(scope, receive, send)
+
+    async def _take_shared(self, scope: Scope) -> float:
+        try:
+            return await run_in_threadpool(lambda: self.take(self.client(scope)))
+        except DatabaseError as e:
+            if time.monotonic() - self._said > 60 or not self._said:
+                self._said = time.monotonic()
+                log.warning("limite de débit non comptée, la base ne répond pas : %s", e)
+            return 0.0
 
 
 class SecurityHeaders:
