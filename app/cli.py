@@ -107,6 +107,10 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+# How a sync ended (ingest.sync.SyncReport.outcome), as `registre status` says it.
+OUTCOME_WORDS = {"succeeded": "réussie", "refused": "REFUSÉE", "failed": "ÉCHEC"}
+
+
 def cmd_status(args, settings: Settings) -> int:
     if current(settings.index_dir) is None:
         status: dict = {
@@ -163,7 +167,7 @@ def cmd_status(args, settings: Settings) -> int:
             print(f"  écarté {s['path']} : {s['reason']}")
     for name, sync in status["sync"].items():
         print(
-            f"dernière synchronisation de {name} : {sync['finished']}, {'réussie' if sync['ok'] else 'ÉCHEC'} : "
+            f"dernière synchronisation de {name} : {sync['finished']}, {OUTCOME_WORDS[sync['outcome']]} : "
             f"{plural(sync['added'], 'ajouté')}, {sync['updated']} mis à jour, {plural(sync['removed'], 'retiré')}, "
             f"{plural(sync['unchanged'], 'inchangé')}"
             + (
@@ -171,7 +175,7 @@ def cmd_status(args, settings: Settings) -> int:
                 if sync["failed"]
                 else ""
             )
-            + (f" ; {sync['error']}" if sync["error"] else "")
+            + "".join(f" ; {said}" for said in (sync["error"], sync["stopped"]) if said)
         )
     _print_feedback_counts(status["feedback"])
     if server:

@@ -144,9 +144,8 @@ def test_a_wrong_setting_is_said_in_french_with_its_variable_not_as_a_trace(tmp_
     assert said(capsys).startswith("erreur : REGISTRE_PUBLIC_URL doit commencer par https://")
 
 
-def test_sync_never_says_up_to_date_while_the_index_holds_another_folder(tmp_path, monkeypatch, capsys):
-    """An index built by `registre ingest` from one folder, then `registre sync` with a source of another."""
-    data = fresh_data_folder(tmp_path, monkeypatch)
+def ingested_then_synced(tmp_path, capsys):
+    """An index built by `registre ingest` from one folder, and a sources file whose source is another folder."""
     ingested, synced = tmp_path / "ingere", tmp_path / "depot"
     for folder, name in ((ingested, "M2023-352.pdf"), (synced, "V2024-420.pdf")):
         folder.mkdir()
@@ -155,6 +154,13 @@ def test_sync_never_says_up_to_date_while_the_index_holds_another_folder(tmp_pat
     sources.write_text(f'[[sources]]\nname = "depot"\nfolder = "{synced}"\n', encoding="utf-8")
     assert cli.main(["ingest", str(ingested)]) == 0
     said(capsys)
+    return ingested, synced, sources
+
+
+def test_sync_never_says_up_to_date_while_the_index_holds_another_folder(tmp_path, monkeypatch, capsys):
+    """An index built by `registre ingest` from one folder, then `registre sync` with a source of another."""
+    data = fresh_data_folder(tmp_path, monkeypatch)
+    ingested, _, sources = ingested_then_synced(tmp_path, capsys)
 
     for _ in range(3):  # the first sync copies the files, the next ones find nothing new to copy
         assert cli.main(["sync", "--sources", str(sources)]) == 2
@@ -179,3 +185,50 @@ def test_sync_never_says_up_to_date_while_the_index_holds_another_folder(tmp_pat
     assert "index déjà à jour" in said(capsys)
     assert cli.main(["status", "--json"]) == 0
     assert [d["path"] for d in json.loads(said(capsys))["documents"]] == ["depot/V2024-420.pdf"]
+
+
+def test_status_says_how_the_last_sync_ended_refused_failed_or_succeeded(tmp_path, monkeypatch, capsys):
+    """A sync refused (the index is another folder's) or failed is never reported « réussie » by status."""
+    from models.fetch import ModelError
+
+    fresh_data_folder(tmp_path, monkeypatch)
+    ingested, synced, sources = ingested_then_synced(tmp_path, capsys)
+
+    def last_sync() -> tuple[str, dict]:
+        assert cli.main(["status"]) == 0
+        line = next(
+            x for x in said(capsys).splitlines() if x.startswith("dernière synchronisation de depot : ")
+        )
+        assert cli.main(["status", "--json"]) == 0
+        return line, json.loads(said(capsys))["sync"]["depot"]
+
+    assert cli.main(["sync", "--sources", str(sources)]) == 2
+    refusal = said(capsys).split("erreur : ", 1)[1].strip()
+    line, sync = last_sync()
+    assert "réussie" not in line and ", REFUSÉE : 1 ajouté, 0 mis à jour" in line
+    assert line.endswith(f" ; {refusal}") and str(ingested) in refusal
+    assert (sync["ok"], sync["outcome"], sync["stopped"]) == (False, "refused", refusal)
+
+    assert cli.main(["sync", "--rebuild", "--sources", str(sources)]) == 0
+    said(capsys)
+    line, sync = last_sync()
+    assert ", réussie : 0 ajouté, 0 mis à jour, 0 retiré, 1 inchangé" in line and " ; " not in line
+    assert (sync["ok"], sync["outcome"], sync["stopped"]) == (True, "succeeded", None)
+
+    # A new file upstream, and no encoder to read it with: the sync fails, and status says so with the reason.
+    (synced / "M2023-352.pdf").write_bytes((SAMPLE / "M2023-352.pdf").read_bytes())
+    broken = "modèle d'encodage introuvable (essai)"
+
+    def no_embedder(settings):
+        raise ModelError(broken)
+
+    monkeypatch.setattr(cli.wiring, "embedder", no_embedder)
+    assert cli.main(["sync", "--sources", str(sources)]) == 2
+    assert said(capsys).endswith(f"erreur : {broken}\n")
+    line, sync = last_sync()
+    assert ", ÉCHEC : 1 ajouté, 0 mis à jour, 0 retiré, 1 inchangé" in line and line.endswith(f" ; {broken}")
+    assert (sync["ok"], sync["outcome"], sync["stopped"]) == (False, "failed", broken)
+    assert cli.main(["status", "--json"]) == 0
+    assert [d["path"] for d in json.loads(said(capsys))["documents"]] == [
+        "depot/V2024-420.pdf"
+    ]  # left as it was
