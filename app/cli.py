@@ -192,8 +192,10 @@ def _server_health(url: str, settings: Settings) -> dict:
     headers = {"Authorization": f"Bearer {settings.admin_token}"} if settings.admin_token else {}
     try:
         r = httpx.get(url.rstrip("/") + "/metrics", headers=headers, timeout=10)
-    except httpx.HTTPError as e:
-        return {"error": f"injoignable ({e})"}
+    except httpx.TimeoutException:
+        return {"error": "injoignable (délai dépassé)"}
+    except httpx.HTTPError as e:  # httpx says why in English: the kind of failure is enough here
+        return {"error": f"injoignable (connexion impossible : {type(e).__name__})"}
     if r.status_code in (401, 403):
         return {
             "error": f"{r.status_code} : donnez à REGISTRE_ADMIN_TOKEN le jeton d'administration du serveur"
@@ -550,18 +552,20 @@ def parser() -> argparse.ArgumentParser:
     p = FrenchParser(prog="registre", description="Questions en français sur les délibérations d'un conseil.")
     sub = p.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
     s = sub.add_parser("ingest", help="indexer chaque PDF du DOSSIER (seulement ce qui a changé)")
-    s.add_argument("dir", metavar="DOSSIER")
+    s.add_argument("dir", metavar="DOSSIER", help="le dossier de PDF (ses sous-dossiers aussi)")
     s.add_argument("--rebuild", action="store_true", help="ignorer l'index existant et en construire un neuf")
     s.set_defaults(func=cmd_ingest)
     s = sub.add_parser("ask", help="répondre à une question, avec ses sources")
-    s.add_argument("question")
+    s.add_argument("question", metavar="QUESTION", help="la question, entre guillemets")
     s.add_argument(
         "--collectivite", metavar="NOM", help="répondre avec les documents de cette collectivité seulement"
     )
     s.add_argument("--json", action="store_true", help="la réponse en JSON, comme l'API")
     s.set_defaults(func=cmd_ask)
     s = sub.add_parser("serve", help="démarrer l'API HTTP et la page de questions")
-    s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    s.add_argument(
+        "--host", default="127.0.0.1", metavar="ADRESSE", help="adresse d'écoute (défaut : 127.0.0.1)"
+    )
     s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser(
@@ -596,8 +600,8 @@ def parser() -> argparse.ArgumentParser:
         "--kind", choices=KINDS, help="le type de document"
     )  # every kind the ingest gives a document
     s.add_argument("--sort", choices=SORTS, default="relevance", help="pertinence (défaut) ou date")
-    s.add_argument("--page", type=int, default=1)
-    s.add_argument("--per-page", type=int, default=20, help="résultats par page (défaut : 20)")
+    s.add_argument("--page", type=int, default=1, metavar="N", help="la page de résultats (défaut : 1)")
+    s.add_argument("--per-page", type=int, default=20, metavar="N", help="résultats par page (défaut : 20)")
     s.add_argument("--json", action="store_true", help="les résultats en JSON, comme l'API")
     s.set_defaults(func=cmd_search)
     s = sub.add_parser("sync", help="mettre à jour chaque source du fichier de sources, puis l'index")
@@ -648,10 +652,12 @@ def parser() -> argparse.ArgumentParser:
         dest="sets",
         action="append",
         type=_labelled_set,
-        metavar="NAME=CORPUS:QUESTIONS",
+        metavar="NOM=CORPUS:QUESTIONS",
         help="un jeu étiqueté (à répéter ; défaut : les trois jeux de développement de ../shared)",
     )
-    s.add_argument("--out", default=None, help="où écrire les poids (défaut : app/answer/ranker.json)")
+    s.add_argument(
+        "--out", default=None, metavar="FICHIER", help="où écrire les poids (défaut : app/answer/ranker.json)"
+    )
     s.set_defaults(func=cmd_train_ranker)
     s = sub.add_parser(
         "feedback", help="les avis des citoyens sur les réponses : les lister, en faire des questions"
@@ -659,7 +665,7 @@ def parser() -> argparse.ArgumentParser:
     fsub = s.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
     f = fsub.add_parser("list", help="les derniers avis, du plus récent au plus ancien (négatifs par défaut)")
     f.add_argument("--rating", choices=["down", "up", "all"], default="down", help="down (défaut), up ou all")
-    f.add_argument("--limit", type=int, default=20, help="combien (défaut : 20)")
+    f.add_argument("--limit", type=int, default=20, metavar="N", help="combien (défaut : 20)")
     f.add_argument("--json", action="store_true", help="les avis en JSON")
     f.set_defaults(func=cmd_feedback_list)
     f = fsub.add_parser(

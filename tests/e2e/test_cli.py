@@ -19,6 +19,23 @@ ENGLISH = re.compile(
 )
 
 
+# English the command line printed before it was said in French: a library's message passed on (TOML, JSON,
+# httpx, a dataclass's TypeError) or argparse's own words (metavars taken from the option's name).
+KNOWN_ENGLISH = (
+    "Expected",
+    "Expecting",
+    "at line",
+    "unexpected keyword argument",
+    "Connection refused",
+    "Errno",
+    "PER_PAGE",
+    "NAME=",
+    "--out OUT",
+    "--limit LIMIT",
+    "--host HOST",
+)
+
+
 def test_search_and_export_on_the_command_line(council_data, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("REGISTRE_DATA_DIR", str(council_data))
     assert cli.main(["search", "2014/121", "--json"]) == 0
@@ -232,3 +249,48 @@ def test_status_says_how_the_last_sync_ended_refused_failed_or_succeeded(tmp_pat
     assert [d["path"] for d in json.loads(said(capsys))["documents"]] == [
         "depot/V2024-420.pdf"
     ]  # left as it was
+
+
+def test_no_command_prints_the_english_it_used_to(tmp_path, monkeypatch, capsys):
+    """Help, a server out of reach, broken sources and question files: every line French, names aside."""
+    from tests.serving import free_port
+
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))
+    printed: list[str] = []
+
+    def run(*argv: str, code: int) -> str:
+        try:
+            assert cli.main(list(argv)) == code, argv
+        except SystemExit as stopped:  # --help and argparse's errors
+            assert stopped.code == code, argv
+        text = said(capsys)
+        printed.append(text)
+        return text
+
+    for command in ([], ["ingest"], ["ask"], ["serve"], ["status"], ["search"], ["sync"], ["export-scdl"],
+                    ["eval"], ["train-ranker"], ["feedback"], ["feedback", "list"], ["feedback", "export"]):  # fmt: skip
+        assert run(*command, "--help", code=0).startswith("usage : registre")
+    assert "injoignable (connexion impossible : " in run(
+        "status", "--server", f"http://127.0.0.1:{free_port()}", code=0
+    )
+    broken = tmp_path / "registre.toml"
+    broken.write_text('[[sources]]\nname "depot"\n', encoding="utf-8")
+    assert f"{broken} n'est pas un fichier TOML valide, ligne 2, colonne 6 : " in run(
+        "sync", "--sources", str(broken), code=2
+    )
+    broken.write_text(f'[download]\ndelai = 3\n\n[[sources]]\nfolder = "{SAMPLE}"\n', encoding="utf-8")
+    assert "[download] : réglages inconnus ['delai'] (admis : " in run(
+        "sync", "--sources", str(broken), code=2
+    )
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"id": "q1", "question": "Qui ?", "answerable": false\n', encoding="utf-8")
+    assert "ligne 1 : JSON invalide à la colonne " in run(
+        "eval", "--corpus", str(SAMPLE), "--questions", str(questions), "--out", str(tmp_path / "e"), code=2
+    )
+
+    said_all = "\n".join(printed)
+    assert [phrase for phrase in KNOWN_ENGLISH if phrase in said_all] == []
+    # Words of English, once paths, options (--server) and variables (REGISTRE_ADMIN_TOKEN) are set aside.
+    names = re.compile(r"\S*/\S*|--[\w-]+|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+    english = [line for line in said_all.splitlines() if ENGLISH.search(names.sub("", line))]
+    assert not english, english
