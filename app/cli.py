@@ -94,6 +94,12 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from app.http.app import create_app
 
+    problem = _cannot_listen(
+        args.host, args.port
+    )  # said before the models load, and in French (not uvicorn's)
+    if problem:
+        print(f"erreur : {problem}", file=sys.stderr)
+        return 2
     app = create_app(settings)
     # The server's own lines are English and say nothing a city's IT team needs: only its warnings and errors
     # are shown, and one line in French. No access log: it would write every citizen's IP address to disk.
@@ -105,6 +111,27 @@ def cmd_serve(args, settings: Settings) -> int:
     )
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why a server could not listen at host:port, or None when it can (the port is let go at once)."""
+    import errno
+    import socket
+
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port just freed is free
+            s.bind(address)
+    except socket.gaierror:
+        return f"adresse d'écoute inconnue : « {host} » ; --host 127.0.0.1 (cette machine seule) ou 0.0.0.0 (toutes)"
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            return f"le port {port} est déjà pris sur {host} (un autre serveur ?) : arrêtez-le, ou choisissez --port"
+        if e.errno == errno.EACCES:
+            return f"le port {port} est réservé à l'administrateur : choisissez --port au-delà de 1023"
+        return f"impossible d'écouter sur {host} : cette adresse n'est pas l'une de cette machine (--host)"
+    return None
 
 
 # How a sync ended (ingest.sync.SyncReport.outcome), as `registre status` says it.
@@ -501,6 +528,13 @@ def _modes(value: str) -> tuple[str, ...]:
     return modes
 
 
+def _port(value: str) -> int:
+    """A TCP port, 1 to 65535 (a larger number would be taken modulo 65536 by the system, silently)."""
+    if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"« {value} » n'est pas un port : un nombre entier de 1 à 65535")
+    return int(value)
+
+
 def _date(value: str) -> str:
     """An ISO date given on the command line, or an error that says the format (never a silent 0 results)."""
     try:
@@ -566,7 +600,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--host", default="127.0.0.1", metavar="ADRESSE", help="adresse d'écoute (défaut : 127.0.0.1)"
     )
-    s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
+    s.add_argument("--port", type=_port, default=8000, help="port d'écoute (défaut : 8000)")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser(
         "status", help="ce qui est indexé, ce qui a été écarté et pourquoi, les avis, un serveur"

@@ -294,3 +294,21 @@ def test_no_command_prints_the_english_it_used_to(tmp_path, monkeypatch, capsys)
     names = re.compile(r"\S*/\S*|--[\w-]+|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
     english = [line for line in said_all.splitlines() if ENGLISH.search(names.sub("", line))]
     assert not english, english
+
+
+def test_serve_says_in_french_that_its_port_is_taken_before_loading_anything(tmp_path, monkeypatch, capsys):
+    import socket
+
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))  # no index, no model: neither is reached
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 2
+    assert said(capsys) == (
+        f"erreur : le port {port} est déjà pris sur 127.0.0.1 (un autre serveur ?) : arrêtez-le, ou choisissez "
+        "--port\n"
+    )
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--port", "99999"])  # taken modulo 65536 by the system, were it let through
+    assert said(capsys).endswith(
+        "argument --port : « 99999 » n'est pas un port : un nombre entier de 1 à 65535\n"
+    )
