@@ -142,7 +142,12 @@ def test_a_newcomer_reads_french_from_ingest_to_export(tmp_path, monkeypatch, ca
     # One asked by name: the file named, and French plurals.
     one = run("export-scdl", "--out", str(out), "--collectivite", "Ville de Montpellier")
     assert f"1 délibération écrite dans {out} (SCDL délibérations)" in one
-    assert out.is_file()
+    (row,) = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))
+    assert (row["DELIB_ID"], row["PREF_DATE"]) == (
+        "V2024-420",
+        "2024-12-26",
+    )  # « Réception en Préfecture : 26/12/24 »
+    assert "PREF_DATE" not in one  # not among the columns left empty
 
     english = [line for line in lines if ENGLISH.search(re.sub(r"\S*/\S*", "", line))]  # paths aside
     assert not english, english
