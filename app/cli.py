@@ -78,7 +78,21 @@ def cmd_ask(args, settings: Settings) -> int:
         )
         print(response.model_dump_json(indent=2))
         return 0
-    print() if answer.found else print(answer.text)
+    replaced = answer.checked is False or answer.refused_by == "check"  # the words streamed were not kept
+    if answer.found or replaced:
+        print()  # ends the line of the streamed words
+    if replaced:
+        why = f" ({answer.check_reason})" if answer.check_reason else ""
+        where, then = (
+            ("le passage cité", "voici la phrase du document")
+            if answer.found
+            else ("les documents", "elle n'est pas retenue")
+        )
+        print(
+            f"La réponse rédigée ci-dessus n'a pas pu être vérifiée dans {where}{why} ; {then} :\n{answer.text}"
+        )
+    elif not answer.found:
+        print(answer.text)
     for c in answer.citations:
         print(
             f"[{c.n}] {c.file}, page {c.page}"

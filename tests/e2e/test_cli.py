@@ -317,3 +317,28 @@ def test_serve_says_in_french_that_its_port_is_taken_before_loading_anything(tmp
     assert said(capsys).endswith(
         "argument --port : « 99999 » n'est pas un port : un nombre entier de 1 à 65535\n"
     )
+
+
+def test_ask_says_when_the_words_it_streamed_were_replaced_by_the_document_s_sentence(
+    sample_index, embedder, tmp_path, monkeypatch, capsys
+):
+    """The model's words print as they come; when the check rejects them the terminal says so, then shows the
+    document's sentence (before, it showed the rejected words alone, a wrong figure among them)."""
+    from app.answer.assistant import Assistant
+    from tests.fakes import ScriptedLLM
+
+    scripted = ScriptedLLM()
+    scripted.enqueue("87 citoyens seront tirés au sort [1].")  # the act prints 40
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.wiring, "assistant", lambda settings: Assistant(sample_index, embedder, scripted))
+    assert cli.main(["ask", "Combien de citoyens seront tirés au sort pour la convention citoyenne ?"]) == 0
+    lines = said(capsys).splitlines()
+    assert lines[0] == "87 citoyens seront tirés au sort [1]."  # streamed as the model wrote it
+    assert lines[1] == (
+        "La réponse rédigée ci-dessus n'a pas pu être vérifiée dans le passage cité (le chiffre 87 ne figure "
+        "dans aucun extrait) ; voici la phrase du document :"
+    )
+    assert lines[2].startswith(
+        "D'après la délibération n° M2023-352, page 1 : « 40 citoyens seront tirés au sort"
+    )
+    assert lines[3].startswith("[1] M2023-352.pdf, page 1, n° M2023-352")
