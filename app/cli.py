@@ -78,7 +78,21 @@ def cmd_ask(args, settings: Settings) -> int:
         )
         print(response.model_dump_json(indent=2))
         return 0
-    print() if answer.found else print(answer.text)
+    replaced = answer.checked is False or answer.refused_by == "check"  # the words streamed were not kept
+    if answer.found or replaced:
+        print()  # ends the line of the streamed words
+    if replaced:
+        why = f" ({answer.check_reason})" if answer.check_reason else ""
+        where, then = (
+            ("le passage cité", "voici la phrase du document")
+            if answer.found
+            else ("les documents", "elle n'est pas retenue")
+        )
+        print(
+            f"La réponse rédigée ci-dessus n'a pas pu être vérifiée dans {where}{why} ; {then} :\n{answer.text}"
+        )
+    elif not answer.found:
+        print(answer.text)
     for c in answer.citations:
         print(
             f"[{c.n}] {c.file}, page {c.page}"
@@ -94,6 +108,12 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from app.http.app import create_app
 
+    problem = _cannot_listen(
+        args.host, args.port
+    )  # said before the models load, and in French (not uvicorn's)
+    if problem:
+        print(f"erreur : {problem}", file=sys.stderr)
+        return 2
     app = create_app(settings)
     # The server's own lines are English and say nothing a city's IT team needs: only its warnings and errors
     # are shown, and one line in French. No access log: it would write every citizen's IP address to disk.
@@ -105,6 +125,31 @@ def cmd_serve(args, settings: Settings) -> int:
     )
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why a server could not listen at host:port, or None when it can (the port is let go at once)."""
+    import errno
+    import socket
+
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port just freed is free
+            s.bind(address)
+    except socket.gaierror:
+        return f"adresse d'écoute inconnue : « {host} » ; --host 127.0.0.1 (cette machine seule) ou 0.0.0.0 (toutes)"
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            return f"le port {port} est déjà pris sur {host} (un autre serveur ?) : arrêtez-le, ou choisissez --port"
+        if e.errno == errno.EACCES:
+            return f"le port {port} est réservé à l'administrateur : choisissez --port au-delà de 1023"
+        return f"impossible d'écouter sur {host} : cette adresse n'est pas l'une de cette machine (--host)"
+    return None
+
+
+# How a sync ended (ingest.sync.SyncReport.outcome), as `registre status` says it.
+OUTCOME_WORDS = {"succeeded": "réussie", "refused": "REFUSÉE", "failed": "ÉCHEC"}
 
 
 def cmd_status(args, settings: Settings) -> int:
@@ -163,7 +208,7 @@ def cmd_status(args, settings: Settings) -> int:
             print(f"  écarté {s['path']} : {s['reason']}")
     for name, sync in status["sync"].items():
         print(
-            f"dernière synchronisation de {name} : {sync['finished']}, {'réussie' if sync['ok'] else 'ÉCHEC'} : "
+            f"dernière synchronisation de {name} : {sync['finished']}, {OUTCOME_WORDS[sync['outcome']]} : "
             f"{plural(sync['added'], 'ajouté')}, {sync['updated']} mis à jour, {plural(sync['removed'], 'retiré')}, "
             f"{plural(sync['unchanged'], 'inchangé')}"
             + (
@@ -171,7 +216,7 @@ def cmd_status(args, settings: Settings) -> int:
                 if sync["failed"]
                 else ""
             )
-            + (f" ; {sync['error']}" if sync["error"] else "")
+            + "".join(f" ; {said}" for said in (sync["error"], sync["stopped"]) if said)
         )
     _print_feedback_counts(status["feedback"])
     if server:
@@ -188,8 +233,10 @@ def _server_health(url: str, settings: Settings) -> dict:
     headers = {"Authorization": f"Bearer {settings.admin_token}"} if settings.admin_token else {}
     try:
         r = httpx.get(url.rstrip("/") + "/metrics", headers=headers, timeout=10)
-    except httpx.HTTPError as e:
-        return {"error": f"injoignable ({e})"}
+    except httpx.TimeoutException:
+        return {"error": "injoignable (délai dépassé)"}
+    except httpx.HTTPError as e:  # httpx says why in English: the kind of failure is enough here
+        return {"error": f"injoignable (connexion impossible : {type(e).__name__})"}
     if r.status_code in (401, 403):
         return {
             "error": f"{r.status_code} : donnez à REGISTRE_ADMIN_TOKEN le jeton d'administration du serveur"
@@ -533,6 +580,13 @@ def _modes(value: str) -> tuple[str, ...]:
     return modes
 
 
+def _port(value: str) -> int:
+    """A TCP port, 1 to 65535 (a larger number would be taken modulo 65536 by the system, silently)."""
+    if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"« {value} » n'est pas un port : un nombre entier de 1 à 65535")
+    return int(value)
+
+
 def _date(value: str) -> str:
     """An ISO date given on the command line, or an error that says the format (never a silent 0 results)."""
     try:
@@ -584,19 +638,21 @@ def parser() -> argparse.ArgumentParser:
     p = FrenchParser(prog="registre", description="Questions en français sur les délibérations d'un conseil.")
     sub = p.add_subparsers(dest="command", required=True, title="commandes", metavar="COMMANDE")
     s = sub.add_parser("ingest", help="indexer chaque PDF du DOSSIER (seulement ce qui a changé)")
-    s.add_argument("dir", metavar="DOSSIER")
+    s.add_argument("dir", metavar="DOSSIER", help="le dossier de PDF (ses sous-dossiers aussi)")
     s.add_argument("--rebuild", action="store_true", help="ignorer l'index existant et en construire un neuf")
     s.set_defaults(func=cmd_ingest)
     s = sub.add_parser("ask", help="répondre à une question, avec ses sources")
-    s.add_argument("question")
+    s.add_argument("question", metavar="QUESTION", help="la question, entre guillemets")
     s.add_argument(
         "--collectivite", metavar="NOM", help="répondre avec les documents de cette collectivité seulement"
     )
     s.add_argument("--json", action="store_true", help="la réponse en JSON, comme l'API")
     s.set_defaults(func=cmd_ask)
     s = sub.add_parser("serve", help="démarrer l'API HTTP et la page de questions")
-    s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
+    s.add_argument(
+        "--host", default="127.0.0.1", metavar="ADRESSE", help="adresse d'écoute (défaut : 127.0.0.1)"
+    )
+    s.add_argument("--port", type=_port, default=8000, help="port d'écoute (défaut : 8000)")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser(
         "status", help="ce qui est indexé, ce qui a été écarté et pourquoi, les avis, un serveur"
@@ -630,8 +686,8 @@ def parser() -> argparse.ArgumentParser:
         "--kind", choices=KINDS, help="le type de document"
     )  # every kind the ingest gives a document
     s.add_argument("--sort", choices=SORTS, default="relevance", help="pertinence (défaut) ou date")
-    s.add_argument("--page", type=int, default=1)
-    s.add_argument("--per-page", type=int, default=20, help="résultats par page (défaut : 20)")
+    s.add_argument("--page", type=int, default=1, metavar="N", help="la page de résultats (défaut : 1)")
+    s.add_argument("--per-page", type=int, default=20, metavar="N", help="résultats par page (défaut : 20)")
     s.add_argument("--json", action="store_true", help="les résultats en JSON, comme l'API")
     s.set_defaults(func=cmd_search)
     s = sub.add_parser("sync", help="mettre à jour chaque source du fichier de sources, puis l'index")
@@ -682,10 +738,12 @@ def parser() -> argparse.ArgumentParser:
         dest="sets",
         action="append",
         type=_labelled_set,
-        metavar="NAME=CORPUS:QUESTIONS",
+        metavar="NOM=CORPUS:QUESTIONS",
         help="un jeu étiqueté (à répéter ; défaut : les trois jeux de développement de ../shared)",
     )
-    s.add_argument("--out", default=None, help="où écrire les poids (défaut : app/answer/ranker.json)")
+    s.add_argument(
+        "--out", default=None, metavar="FICHIER", help="où écrire les poids (défaut : app/answer/ranker.json)"
+    )
     s.set_defaults(func=cmd_train_ranker)
     s = sub.add_parser(
         "feedback", help="les avis des citoyens sur les réponses : les lister, en faire des questions"
@@ -693,7 +751,7 @@ def parser() -> argparse.ArgumentParser:
     fsub = s.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
     f = fsub.add_parser("list", help="les derniers avis, du plus récent au plus ancien (négatifs par défaut)")
     f.add_argument("--rating", choices=["down", "up", "all"], default="down", help="down (défaut), up ou all")
-    f.add_argument("--limit", type=int, default=20, help="combien (défaut : 20)")
+    f.add_argument("--limit", type=int, default=20, metavar="N", help="combien (défaut : 20)")
     f.add_argument("--json", action="store_true", help="les avis en JSON")
     f.set_defaults(func=cmd_feedback_list)
     f = fsub.add_parser(

@@ -63,7 +63,10 @@ _COLLECTIVITE = re.compile(
 # "PROCES-VERBAL DU CONSEIL MUNICIPAL DE TALUYERS": minutes named after the commune whose council met.
 _COUNCIL_OF = re.compile(rf"(?i:conseil\s+municipal)\s+(?:de|DE|d['’])\s*(?P<place>{_PLACE})")
 _PUBLISHED = re.compile(r"Publi[ée]e?\s+le\s*:?\s*" + _DATE, re.IGNORECASE)
-_RECEIVED = re.compile(r"R[ée]ception\s+en\s+Pr[ée]fecture\s*:\s*(\d{2})/(\d{2})/(\d{4})", re.IGNORECASE)
+# "Réception en Préfecture : 06/02/2013", or with a two-digit year ("17/10/23") as some receipts print it.
+_RECEIVED = re.compile(
+    r"R[ée]ception\s+en\s+Pr[ée]fecture\s*:\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b", re.IGNORECASE
+)
 _RECEIPT_BLOCK = re.compile(r"Accusé de réception.*?-[A-Z]{2}\b", re.DOTALL)
 
 
@@ -112,7 +115,7 @@ def describe(pages: list[Page]) -> DocumentInfo:
         collectivite=" ".join(council.group(2).split()) if council else _collectivite(opening),
         president=president.group(1).strip() if president else None,
         published_date=_iso(published) if published else None,
-        receipt_date="-".join(reversed(received.groups())) if received else None,
+        receipt_date=_received(received) if received else None,
     )
 
 
@@ -227,6 +230,12 @@ def strip_receipt(text: str) -> str:
 def _iso(match: re.Match[str]) -> str:
     day, month, year = match.groups()
     return f"{int(year):04d}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
+
+
+def _received(match: re.Match[str]) -> str:
+    """The receipt's day/month/year as ISO; a two-digit year is this century's (receipts are electronic)."""
+    day, month, year = match.groups()
+    return f"{int(year) + (2000 if len(year) == 2 else 0):04d}-{int(month):02d}-{int(day):02d}"
 
 
 def _name(raw: str) -> str:

@@ -68,8 +68,12 @@ def read_sources(path: Path) -> Sources:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SourcesError(f"Fichier de sources introuvable : {path}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SourcesError(f"{path} n'est pas un fichier TOML valide : {e}") from None
+    except tomllib.TOMLDecodeError as e:  # its message is English: only where it stopped is said
+        at = re.search(r"\(at line (\d+), column (\d+)\)|\(at end of document\)", str(e))
+        where = (f", ligne {at[1]}, colonne {at[2]}" if at[1] else ", à la fin du fichier") if at else ""
+        raise SourcesError(
+            f"{path} n'est pas un fichier TOML valide{where} : vérifiez les guillemets, les = et les [[sources]]."
+        ) from None
     unknown = set(data) - {"sources", "siret", "download"}
     if unknown:
         raise SourcesError(
@@ -88,12 +92,15 @@ def read_sources(path: Path) -> Sources:
     sirets = {str(k): str(v) for k, v in data.get("siret", {}).items()}
     for name, siret in sirets.items():
         _check_siret(siret, f"{path}, [siret] « {name} »")
-    try:
-        download = Download(**data.get("download", {}))
-    except TypeError as e:
+    asked = data.get("download", {})
+    if not isinstance(asked, dict):
+        raise SourcesError(f"{path} : écrivez les réglages de téléchargement dans une section [download].")
+    extra = sorted(set(asked) - set(Download.__dataclass_fields__))
+    if extra:
         raise SourcesError(
-            f"{path}, [download] : {e} (réglages : timeout_s, max_mb, retries, backoff_s)"
-        ) from None
+            f"{path}, [download] : réglages inconnus {extra} (admis : timeout_s, max_mb, retries, backoff_s)"
+        )
+    download = Download(**asked)
     return Sources(sources, sirets, download, path)
 
 

@@ -29,7 +29,7 @@ from ingest.provenance import ORIGINS_FILE, Origin, Origins, load_origins, save_
 from ingest.sources import Source, Sources
 from ingest.upstream import Item, ListingError, feed_items, scdl_items
 from models.base import Embedder
-from models.fetch import sha256_of
+from models.fetch import ModelError, sha256_of
 
 KIND_WORDS = {"folder": "dossier", "urls": "liste d'adresses", "scdl": "CSV SCDL", "feed": "flux"}
 
@@ -61,10 +61,17 @@ class SyncReport:
     sources: list[SourceReport] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # sources no longer in the sources file
     index: Report | None = None  # None: nothing changed, the index was left as it is
+    stopped: str | None = None  # why the sync stopped before the index was brought up to date
+    refused: bool = False  # stopped by a refusal (the index is another folder's, another ingest runs)
 
     @property
     def ok(self) -> bool:
-        return not any(s.error or s.failed for s in self.sources)
+        return self.stopped is None and not any(s.error or s.failed for s in self.sources)
+
+    @property
+    def outcome(self) -> str:
+        """« succeeded », « refused » (the index was not touched, on purpose) or « failed »."""
+        return "succeeded" if self.ok else "refused" if self.refused else "failed"
 
 
 def sync(
@@ -84,14 +91,29 @@ def sync(
     own = fetcher is None
     fetcher = fetcher or Fetcher(d.timeout_s, int(d.max_mb * 2**20), d.retries, d.backoff_s)
     try:
-        with sync_lock(state_dir):
-            return _sync(sources, corpus, state_dir, index_dir, embedder, fetcher, log, rebuild, ocr, workers)
+        with sync_lock(state_dir):  # a sync refused here is another's: that one writes the status
+            report = SyncReport()
+            try:
+                _sync(report, sources, corpus, state_dir, index_dir, embedder, fetcher, log, rebuild, ocr,
+                      workers)  # fmt: skip
+            except BaseException as e:  # the status says how the sync ended, whatever ended it
+                report.refused = isinstance(e, IndexError_)
+                report.stopped = (
+                    str(e) if isinstance(e, (IndexError_, OSError, ModelError)) and str(e)
+                    else "interrompue" if isinstance(e, KeyboardInterrupt)
+                    else f"erreur inattendue ({type(e).__name__}) : {e}"
+                )  # fmt: skip
+                raise
+            finally:
+                _write_status(state_dir, report, sources)
+            return report
     finally:
         if own:
             fetcher.close()
 
 
 def _sync(
+    report: SyncReport,
     sources: Sources,
     corpus: Path,
     state_dir: Path,
@@ -102,8 +124,8 @@ def _sync(
     rebuild: bool,
     ocr: bool,
     workers: int,
-) -> SyncReport:
-    report = SyncReport()
+) -> None:
+    """Fill report as the sync goes: the status is written from it even when the sync stops half-way."""
     log(f"{_now()} synchronisation de {len(sources.sources)} source(s) ({sources.path})")
     for source in sources.sources:
         r = _sync_source(source, corpus / source.name, state_dir / f"{source.name}.json", fetcher, log)
@@ -111,17 +133,16 @@ def _sync(
         _log_source(r, source, log)
     report.dropped = _drop_old(corpus, state_dir, {s.name for s in sources.sources}, log)
     origins_changed = _write_origins(sources, corpus, state_dir)
-    _write_status(state_dir, report)
     published = current(index_dir)
     synced = corpus.is_dir() and bool(find_pdfs(corpus))
     _check_built_from_sources(index_dir, corpus, sources, rebuild, synced)
     stale = published is None or rebuild or origins_changed or bool(report.dropped)
     if not stale and not any(r.changed for r in report.sources):
         log(f"{_now()} index déjà à jour")
-        return report
+        return
     if not synced:
         log(f"{_now()} aucun PDF synchronisé : l'index n'est pas modifié")
-        return report
+        return
     report.index = ingest(
         corpus, index_dir, embedder(), rebuild=rebuild, progress=False, ocr=ocr, log=log, workers=workers
     )
@@ -134,7 +155,6 @@ def _sync(
     )
     for s in i.skipped:
         log(f"  écarté {s.path} : {s.reason}")
-    return report
 
 
 def _check_built_from_sources(
@@ -340,14 +360,24 @@ def _write_origins(sources: Sources, corpus: Path, state_dir: Path) -> bool:
     return (corpus / ORIGINS_FILE).read_bytes() != before
 
 
-def _write_status(state_dir: Path, report: SyncReport) -> None:
-    """The last sync of each source, for `registre status` and the metrics."""
+def _write_status(state_dir: Path, report: SyncReport, sources: Sources) -> None:
+    """How the last sync of each source ended, for `registre status` and the metrics: `ok` only when its files
+    were fetched and the index brought up to date; a sync refused or failed says why in `stopped`."""
     path = state_dir / "status.json"
-    status = json.loads(path.read_text()) if path.is_file() else {}
-    for r in report.sources:
-        status[r.name] = {"finished": datetime.now(UTC).isoformat(timespec="seconds"), "ok": not (r.error or r.failed), "error": r.error,
-                          "failed": len(r.failed), "added": len(r.added), "updated": len(r.updated),
-                          "removed": len(r.removed), "unchanged": r.unchanged}  # fmt: skip
+    try:
+        status = json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:  # damaged: this sync's outcome replaces it
+        status = {}
+    ran = {r.name: r for r in report.sources}
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    for source in sources.sources:  # a source the sync did not reach ends as the sync did
+        r = ran.get(source.name) or SourceReport(source.name, source.kind)
+        ok = report.stopped is None and not (r.error or r.failed)
+        status[source.name] = {"finished": finished, "ok": ok,
+                               "outcome": "succeeded" if ok else report.outcome if report.stopped else "failed",
+                               "error": r.error, "stopped": report.stopped, "failed": len(r.failed),
+                               "added": len(r.added), "updated": len(r.updated), "removed": len(r.removed),
+                               "unchanged": r.unchanged}  # fmt: skip
     for name in report.dropped:
         status.pop(name, None)
     _save_json(path, status)
@@ -361,7 +391,12 @@ def last_syncs(data_dir: Path) -> dict[str, dict]:
     except (OSError, ValueError):  # being replaced, or damaged: no sync to report rather than a failure
         return {}
     return {
-        name: {**s, "finished_at": datetime.fromisoformat(s["finished"]).timestamp()}  # ISO, with its zone
+        name: {
+            "outcome": "succeeded" if s.get("ok") else "failed",  # as a status written before `outcome` reads
+            "stopped": None,
+            **s,
+            "finished_at": datetime.fromisoformat(s["finished"]).timestamp(),  # ISO, with its zone
+        }
         for name, s in sorted(status.items())
     }
 

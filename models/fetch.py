@@ -157,10 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     """Fetch the named models (default: every model) into a folder."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m models.fetch", description=main.__doc__)
-    parser.add_argument("names", nargs="*", help="models to fetch (default: all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m models.fetch",
+        description="Assembler les modèles nommés (défaut : tous) dans un dossier, depuis le registre de paquets.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NOM", help="les modèles à assembler (défaut : tous)")
     parser.add_argument(
-        "--dir", required=True, type=Path, help="the models folder: $REGISTRE_DATA_DIR/models for registre"
+        "--dir",
+        required=True,
+        type=Path,
+        metavar="DOSSIER",
+        help="le dossier des modèles : $REGISTRE_DATA_DIR/models pour registre",
     )
     args = parser.parse_args(argv)
     try:

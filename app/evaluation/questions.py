@@ -96,7 +96,7 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
         try:
             q = Question.model_validate(json.loads(line))
         except json.JSONDecodeError as e:
-            problems.append(f"ligne {number} : JSON invalide ({e.msg}, colonne {e.colno})")
+            problems.append(f"ligne {number} : JSON invalide à la colonne {e.colno}")  # e.msg is English
             continue
         except ValidationError as e:
             problems.append(f"ligne {number} : {_problem(e)}")

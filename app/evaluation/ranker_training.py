@@ -86,7 +86,8 @@ def gather(assistant, labelled: LabelledSet, log=print) -> list[Example]:
         out.append(Example(labelled.name, q, analysed, found, label(q, found)))
     positives = sum(bool(e.labels.sum()) for e in out)
     log(
-        f"{labelled.name}: {len(out)} questions answerables, {positives} avec une phrase qui répond parmi les candidates"
+        f"{labelled.name} : {len(out)} questions qui ont une réponse, {positives} avec une phrase qui répond parmi les "
+        "candidates"
     )
     return out
 

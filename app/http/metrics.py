@@ -164,7 +164,7 @@ class _Live(Collector):
             labels=["source"],
         )  # fmt: skip
         ok = GaugeMetricFamily(
-            "registre_sync_last_ok", "1 when the last sync of the source fetched every file, else 0.",
+            "registre_sync_last_ok", "1 when the last sync of the source succeeded (every file fetched, the index up to date), else 0.",
             labels=["source"],
         )  # fmt: skip
         failed = GaugeMetricFamily(

@@ -124,3 +124,40 @@ def test_an_error_once_the_stream_has_begun_arrives_as_an_openai_error_in_it(ind
         {"error": {"message": "Aucun index publié : lancez `registre ingest DOSSIER`.", "type": "server_error",
                    "param": None, "code": "service_unavailable"}}
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("Combien de citoyens seront tirés au sort pour la convention citoyenne ?", "40 citoyens [1]."),
+        ("Qui a rapporté la délibération sur la convention citoyenne ?", None),  # read from the act: no model
+    ],
+)
+def test_v1_citations_are_the_chat_api_s_reader_links_to_the_cited_sentence(
+    question, reply, sample_index, embedder
+):
+    """A front end over /v1 opens the same reader as the chat page: the page, the cited sentence marked."""
+    from tests.http.test_reader import letters, marked_text
+
+    public = "https://registre.ville.fr"
+    scripted = ScriptedLLM()
+    settings = Settings(rate_limit_per_minute=0, public_url=public)
+    with TestClient(create_app(settings, Assistant(sample_index, embedder, scripted))) as c:
+        for _ in range(3 if reply else 0):
+            scripted.enqueue(reply)
+        chat = c.post("/api/chat", json={"question": question}).json()
+        whole = c.post(COMPLETIONS, json={"messages": [{"role": "user", "content": question}]}).json()
+        last = streamed(c, question)[-1]
+        assert chat["found"] and chat["citations"] and chat["evidence"]
+        assert whole["citations"] == chat["citations"] and last["citations"] == chat["citations"]
+        evidence = chat["evidence"]
+        cited = next(x for x in whole["citations"] if x["n"] == evidence["n"])
+        assert cited["url"].startswith(f"{public}/documents/") and cited["url"].endswith(
+            f".pdf#page={cited['page']}"
+        )
+        reader = cited["viewer_url"].removeprefix(public)
+        assert reader.startswith("/documents/") and f"?page={cited['page']}&q=" in reader
+        page = c.get(reader.split("#")[0])
+    assert page.status_code == 200 and 'id="passage"' in page.text
+    assert letters(marked_text(page.text)) == letters(evidence["sentence"])
+    assert len(scripted.history) == (3 if reply else 0)  # a fact read from the act never reaches the model

@@ -25,6 +25,14 @@ def test_deliberation_states_number_seance_objet_rapporteur():
     assert (info.published_date, info.receipt_date) == ("2013-02-05", "2013-02-06")
 
 
+@pytest.mark.parametrize(
+    ("name", "received"), [("M2023-352.pdf", "2023-10-17"), ("V2024-420.pdf", "2024-12-26")]
+)
+def test_the_receipt_date_is_read_with_a_two_digit_year_as_the_ministry_prints_it(name, received):
+    """« Réception en Préfecture : 17/10/23 »: the SCDL export's PREF_DATE, never left empty for it."""
+    assert describe(read_pages(SAMPLE / name)).receipt_date == received
+
+
 def test_objet_keeps_its_lines_with_commas():
     # "Extension, Terminaux, Maintenance" has two commas like the list of those present above it, but no surname
     info = describe(read_pages(CORPUS / "deliberations/Delibs_2013_03_25/2013-03-25-0000062224.pdf"))

@@ -1,7 +1,7 @@
 """An OpenAI-compatible `/v1/chat/completions`, so existing chat front ends and scripts can use registre.
 
-The answer is the message content; its sources travel in the extra field `citations` (same shape as in
-`/api/chat`) and the field `registre` ({found, notice, human_contact, generated_by, model, refused_by,
+The answer is the message content; its sources travel in the extra field `citations` (`/api/chat`'s own, with
+the same links: `url` to the PDF at the page, `viewer_url` to the reader at the cited sentence) and the field `registre` ({found, notice, human_contact, generated_by, model, refused_by,
 index_version}), on the response or, when streaming, on the last chunk. The header X-Registre-Generated-By marks
 the answer (AI Act, article 50). `/v1/models` lists one model, `registre`: front ends list the models before they
 chat. A request restricts the answer to one collectivité with the extra body field `collectivite`, or
