@@ -12,6 +12,7 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -332,7 +333,7 @@ def roll_call(text: str) -> bool:
     return len(parts) >= _ROLL and all(_PERSON_NAME.fullmatch(p) for p in parts[:_ROLL])
 
 
-def _coverage(index: Index, question: Question, own: set[str], around: set[str]) -> float:
+def _coverage(index: Index, question: Question, own: AbstractSet[str], around: AbstractSet[str]) -> float:
     """Weighted share of the subject found: in the sentence itself fully, around it (neighbours, title) half;
     a follow-up's carried subject counts half as much as the question's own."""
     total = got = 0.0
@@ -632,7 +633,7 @@ def _passage(
         own, [text_stems(title), *_titles_of(index, doc.id)]
     )
     if heading:  # the act's title printed as its heading holds the subject's words, and never the answer
-        own = set()
+        own = frozenset()
     neighbours = text_stems(f"{previous} {after}")
     title_stems = text_stems(title)
     coverage = _coverage(
@@ -700,7 +701,7 @@ def _announced(all_sentences: list[Sentence], i: int) -> list[str]:
     return out
 
 
-def _is_heading(own: set[str], titles: list[set[str]]) -> bool:
+def _is_heading(own: AbstractSet[str], titles: list[AbstractSet[str]]) -> bool:
     """The sentence is an act's title (and a few words more: a number, the rapporteur's name). A title
     followed by the body's first words is not: Pierrefonds' headings name the answer ("… locaux sis Rue Jean
     Lenoir, avec la Fondation …")."""

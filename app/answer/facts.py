@@ -55,8 +55,9 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     if named:  # the act is named by its number (in the question, or in the answer it follows)
         about = named[0]
     else:
-        # The subject, not the tally, says which act: of the passages about it, the one whose act's title
-        # says most of it (a row of a table of acts may stand under its neighbour's heading).
+        # The subject, not the tally, says which act: of the passages about it, the one whose act's title and
+        # own words say most of it (a row of a table of acts may stand under its neighbour's heading; a title
+        # naming the same body as the question over a passage that prints little else is another act).
         shares = {id(p): title_share(index, question, _title(p)) for p in passages}
         about_subject = [
             p
@@ -65,7 +66,7 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
         ]
         if not about_subject:
             return None
-        about = max(about_subject, key=lambda p: (shares[id(p)], p.coverage))
+        about = max(about_subject, key=lambda p: (shares[id(p)] + p.coverage, shares[id(p)]))
         if shares[id(about)] < TITLE_SHARE:
             return None  # the passage is about the subject, but the act it was filed under is not
     doc, affaire = about.document, about.affaire

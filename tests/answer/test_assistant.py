@@ -261,12 +261,12 @@ def test_figures_are_written_as_the_extract_prints_them_and_a_bare_yes_says_noth
     assert as_printed("signée pour six ans [3]", "conclue pour une durée de 6 ans") == "signée pour 6 ans [3]"
     assert as_printed("signée pour six ans [3]", "conclue pour six ans") == "signée pour six ans [3]"
     assert as_printed("par quinze voix", "à la majorité de 215 voix") == "par quinze voix"
-    yes_no = analyse("L'exonération des droits de place a-t-elle été adoptée sans réserve ?")
+    yes_no = analyse("La commune a-t-elle baissé le tarif du centre de loisirs ?")
     assert yes_no.asks == "yesno"
     assert not gives_what_is_asked("Oui [2]", yes_no)
-    assert gives_what_is_asked("Non : deux abstentions, Mme Martin et M. Durand [2].", yes_no)
-    who = analyse("Quel bureau d'études a rédigé le projet ?")
-    assert not gives_what_is_asked("Le bureau d'études Mai 2020 a rédigé le projet [3].", who)
+    assert gives_what_is_asked("Non : le tarif reste de 4 € la demi-journée [2].", yes_no)
+    who = analyse("Quel cabinet a rédigé le projet ?")
+    assert not gives_what_is_asked("Le cabinet Mai 2020 a rédigé le projet [3].", who)
 
 
 def test_a_one_digit_count_is_checked_a_day_of_the_month_is_the_labels():

@@ -138,20 +138,20 @@ def test_the_members_present_and_the_signature_answer_no_who():
 
 
 def test_an_agenda_line_is_a_title_never_the_answer():
-    from app.answer.evidence import _is_heading, _stems
+    from app.answer.evidence import _is_heading, text_stems
     from ingest.acts import describe
     from ingest.affaires import find_affaires
 
     pages = read_pages(SHARED / "corpus/pierrefonds/conseil-municipal/compte-rendu-05-03-2019.pdf")
-    titles = [_stems(a.title) for a in find_affaires(pages, describe(pages[:2]).kind, None)]
+    titles = [text_stems(a.title) for a in find_affaires(pages, describe(pages[:2]).kind, None)]
     # The séance's agenda, read inside the first affaire, names the third one: a title all the same.
-    agenda = _stems(
+    agenda = text_stems(
         "3. Cadre d’emploi des adjoints administratifs : validation du maintien du bénéfice de l’IAT 4."
     )
     assert _is_heading(agenda, titles) and not _is_heading(agenda, titles[:1])
     sentences = [s.text for s in split_sentences("x", [(p.number, p.text) for p in pages])]
     body = [s for s in sentences if "solliciter une subvention au titre de la Dotation" in s]
-    assert body and not _is_heading(_stems(body[0]), titles)
+    assert body and not _is_heading(text_stems(body[0]), titles)
 
 
 def test_a_follow_up_reads_the_act_its_conversation_found(mixed, embedder):
