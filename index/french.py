@@ -119,9 +119,7 @@ def acronyms(text: str) -> set[str]:
     names « le PLU » where the act prints the words; function words are skipped, as acronyms skip them."""
     initials = [w[0] for w in words(text) if w not in FOLDED_STOP_WORDS and w.isalpha()]
     low, high = ACRONYM
-    return {
-        "".join(initials[i : i + n]) for n in range(low, high + 1) for i in range(len(initials) - n + 1)
-    }
+    return {"".join(initials[i : i + n]) for n in range(low, high + 1) for i in range(len(initials) - n + 1)}
 
 
 HALF = 3  # the shortest half of a compound: « éco » in « écoquartier »
