@@ -165,7 +165,8 @@ def cmd_status(args, settings: Settings) -> int:
         print(json.dumps(status, indent=2, ensure_ascii=False))
         return 0
     if not status["indexed"]:
-        print(f"Aucun index dans {settings.index_dir}. Lancez `registre ingest DOSSIER`.")
+        where = postgres.WHERE if settings.database_url else settings.index_dir
+        print(f"Aucun index dans {where}. Lancez `registre ingest DOSSIER`.")
     else:
         print(
             f"index {status['index_version']} (publié le {status['published']}) : "

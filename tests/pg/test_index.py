@@ -4,6 +4,7 @@ switch to the next one while answering; a publish that fails midway leaves the s
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app import db, wiring
+from app import cli, db, wiring
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
@@ -21,7 +22,7 @@ from index import postgres
 from index.search import MODES, search
 from index.store import Index, open_index
 from ingest.pipeline import ingest
-from tests.conftest import SAMPLE
+from tests.conftest import DATA_DIR, SAMPLE
 
 QUERIES = [
     "subvention association",
@@ -258,3 +259,26 @@ def test_the_watcher_reloads_only_when_the_current_version_changes(
     publish(database, Index.open(tmp_path / "v-next"))
     assert watcher.check() is True and served.assistant.index.version == "v-next"
     assert watcher.check() is False
+
+
+def test_registre_ingest_publishes_into_the_database_once_and_status_reads_it_there(
+    upgraded, database, tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "models").symlink_to(DATA_DIR / "models")
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REGISTRE_DATABASE_URL", upgraded)
+    assert cli.main(["status"]) == 0
+    assert "Aucun index dans la base PostgreSQL" in capsys.readouterr().out
+    assert cli.main(["ingest", str(SAMPLE)]) == 0
+    built = open_index(tmp_path / "data" / "index")
+    assert f"index {built.version} publié dans la base PostgreSQL" in capsys.readouterr().out
+    with database.connection() as conn:
+        assert postgres.current_version(conn) == built.version
+    before = versions(database)
+    assert cli.main(["ingest", str(SAMPLE)]) == 0  # nothing changed: nothing copied again
+    assert "publié dans la base" not in capsys.readouterr().out and versions(database) == before
+    assert cli.main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["index_version"] == built.version and status["index_dir"] == postgres.WHERE
+    assert status["n_chunks"] == len(built.chunks)
