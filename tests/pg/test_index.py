@@ -5,10 +5,15 @@ switch to the next one while answering; a publish that fails midway leaves the s
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from contextlib import ExitStack
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -282,3 +287,53 @@ def test_registre_ingest_publishes_into_the_database_once_and_status_reads_it_th
     status = json.loads(capsys.readouterr().out)
     assert status["index_version"] == built.version and status["index_dir"] == postgres.WHERE
     assert status["n_chunks"] == len(built.chunks)
+
+
+KILLED_MIDWAY = """
+import sys, time
+from pathlib import Path
+from app import db
+from index import postgres
+real = postgres._copy
+def copy_then_wait(conn, table, columns, rows):
+    real(conn, table, columns, rows)
+    if table == "index_pages":
+        print("inside", flush=True)
+        time.sleep(600)
+postgres._copy = copy_then_wait
+with db.connect(sys.argv[1]) as conn:
+    postgres.publish(conn, Path(sys.argv[2]))
+"""
+
+
+def test_a_publish_killed_by_sigkill_midway_leaves_the_served_version_whole(database, sample_index, tmp_path):
+    publish(database, sample_index)
+    before = versions(database)
+    shutil.copytree(sample_index.folder, tmp_path / "v-killed")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MIDWAY, database.url, str(tmp_path / "v-killed")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "inside"
+        with database.connection() as conn:  # its rows are written, but not committed: nobody sees them
+            assert postgres.current_version(conn) == sample_index.version
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    deadline = time.monotonic() + 10  # the server notices the dead connection and rolls its transaction back
+    while versions(database) != before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert versions(database) == before
+    got = loaded(database)
+    assert got.version == sample_index.version and got.chunks == sample_index.chunks
+    publish(
+        database, Index.open(tmp_path / "v-killed")
+    )  # the lock went with it: the next publish goes through
+    assert loaded(database).version == "v-killed"
