@@ -15,6 +15,7 @@ from app.evaluation.questions import Question, QuestionFileError
 from app.feedback import FeedbackError, eval_lines
 from app.search.filters import OUTCOMES, SORTS, UNPRINTED
 from app.settings import Settings
+from index import postgres
 from index.collectivites import UnknownCollectivite, resolve
 from index.store import IndexError_, current, open_index
 from ingest.acts import KINDS
@@ -35,7 +36,15 @@ def cmd_ingest(args, settings: Settings) -> int:
         workers=settings.ingest_workers,
     )
     _print_report(report)
+    _publish(settings)
     return 0
+
+
+def _publish(settings: Settings) -> None:
+    """With a database, copy the index just published on files into it: every server switches to it."""
+    name = wiring.publish(settings)
+    if name is not None:
+        print(f"index {name} publié dans la base PostgreSQL : les serveurs passent à cette version")
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -153,7 +162,12 @@ OUTCOME_WORDS = {"succeeded": "réussie", "refused": "REFUSÉE", "failed": "ÉCH
 
 
 def cmd_status(args, settings: Settings) -> int:
-    if current(settings.index_dir) is None:
+    database = wiring.database(settings)
+    if database is not None:  # the version the servers read
+        index = postgres.load(database.connection)
+    else:
+        index = open_index(settings.index_dir) if current(settings.index_dir) is not None else None
+    if index is None:
         status: dict = {
             "indexed": False,
             "index_dir": str(settings.index_dir),
@@ -161,12 +175,11 @@ def cmd_status(args, settings: Settings) -> int:
             "skipped": [],
         }
     else:
-        index = open_index(settings.index_dir)
-        published = datetime.fromtimestamp((index.folder / "manifest.json").stat().st_mtime, UTC)
+        published = datetime.fromtimestamp(index.published, UTC)
         status = {
             "indexed": True,
-            "index_dir": str(index.folder),
-            "index_version": index.folder.name,
+            "index_dir": str(index.folder) if index.folder is not None else index.where,
+            "index_version": index.version,
             "published": published.isoformat(timespec="seconds"),
             "corpus": str(index.corpus),
             "embedder": index.embedder,
@@ -197,7 +210,8 @@ def cmd_status(args, settings: Settings) -> int:
         print(json.dumps(status, indent=2, ensure_ascii=False))
         return 0
     if not status["indexed"]:
-        print(f"Aucun index dans {settings.index_dir}. Lancez `registre ingest DOSSIER`.")
+        where = postgres.WHERE if settings.database_url else settings.index_dir
+        print(f"Aucun index dans {where}. Lancez `registre ingest DOSSIER`.")
     else:
         print(
             f"index {status['index_version']} (publié le {status['published']}) : "
@@ -285,7 +299,7 @@ def cmd_search(args, settings: Settings) -> int:
     from app.http.schemas import SearchResponse
     from app.search import Filters, search_acts
 
-    index = open_index(settings.index_dir)
+    index = wiring.open_served(settings, None)
     filters = Filters(
         date_from=args.date_from,
         date_to=args.date_to,
@@ -334,7 +348,8 @@ def cmd_sync(args, settings: Settings) -> int:
                 workers=settings.ingest_workers,
                 log=lambda line: print(line, flush=True),
             )
-        except (SyncRunning, SourcesError) as e:
+            _publish(settings)
+        except (SyncRunning, SourcesError, db.DatabaseError) as e:
             if every is None:
                 raise
             print(f"erreur : {e}", file=sys.stderr)  # a schedule goes on: the next round may succeed
@@ -350,7 +365,7 @@ def cmd_sync(args, settings: Settings) -> int:
 def cmd_export_scdl(args, settings: Settings) -> int:
     from app import scdl
 
-    index = open_index(settings.index_dir)
+    index = wiring.open_served(settings, None)
     out = Path(args.out)
     if args.collectivite:
         targets: dict[Path, str | None] = {out: resolve(args.collectivite, index.documents.values())}
@@ -401,7 +416,9 @@ def cmd_eval(args, settings: Settings) -> int:
         workers=settings.ingest_workers,
     )
     _print_report(report, file=sys.stderr)
-    assistant = wiring.assistant(settings, root, with_llm=not args.retrieval_only, emb=emb)
+    assistant = wiring.eval_assistant(settings, root, emb, with_llm=not args.retrieval_only)
+    if settings.database_url:
+        print(f"index {assistant.index.version} lu dans la base PostgreSQL", file=sys.stderr)
     _warn_missing_gold(questions, {Path(d.path).name for d in assistant.index.documents.values()})
     models = {"embedder": emb.name, "llm": getattr(assistant.llm, "name", None)}
     about = {
@@ -462,7 +479,7 @@ def cmd_train_ranker(args, settings: Settings) -> int:
         root = wiring.eval_root(settings, labelled.corpus)
         ingest(labelled.corpus, root, emb, ocr=settings.ocr, log=lambda line: print(line, file=sys.stderr),
                workers=settings.ingest_workers)  # fmt: skip
-        return wiring.assistant(settings, root, with_llm=False, emb=emb)
+        return wiring.eval_assistant(settings, root, emb)
 
     out = Path(args.out) if args.out else WEIGHTS
     about = train(sets, assistant_for, out, log=lambda m: print(m, file=sys.stderr))

@@ -129,8 +129,16 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "",
         description="A PostgreSQL database shared by several servers (`postgresql://user:password@host/registre`): "
-        "set, the citizens' ratings and the rate-limit counters live there, the same for every server; its schema "
+        "set, the index (as versions), the citizens' ratings and the rate-limit counters live there, the same for "
+        "every server; its schema "
         "is brought up to date by `registre db upgrade`. Empty: a SQLite file and memory, on this machine only.",
+    )
+
+    index_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="With REGISTRE_DATABASE_URL: how often each server asks the database which index version is "
+        "current, and switches to a new one (between requests) within that delay of its publication.",
     )
 
     @field_validator("database_url")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,8 @@ from app.answer.assistant import Assistant, Sources, prompt
 from app.db import Database
 from app.feedback import FeedbackStore, PostgresFeedbackStore, Ratings
 from app.settings import Settings
-from index.store import Index, open_index
+from index import postgres
+from index.store import Index, IndexError_, current, open_index
 from models.base import LLM, Embedder
 from models.embedder import load_embedder
 from models.llm import RemoteLLM, load_llm
@@ -54,12 +57,64 @@ def llm(settings: Settings) -> LLM:
     return model
 
 
+def eval_channel(root: Path) -> str:
+    """The channel of an evaluated corpus's index in the database: never the one the servers answer from."""
+    return f"eval/{root.name}"
+
+
+def publish(
+    settings: Settings, root: Path | None = None, db: Database | None = None, channel: str = postgres.SERVED
+) -> str | None:
+    """With a database, copy the version published on files under root (the served index by default) into it
+    and make it the channel's current version, unless it already is; return its name when copied, else None.
+
+    The ingest builds on files, as without a database: the files under REGISTRE_DATA_DIR are the builder's
+    working copy (an incremental ingest reuses them), the database is what the servers read.
+    """
+    db = db or database(settings)
+    folder = current(root or settings.index_dir)
+    if db is None or folder is None:
+        return None
+    with db.connection() as conn:
+        if postgres.current_version(conn, channel) == folder.name:
+            return None  # an ingest that changed nothing, or one whose copy was already made
+        return postgres.publish(conn, folder, channel)
+
+
+def open_served(
+    settings: Settings,
+    embedder_name: str | None,
+    root: Path | None = None,
+    db: Database | None = None,
+    channel: str = postgres.SERVED,
+) -> Index:
+    """The index a server or a command reads: the channel's current version in the database when there is one,
+    else the version published on files under root (the served index by default)."""
+    db = db or database(settings)
+    if db is None:
+        return open_index(root or settings.index_dir, embedder_name)
+    index = postgres.load(db.connection, channel)
+    if index is None:
+        raise IndexError_(
+            "Aucun index dans la base PostgreSQL. Construisez-le : `registre ingest DOSSIER` avec "
+            "REGISTRE_DATABASE_URL défini."
+        )
+    if embedder_name is not None:
+        index.check_embedder(embedder_name)
+    return index
+
+
 def assistant(
-    settings: Settings, root: Path | None = None, with_llm: bool = True, emb: Embedder | None = None
+    settings: Settings,
+    root: Path | None = None,
+    with_llm: bool = True,
+    emb: Embedder | None = None,
+    db: Database | None = None,
+    channel: str = postgres.SERVED,
 ) -> Assistant:
-    """The assistant over the index published under root (the served one by default)."""
+    """The assistant over the index served (in the database when there is one, else published under root)."""
     emb = emb or embedder(settings)
-    index = open_index(root or settings.index_dir, emb.name)
+    index = open_served(settings, emb.name, root, db, channel)
     return Assistant(
         index,
         emb,
@@ -69,6 +124,14 @@ def assistant(
         max_tokens=settings.llm_max_tokens,
         human_contact=settings.human_contact,
     )
+
+
+def eval_assistant(settings: Settings, root: Path, emb: Embedder, with_llm: bool = False) -> Assistant:
+    """The assistant over an evaluated corpus's index, built under root. With a database, it reads the index
+    from there, as the servers would: copied under a channel of its own, never the one they answer from."""
+    channel = eval_channel(root)
+    publish(settings, root, channel=channel)
+    return assistant(settings, root, with_llm=with_llm, emb=emb, channel=channel)
 
 
 # A question that goes the way every answer goes up to its sources: spaCy reads it, the embedder searches, the
@@ -105,30 +168,76 @@ class Served:
 
     Reloading opens the index published last and puts a new assistant around it: requests under way keep the
     assistant, and so the index, they started with. Every assistant generates through `slot` (the server's fair
-    queue), so the model is never asked for more answers at once than the queue allows.
+    queue), so the model is never asked for more answers at once than the queue allows. `source` is the folder
+    of the files' index, or a function opening the index (given the embedder's name): the database's.
     """
 
-    def __init__(self, assistant: Assistant, index_dir: Path, slot: AbstractContextManager):
-        self.index_dir, self._slot = index_dir, slot
+    def __init__(
+        self, assistant: Assistant, source: Path | Callable[[str], Index], slot: AbstractContextManager
+    ):
+        if isinstance(source, Path):
+            folder = source
+            self._open: Callable[[str], Index] = lambda name: open_index(folder, name)
+        else:
+            self._open = source
+        self._slot = slot
         # The first assistant is built before the server's queue exists (wiring.assistant): it gets it here.
         assistant.llm_slot = slot
         self.assistant = assistant
         self.warmed: WarmUp | None = None  # set by the app's start-up and by each reload
+        self._reloading = threading.Lock()  # one reload at a time: the watcher's and an admin's
 
     def reload(self) -> Index:
-        """Serve the index published last under index_dir, built by the same embedder, once warmed up; return it."""
-        old = self.assistant
-        index = open_index(self.index_dir, old.index.embedder)
-        fresh = Assistant(
-            index,
-            old.embedder,
-            old.llm,
-            top_k=old.top_k,
-            extract_words=old.extract_words,
-            max_tokens=old.max_tokens,
-            human_contact=old.human_contact,
-            llm_slot=self._slot,
-        )
-        self.warmed = warm_up(fresh)  # its caches built before any question reaches it
-        self.assistant = fresh
-        return index
+        """Serve the index published last, built by the same embedder, once warmed up; return it."""
+        with self._reloading:
+            old = self.assistant
+            index = self._open(old.index.embedder)
+            fresh = Assistant(
+                index,
+                old.embedder,
+                old.llm,
+                top_k=old.top_k,
+                extract_words=old.extract_words,
+                max_tokens=old.max_tokens,
+                human_contact=old.human_contact,
+                llm_slot=self._slot,
+            )
+            self.warmed = warm_up(fresh)  # its caches built before any question reaches it
+            self.assistant = fresh
+            return index
+
+
+class Watcher:
+    """Polls the database's current version every `every` seconds, and has the server reload when it is not the
+    one served: every server switches within a poll of a publish, between requests (a request under way keeps
+    the index it started with). A failed poll or reload is kept for /metrics and retried at the next poll."""
+
+    def __init__(self, served: Served, db: Database, every: float, channel: str = postgres.SERVED):
+        self.served, self.db, self.every, self.channel = served, db, every, channel
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="registre-index-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def check(self) -> bool:
+        """Reload if the database's current version is not the one served; True when it reloaded."""
+        with self.db.connection() as conn:
+            name = postgres.current_version(conn, self.channel)
+        if name is None or name == self.served.assistant.index.version:
+            return False
+        self.served.reload()
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.check()
+                self.error = None
+            except Exception as e:  # noqa: BLE001 - the server goes on with the index it has
+                self.error = str(e)

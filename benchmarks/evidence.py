@@ -43,7 +43,8 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every question's evidence")
     args = parser.parse_args()
     settings = Settings()
-    assistant = wiring.assistant(settings, wiring.eval_root(settings, args.corpus), with_llm=False)
+    root = wiring.eval_root(settings, args.corpus)
+    assistant = wiring.eval_assistant(settings, root, wiring.embedder(settings))
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     best = given = fact = refused_ok = refused_wrong = 0
     times = []

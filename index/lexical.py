@@ -24,6 +24,44 @@ _STOPWORDS = sorted(
 )
 
 
+# Each text's term ids (a term as often as the text holds it), and the id of each term.
+Tokens = tuple[list[list[int]], dict[str, int]]
+
+
+def analyse(texts: list[str]) -> Tokens:
+    """The French analysis of texts, as the index scores them: accents folded, stop words dropped, stemmed; a
+    text without a word is one empty term (bm25s's way of keeping its row)."""
+    tokenized = bm25s.tokenize(
+        [fold(t) for t in texts],
+        token_pattern=_TOKENS,
+        stopwords=_STOPWORDS,
+        stemmer=Stemmer.Stemmer("french").stemWords,
+        show_progress=False,
+    )
+    return [list(t) for t in tokenized.ids], dict(tokenized.vocab)
+
+
+def postings(tokens: Tokens) -> tuple[list[tuple[str, int, int]], list[int]]:
+    """(term, text number, term frequency) of every term in every text, and each text's length in terms: what
+    BM25 needs, kept in tables by a store that is not files."""
+    ids, vocab = tokens
+    term = {i: t for t, i in vocab.items()}
+    found: list[tuple[str, int, int]] = []
+    for n, text in enumerate(ids):
+        counted, counts = np.unique(np.asarray(text, dtype=np.int64), return_counts=True)
+        found.extend((term[int(i)], n, int(tf)) for i, tf in zip(counted, counts, strict=True))
+    return found, [len(text) for text in ids]
+
+
+def tokens_of(postings: list[tuple[str, int, int]], size: int) -> Tokens:
+    """The tokens of `size` texts back from their postings (each term repeated tf times)."""
+    vocab: dict[str, int] = {}
+    ids: list[list[int]] = [[] for _ in range(size)]
+    for term, n, tf in postings:
+        ids[n].extend([vocab.setdefault(term, len(vocab))] * tf)
+    return ids, vocab
+
+
 class Lexical:
     def __init__(self, retriever: bm25s.BM25, size: int):
         self._retriever = retriever
@@ -32,17 +70,16 @@ class Lexical:
 
     @classmethod
     def build(cls, texts: list[str]) -> Lexical:
-        stemmer = Stemmer.Stemmer("french")
-        tokens = bm25s.tokenize(
-            [fold(t) for t in texts],
-            token_pattern=_TOKENS,
-            stopwords=_STOPWORDS,
-            stemmer=stemmer.stemWords,
-            show_progress=False,
-        )
+        return cls.from_tokens(analyse(texts))
+
+    @classmethod
+    def from_tokens(cls, tokens: Tokens) -> Lexical:
+        """The BM25 of texts analysed by `analyse`, or of the same tokens read back from postings: the scores
+        depend only on each text's term counts and length, not on the order of its words."""
+        ids, vocab = tokens
         retriever = bm25s.BM25()  # Lucene's BM25, k1=1.5, b=0.75
-        retriever.index(tokens, show_progress=False)
-        return cls(retriever, len(texts))
+        retriever.index((ids, vocab), show_progress=False)
+        return cls(retriever, len(ids))
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))

@@ -23,7 +23,7 @@ import numpy as np
 
 from index.dense import Dense
 from index.lexical import Lexical
-from index.units import Units, chunk_unit, unit_texts
+from index.units import UnitKey, Units, chunk_unit, unit_texts
 
 # 8: page texts (evidence); affaires with act number, abstainers, date, first word; répertoires
 # 9: documents with their source, SIRET, public address, the publisher's metadata and the fields it filled
@@ -146,30 +146,74 @@ def _columns(cls) -> str:
 
 
 class Index:
-    """A built index, opened read-only."""
+    """A built index, held in memory for search: opened read-only from a version folder (`Index.open`), or
+    loaded from a PostgreSQL version (index/postgres.py). Page texts stay where they are stored, read on demand.
+    """
 
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self._db = sqlite3.connect(
-            f"file:{folder / 'registre.sqlite'}?mode=ro", uri=True, check_same_thread=False
+    def __init__(
+        self,
+        version: str,
+        published: float,
+        meta: dict[str, str],
+        documents: list[Document],
+        chunks: list[StoredChunk],
+        affaires: list[StoredAffaire],
+        skipped: list[Skipped],
+        dense: Dense,
+        lexical: Lexical,
+        units: Units,
+        pages: Callable[[str], list[tuple[int, str]]],
+        where: str,
+        folder: Path | None = None,
+    ):
+        self.version = (
+            version  # the version's name: its folder's (v20261205-121500-1a2b3c4d), in either store
         )
-        self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        self.documents = {
-            d.id: d
-            for d in (Document(*r) for r in self._db.execute(f"SELECT {_columns(Document)} FROM documents"))
-        }
-        self.chunks = [
-            StoredChunk(*r)
-            for r in self._db.execute(f"SELECT {_columns(StoredChunk)} FROM chunks ORDER BY row")
+        self.published = published  # when the version was written (Unix time)
+        self.where = where  # where it is read from, for messages: a folder, or a PostgreSQL database
+        self.folder = folder  # the version folder of an index on files
+        self.meta = meta
+        self.documents = {d.id: d for d in documents}
+        self.chunks = chunks
+        self.affaires = {(a.doc_id, a.idx): a for a in affaires}
+        self.skipped = skipped
+        self.dense = dense
+        self.lexical = lexical
+        self.units = units
+        self._read_pages = pages
+
+    @classmethod
+    def open(cls, folder: Path) -> Index:
+        """The version written in folder by write_index."""
+        db = sqlite3.connect(f"file:{folder / 'registre.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        chunks = [
+            StoredChunk(*r) for r in db.execute(f"SELECT {_columns(StoredChunk)} FROM chunks ORDER BY row")
         ]
-        rows = self._db.execute(f"SELECT {_columns(StoredAffaire)} FROM affaires")
-        self.affaires = {(a.doc_id, a.idx): a for a in (StoredAffaire(*r) for r in rows)}
-        self.skipped = [
-            Skipped(*r) for r in self._db.execute(f"SELECT {_columns(Skipped)} FROM skipped ORDER BY path")
-        ]
-        self.dense = Dense.load(folder / "dense.faiss")
-        self.lexical = Lexical.load(folder / "bm25", len(self.chunks))
-        self.units = Units.load(folder / "units")
+
+        def pages(doc_id: str) -> list[tuple[int, str]]:
+            return db.execute(
+                "SELECT page, text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
+            ).fetchall()
+
+        return cls(
+            version=folder.name,
+            published=(folder / "manifest.json").stat().st_mtime,
+            meta=dict(db.execute("SELECT key, value FROM meta").fetchall()),
+            documents=[Document(*r) for r in db.execute(f"SELECT {_columns(Document)} FROM documents")],
+            chunks=chunks,
+            affaires=[
+                StoredAffaire(*r) for r in db.execute(f"SELECT {_columns(StoredAffaire)} FROM affaires")
+            ],
+            skipped=[
+                Skipped(*r) for r in db.execute(f"SELECT {_columns(Skipped)} FROM skipped ORDER BY path")
+            ],
+            dense=Dense.load(folder / "dense.faiss"),
+            lexical=Lexical.load(folder / "bm25", len(chunks)),
+            units=Units.load(folder / "units"),
+            pages=pages,
+            where=str(folder.parent),
+            folder=folder,
+        )
 
     @property
     def embedder(self) -> str:
@@ -183,7 +227,7 @@ class Index:
         """Refuse to search with an embedder other than the one that built the index."""
         if name != self.embedder:
             raise IndexError_(
-                f"L'index de {self.folder} a été construit avec l'encodeur {self.embedder!r}, pas {name!r}. "
+                f"L'index de {self.where} a été construit avec l'encodeur {self.embedder!r}, pas {name!r}. "
                 f"Donnez REGISTRE_EMBEDDER={self.embedder}, ou reconstruisez-le : `registre ingest DOSSIER --rebuild`."
             )
 
@@ -192,7 +236,7 @@ class Index:
 
     def pages(self, doc_id: str, numbers: list[int] | None = None) -> dict[int, str]:
         """The text of the document's pages (all, or those numbered), as read at ingestion."""
-        rows = self._db.execute("SELECT page, text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,))
+        rows = self._read_pages(doc_id)
         wanted = set(numbers) if numbers is not None else None
         return {n: t for n, t in rows if wanted is None or n in wanted}
 
@@ -269,7 +313,7 @@ def open_index(root: Path, embedder: str | None = None) -> Index:
             f"L'index de {root} est au format {meta_version}, d'une autre version de registre ; "
             "reconstruisez-le : `registre ingest DOSSIER --rebuild`."
         )
-    index = Index(folder)
+    index = Index.open(folder)
     if embedder is not None:
         index.check_embedder(embedder)
     return index
@@ -368,6 +412,14 @@ def _units(
     chunks: list[StoredChunk], affaires: list[StoredAffaire], pages: list[tuple[str, int, str]]
 ) -> Units:
     """The affaires (and what lies outside them) as units, each chunk mapped to its own."""
+    keys, texts = unit_parts(affaires, pages)
+    return Units.build(keys, texts, [chunk_unit(c.doc_id, c.affaire) for c in chunks])
+
+
+def unit_parts(
+    affaires: list[StoredAffaire], pages: list[tuple[str, int, str]]
+) -> tuple[list[UnitKey], list[str]]:
+    """The units' keys and texts, cut from the documents' pages at their affaires."""
     texts: dict[str, list[str]] = {}
     for doc_id, _, text in sorted(pages, key=lambda p: (p[0], p[1])):
         texts.setdefault(doc_id, []).append(text)
@@ -376,8 +428,7 @@ def _units(
     for a in sorted(affaires, key=lambda a: (a.doc_id, a.idx)):
         starts.setdefault(a.doc_id, []).append(a.start_word or 0)
         titles.setdefault(a.doc_id, []).append(a.title)
-    keys, unit_text = unit_texts(texts, starts, titles)
-    return Units.build(keys, unit_text, [chunk_unit(c.doc_id, c.affaire) for c in chunks])
+    return unit_texts(texts, starts, titles)
 
 
 def _publish(root: Path, folder: Path) -> None:

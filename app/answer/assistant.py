@@ -324,7 +324,7 @@ class Assistant:
             timings["total_s"] = time.perf_counter() - t0
             by_ai = kw.setdefault("generated_by", "ai") == "ai"
             return Answer(text, found, cited, citations, files, kw.pop("notice", notice), timings,
-                          evidence=kw.pop("evidence", evidence), index_version=self.index.folder.name,
+                          evidence=kw.pop("evidence", evidence), index_version=self.index.version,
                           model=getattr(self.llm, "name", None) if by_ai else None, **kw)  # fmt: skip
 
         fact = find_fact(self.index, q, passages)

@@ -36,11 +36,21 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ready: Assistant = (
-            assistant if assistant is not None else await run_in_threadpool(wiring.assistant, settings)
+            assistant
+            if assistant is not None
+            else await run_in_threadpool(wiring.assistant, settings, db=database)
         )
-        app.state.served = wiring.Served(ready, settings.index_dir, gate)
+        watcher = None
+        if database is None:
+            app.state.served = wiring.Served(ready, settings.index_dir, gate)
+        else:  # the index's versions are in the database: each server polls which one is current
+            served = wiring.Served(ready, lambda name: wiring.open_served(settings, name, db=database), gate)
+            app.state.served = served
+            watcher = wiring.Watcher(served, database, settings.index_poll_seconds)
         if settings.warm_up:  # off the request path: the first question costs what the others cost
             app.state.served.warmed = await run_in_threadpool(wiring.warm_up, ready)
+        if watcher is not None:
+            watcher.start()
         await run_in_threadpool(ratings.purge)  # ratings past the retention go, even if none comes in
         port = None
         if settings.metrics_port:  # a private port, without token: the scraper's
@@ -48,6 +58,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
             if port is not None:
                 port.shutdown()
                 port.server_close()
@@ -62,7 +74,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     )
     watched = Metrics(gate, lambda: getattr(app.state, "served", None), settings.data_dir)
     app.state.settings, app.state.gate = settings, gate
-    app.state.metrics, app.state.feedback = watched, ratings
+    app.state.metrics, app.state.feedback, app.state.database = watched, ratings, database
     errors.install(app)
     # The PDFs' route before the reader's: /documents/ID.pdf is the file, /documents/ID the reader.
     for routes in (chat, openai, search, documents, reader, feedback, admin, metrics):

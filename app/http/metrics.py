@@ -142,7 +142,7 @@ class _Live(Collector):
         info = GaugeMetricFamily(
             "registre_index_info", "The index served (value 1).", labels=["version", "embedder", "model"]
         )
-        info.add_metric([index.folder.name, index.embedder, getattr(assistant.llm, "name", "") or ""], 1)
+        info.add_metric([index.version, index.embedder, getattr(assistant.llm, "name", "") or ""], 1)
         yield info
         yield GaugeMetricFamily(
             "registre_index_documents", "Documents in the index served.", value=len(index.documents)
@@ -153,7 +153,7 @@ class _Live(Collector):
         yield GaugeMetricFamily(
             "registre_index_published_timestamp_seconds",
             "When the index served was written (Unix time).",
-            value=(index.folder / "manifest.json").stat().st_mtime,
+            value=index.published,
         )
 
     def _syncs(self) -> Iterator[Metric]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from app import wiring
 from app.http.deps import Admin, FeedbackDep, ServedDep, SettingsDep
 from app.wiring import Served
 from index.store import IngestRunning
@@ -18,8 +19,9 @@ router = APIRouter(prefix="/api/admin", dependencies=[Admin], responses={401: {}
 
 
 @router.post("/ingest", responses={409: {}})
-async def admin_ingest(served: ServedDep, settings: SettingsDep) -> dict:
-    """Index the corpus folder again (REGISTRE_CORPUS_DIR, else the indexed one), then serve the result.
+async def admin_ingest(request: Request, served: ServedDep, settings: SettingsDep) -> dict:
+    """Index the corpus folder again (REGISTRE_CORPUS_DIR, else the indexed one), then serve the result (with
+    a database: publish it there, where every server finds it).
 
     Needs `Authorization: Bearer <REGISTRE_ADMIN_TOKEN>`. 409 while another ingest runs.
     """
@@ -44,14 +46,15 @@ async def admin_ingest(served: ServedDep, settings: SettingsDep) -> dict:
         raise HTTPException(409, "Une indexation est déjà en cours ; réessayez quand elle sera finie.") from e
     except FileNotFoundError as e:
         raise HTTPException(400, f"Le dossier à indexer est introuvable : {corpus}") from e
+    copied = await run_in_threadpool(wiring.publish, settings, None, request.app.state.database)
     return {
-        "published": report.published is not None,
+        "published": report.published is not None or copied is not None,
         "added": report.added,
         "replaced": report.replaced,
         "removed": report.removed,
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "chunks": report.chunks,
-        "served": await run_in_threadpool(_reload, served) if report.published else None,
+        "served": await run_in_threadpool(_reload, served) if report.published or copied else None,
     }
 
 
@@ -66,7 +69,7 @@ async def admin_reload(served: ServedDep) -> dict:
 
 def _reload(served: Served) -> dict:
     index = served.reload()  # requests under way keep the assistant, and the index, they hold
-    return {"index": index.folder.name, "documents": len(index.documents), "chunks": len(index.chunks)}
+    return {"index": index.version, "documents": len(index.documents), "chunks": len(index.chunks)}
 
 
 @router.get("/feedback")
