@@ -13,8 +13,9 @@ import re
 from collections import OrderedDict
 from collections.abc import Collection
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -139,23 +140,42 @@ class Passage:
 # ------------------------------------------------------------------------------------------------------------
 # Word weights: rare words say more about a subject.
 
-_WEIGHTS: dict[int, dict[str, float]] = {}
+
+@dataclass
+class _Reading:
+    """What the answering path derives from one index, once, and keeps while that index is served: the weight of
+    each stem, the sentences of the documents read lately, each document's affaires and their titles' stems."""
+
+    weights: dict[str, float] | None = None
+    sentences: OrderedDict[str, list[Sentence]] = field(default_factory=OrderedDict)
+    affaires: dict[str, list[StoredAffaire]] | None = None
+    titles: dict[str, list[frozenset[str]]] | None = None
+    rows: dict[str, tuple[int, int]] | None = None  # each document's first chunk row and number of chunks
+
+
+# Keyed by the index itself, weakly: a reloaded index brings its own, the old one goes with it.
+_READINGS: WeakKeyDictionary[Index, _Reading] = WeakKeyDictionary()
+
+
+def _reading(index: Index) -> _Reading:
+    """The index's derived data, made empty the first time the index is read."""
+    found = _READINGS.get(index)
+    if found is None:
+        found = _READINGS[index] = _Reading()
+    return found
 
 
 def stem_weights(index: Index) -> dict[str, float]:
     """Inverse document frequency of each stem over the index's chunks (computed once per index)."""
-    key = id(index)
-    cached = _WEIGHTS.get(key)
-    if cached is None:
+    reading = _reading(index)
+    if reading.weights is None:
         df: dict[str, int] = {}
         for chunk in index.chunks:
             for s in {stem(w) for w in WORD.findall(fold(chunk.indexed_text))}:
                 df[s] = df.get(s, 0) + 1
         n = max(len(index.chunks), 1)
-        cached = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
-        _WEIGHTS.clear()  # one index at a time: a reloaded index replaces the old one
-        _WEIGHTS[key] = cached
-    return cached
+        reading.weights = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
+    return reading.weights
 
 
 def rare_weight(index: Index) -> float:
@@ -170,20 +190,19 @@ def weight_of(index: Index, s: str) -> float:
 # ------------------------------------------------------------------------------------------------------------
 # Sentences of a document, with the page and position of each.
 
-_SENTENCES: OrderedDict[str, list[Sentence]] = OrderedDict()
 _CACHED_DOCUMENTS = 64
 
 
 def sentences(index: Index, doc_id: str) -> list[Sentence]:
     """The document's sentences in reading order (cached: long minutes are split once)."""
-    cached = _SENTENCES.get(f"{id(index)}:{doc_id}")
+    cache = _reading(index).sentences
+    cached = cache.get(doc_id)
     if cached is not None:
-        _SENTENCES.move_to_end(f"{id(index)}:{doc_id}")
+        cache.move_to_end(doc_id)
         return cached
-    out = split_sentences(doc_id, sorted(index.pages(doc_id).items()))
-    _SENTENCES[f"{id(index)}:{doc_id}"] = out
-    if len(_SENTENCES) > _CACHED_DOCUMENTS:
-        _SENTENCES.popitem(last=False)
+    out = cache[doc_id] = split_sentences(doc_id, sorted(index.pages(doc_id).items()))
+    if len(cache) > _CACHED_DOCUMENTS:
+        cache.popitem(last=False)
     return out
 
 
@@ -230,14 +249,13 @@ def split_sentences(doc_id: str, pages: list[tuple[int, str]]) -> list[Sentence]
 
 def _rows_of(index: Index) -> dict[str, tuple[int, int]]:
     """First row and number of chunks of each document (a document's chunks are consecutive)."""
-    cached = getattr(index, "_doc_rows", None)
-    if cached is None:
-        cached = {}
+    reading = _reading(index)
+    if reading.rows is None:
+        reading.rows = {}
         for chunk in index.chunks:
-            first, n = cached.get(chunk.doc_id, (chunk.row, 0))
-            cached[chunk.doc_id] = (first, n + 1)
-        index._doc_rows = cached  # type: ignore[attr-defined]
-    return cached
+            first, n = reading.rows.get(chunk.doc_id, (chunk.row, 0))
+            reading.rows[chunk.doc_id] = (first, n + 1)
+    return reading.rows
 
 
 def chunk_at(index: Index, doc_id: str, word: int) -> StoredChunk | None:
@@ -266,22 +284,20 @@ def affaire_at(index: Index, doc_id: str, word: int) -> StoredAffaire | None:
 
 
 def _affaires_of(index: Index) -> dict[str, list[StoredAffaire]]:
-    cached = getattr(index, "_affaires_by_doc", None)
-    if cached is None:
-        cached = {}
+    reading = _reading(index)
+    if reading.affaires is None:
+        reading.affaires = {}
         for a in sorted(index.affaires.values(), key=lambda a: (a.doc_id, a.idx)):
-            cached.setdefault(a.doc_id, []).append(a)
-        index._affaires_by_doc = cached  # type: ignore[attr-defined]
-    return cached
+            reading.affaires.setdefault(a.doc_id, []).append(a)
+    return reading.affaires
 
 
-def _titles_of(index: Index, doc_id: str) -> list[set[str]]:
+def _titles_of(index: Index, doc_id: str) -> list[frozenset[str]]:
     """The stems of the titles of the document's affaires (computed once per index)."""
-    cached = getattr(index, "_titles_by_doc", None)
-    if cached is None:
-        cached = {d: [text_stems(a.title) for a in affaires] for d, affaires in _affaires_of(index).items()}
-        index._titles_by_doc = cached  # type: ignore[attr-defined]
-    return cached.get(doc_id, [])
+    reading = _reading(index)
+    if reading.titles is None:
+        reading.titles = {d: [text_stems(a.title) for a in aa] for d, aa in _affaires_of(index).items()}
+    return reading.titles.get(doc_id, [])
 
 
 def asked_in(question: Question, text: str) -> bool:

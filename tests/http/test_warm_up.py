@@ -21,7 +21,7 @@ QUESTION = "Quelle entreprise a été retenue pour le marché du réseau radio T
 def forget_what_was_loaded() -> None:
     """As in a fresh process: spaCy not loaded, no word weights computed."""
     _nlp.cache_clear()
-    evidence._WEIGHTS.clear()
+    evidence._READINGS.clear()
 
 
 def test_the_start_up_primes_the_answering_path_before_any_question(index, embedder, scripted):
@@ -32,7 +32,7 @@ def test_the_start_up_primes_the_answering_path_before_any_question(index, embed
         assert warmed is not None and warmed.question == wiring.WARM_UP_QUESTION
         assert warmed.extracts > 0  # the index was searched and its evidence ranked
         assert _nlp.cache_info().currsize == 1  # spaCy is loaded
-        assert id(index) in evidence._WEIGHTS  # the index's word weights are computed
+        assert evidence._READINGS[index].weights  # the index's word weights are computed
         assert scripted.history == []  # the model was never asked
 
         scripted.enqueue("Le marché a été attribué à la société TALCO Languedoc [1].")
@@ -54,7 +54,7 @@ def test_a_reloaded_index_is_warmed_up_before_it_is_served(index_root, index, em
     forget_what_was_loaded()
     reloaded = served.reload()
     assert served.warmed is not None and served.warmed.extracts > 0
-    assert served.assistant.index is reloaded and id(reloaded) in evidence._WEIGHTS
+    assert served.assistant.index is reloaded and evidence._READINGS[reloaded].weights
 
 
 def test_a_warm_up_that_fails_never_keeps_the_server_from_starting(index, embedder, scripted, monkeypatch):
