@@ -82,6 +82,7 @@ bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/scale.py --chunks $(BENCH_CHUNKS)
 	$(BIN)/python benchmarks/shared_state.py
+	$(BIN)/python benchmarks/readme.py  # the README quotes latest.json, written from it
 
 loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
 	$(FETCH) smollm2-135m use-multilingual
