@@ -398,7 +398,7 @@ _SPELT = "^"  # marks an acronym among stems: only a word the question writes in
 _SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
 
 
-_FULL_DATE = re.compile(
+FULL_DATE = re.compile(
     r"\b\d{1,2}(?:er)?\s+(?:" + "|".join(MONTHS) + r")\s+(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b",
     re.IGNORECASE,
 )
@@ -418,7 +418,7 @@ def _year_ok(question: Question, doc: Document, text: str, title: str) -> bool:
         return any(y in YEAR.findall(doc.path.rsplit("/", 1)[-1]) for y in question.years)
     # Held that year, unless the act's title names another year ("subventions de l'année N", examined in
     # N+1, are of N); a full date in a title ("délibération du 3 mai de l'an passé") is an earlier act's.
-    own = YEAR.findall(_FULL_DATE.sub("", title))
+    own = YEAR.findall(FULL_DATE.sub("", title))
     return bool(doc.seance_date and doc.seance_date[:4] in question.years) and not own
 
 

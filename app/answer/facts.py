@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.answer.evidence import Passage, passage_acts, printed, text_stems, weight_of
+from app.answer.evidence import FULL_DATE, Passage, passage_acts, printed, text_stems, weight_of
 from app.answer.printed import number_line, rapporteur_line, tally_lines
 from app.answer.question import NUMBER, RAPPORTEUR, VOTE, Question
-from index.french import fold, french_date
+from index.french import YEAR, fold, french_date
 from index.store import Document, Index, StoredAffaire
 
 # Share of the subject's weight the passage must hold for its act to be taken as the one asked about.
@@ -72,11 +72,27 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     doc, affaire = about.document, about.affaire
     if question.council and doc.council and doc.council != question.council:
         return None  # another council's act: its vote is not the one asked
+    if not _of_the_year(about, question):
+        return None  # a passage of a later séance recalls the act asked (« par délibération du … 2018 »)
     if question.asks == VOTE:
         return _vote(index, affaire, question)
     if question.asks == NUMBER:
         return _number(index, doc, affaire)
     return _rapporteur(index, doc, affaire)
+
+
+_ACT_NUMBER = re.compile(r"\bn\s?°\s*\S+", re.IGNORECASE)  # « n° 2019-12 »: a number, no year said
+
+
+def _of_the_year(p: Passage, question: Question) -> bool:
+    """The act of the passage is of the year asked: held that year, or its title or the passage names the year
+    otherwise than in a full date or an act's number (« Budget primitif 2012 » voted in December 2011, « pour
+    2026 »); « par délibération n° 2018-04 du 15 octobre 2018 » recalls an earlier act, not this one."""
+    held = p.document.seance_date or getattr(p.affaire, "date", None)
+    if not question.years or not held or held[:4] in question.years:
+        return True
+    said = _ACT_NUMBER.sub("", FULL_DATE.sub("", f"{_title(p)} {p.text}"))
+    return any(y in YEAR.findall(said) for y in question.years)
 
 
 def _title(p: Passage) -> str:

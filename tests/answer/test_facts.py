@@ -230,3 +230,26 @@ def test_a_vote_cites_the_tally_as_printed_to_its_outcome(council, embedder):
     # Printed « Pour : 55 / Contre : / Abstentions : / Adopté à l’unanimité. », stored « Contre : 0 »…
     assert body["evidence"]["sentence"] == "Pour : 55 Contre : Abstentions : Adopté à l’unanimité."
     assert shown == body["evidence"]["sentence"]
+
+
+def test_an_act_recalled_by_a_later_seance_is_not_the_act_of_that_seance():
+    from app.answer.evidence import Passage
+    from app.answer.facts import _of_the_year
+    from app.answer.question import analyse
+    from index.store import Document
+
+    pv_2021 = Document(
+        "x", "pv-2021-03-01.pdf", "0", 9, "procès-verbal", None, "2021-03-01", None, None, None
+    )
+    recalled = (
+        "Par délibération n°2019-12 du 4 février 2019, le conseil a lancé la révision du schéma des pistes."
+    )
+    passage = Passage(pv_2021, 3, recalled, recalled, 0, len(recalled), 0.8, 0.6, True, None, True)
+    asked = analyse("Quelle délibération a lancé en 2019 la révision du schéma des pistes cyclables ?")
+    assert not _of_the_year(passage, asked)  # its number is the 2021 act's, not the one asked
+    for_the_year = "La convention pour 2022 reconduit le partenariat."
+    ahead = Passage(pv_2021, 3, for_the_year, for_the_year, 0, 10, 0.8, 0.6, True, None, True)
+    assert _of_the_year(ahead, analyse("Quel a été le vote sur la convention pour 2022 ?"))
+    assert _of_the_year(
+        passage, analyse("Quelle délibération a lancé la révision du schéma ?")
+    )  # no year asked
