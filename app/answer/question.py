@@ -64,6 +64,12 @@ _ASKED_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# « Qui » asking who did something else than vote (« qui a été élu », « qui l'a remplacé »): the tally of an
+# act names who voted against or abstained, never who was elected or appointed.
+_WHO_NOT_VOTING = re.compile(
+    r"^(?:et\s+)?qui\s+(?!(?:(?:l'|les\s+)?(?:a|ont|avait|avaient)\s+|s'est\s+|se\s+sont\s+)?"
+    r"(?:vot|s'?abst|abst|oppos|pronon|pour\b|contre\b))"
+)
 # The interrogatives, each with what it asks when no noun says more.
 _INTERROGATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("which", re.compile(r"\bquel(?:le)?s?\b")),
@@ -266,6 +272,8 @@ def _what_is_asked(text: str, folded: str) -> tuple[str, str | None]:
     asked_noun = noun.group(1) if noun else None
     for kind, pattern in _ASKED_ANYWHERE:
         if pattern.search(folded):
+            if kind == VOTE and _WHO_NOT_VOTING.search(folded):
+                return PERSON, asked_noun  # « qui a été élu, avec combien de voix ? »: a person, then a count
             return kind, asked_noun
     # A vote or an act asked anywhere ("Quel avis … et avec quel vote ?") is read from the structured data.
     for m in _WHICH_NOUN.finditer(folded):

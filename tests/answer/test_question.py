@@ -107,6 +107,20 @@ def test_whether_a_decision_was_taken_is_asked_by_its_vote(question):
     assert q.asks == VOTE and q.yes_no
 
 
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Qui a été élu maire, et avec combien de voix ?", PERSON),
+        ("Et qui l'a remplacée comme troisième adjointe, avec combien de voix ?", PERSON),
+        ("Qui a voté contre le budget et avec quel score ?", VOTE),
+        ("Et qui s'est abstenu ?", VOTE),
+        ("Qui se sont abstenus sur la motion ?", VOTE),
+    ],
+)
+def test_who_was_elected_is_a_person_who_voted_against_is_a_vote(question, asks):
+    assert analyse(question).asks == asks
+
+
 def test_a_yes_no_question_about_what_a_decision_does_is_not_a_vote():
     # Whether taxes rose is read in the act, not in its tally.
     assert analyse("La commune a-t-elle augmenté ses taux d'imposition ?").asks == YESNO
