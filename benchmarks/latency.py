@@ -121,6 +121,8 @@ def main() -> None:
     index, emb, settings = eval_index(corpus)
     sources = time_to_sources(index, emb, settings, load_questions(args.questions, args.sources_limit))
     figures: dict = {
+        "index_chunks": len(index.chunks),
+        "gold_only": args.gold_only,
         "sources_questions": len(sources),
         "sources_p50_s": pct(sources, 50),
         "sources_p95_s": pct(sources, 95),

@@ -36,6 +36,13 @@ def render(results: dict) -> str:
         parts.append(
             f"the `sources` event comes after {lat['sources_p50_s']:.3f} s p50 ({lat['sources_p95_s']:.3f} s p95)"
             f" over {lat['sources_questions']} dev questions"
+            + (
+                f" (an index of {_n(lat['index_chunks'])} chunks"
+                + (", the gold files of the questions asked" if lat.get("gold_only") else "")
+                + ")"
+                if "index_chunks" in lat
+                else ""
+            )
         )
         if "first_token_p50_s" in lat:
             parts.append(
@@ -47,7 +54,8 @@ def render(results: dict) -> str:
     llm = results.get("llm")
     if llm:
         parts.append(
-            f"registre's code path runs llama.cpp at its own speed (prompt {llm['registre_prompt_tok_s']:.1f} tok/s,"
+            f"registre's code path runs llama.cpp at its own speed (a prompt of {_n(llm['prompt_tokens'])} tokens"
+            f" read at {llm['registre_prompt_tok_s']:.1f} tok/s,"
             f" generation {llm['registre_gen_tok_s']:.1f} tok/s, against {llm['direct_prompt_tok_s']:.1f} and"
             f" {llm['direct_gen_tok_s']:.1f} calling `Llama` directly; {_day(llm['when'])})"
         )
