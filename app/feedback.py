@@ -27,6 +27,11 @@ CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, day T
   generated_by TEXT, refused_by TEXT, model TEXT, index_version TEXT, citations TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS feedback_day ON feedback(day);
 """
+# What `counts` reads, the same SQL in SQLite and PostgreSQL.
+_COUNTS = (
+    "SELECT COUNT(*) FILTER (WHERE rating = 'up'), COUNT(*) FILTER (WHERE rating = 'down'), "
+    "COUNT(*) FILTER (WHERE rating = 'down' AND refused_by IS NOT NULL), COUNT(question) FROM feedback"
+)
 _COLUMNS = (
     "id, day, rating, comment, question, found, generated_by, refused_by, model, index_version, citations"
 )
@@ -144,11 +149,7 @@ class FeedbackStore:
         with self._db() as db:
             if db is None:
                 return {"up": 0, "down": 0, "down_refused": 0, "questions": 0}
-            up, down, refused, questions = db.execute(
-                "SELECT COUNT(*) FILTER (WHERE rating = 'up'), COUNT(*) FILTER (WHERE rating = 'down'), "
-                "COUNT(*) FILTER (WHERE rating = 'down' AND refused_by IS NOT NULL), "
-                "COUNT(question) FROM feedback"
-            ).fetchone()
+            up, down, refused, questions = db.execute(_COUNTS).fetchone()
         return {"up": up, "down": down, "down_refused": refused, "questions": questions}
 
 
@@ -212,11 +213,7 @@ class PostgresFeedbackStore:
     def counts(self) -> dict[str, int]:
         """How many ratings the retention holds: up, down, down on a refusal, questions joined."""
         with self._db() as db:
-            up, down, refused, questions = db.execute(
-                "SELECT COUNT(*) FILTER (WHERE rating = 'up'), COUNT(*) FILTER (WHERE rating = 'down'), "
-                "COUNT(*) FILTER (WHERE rating = 'down' AND refused_by IS NOT NULL), "
-                "COUNT(question) FROM feedback"
-            ).fetchone()
+            up, down, refused, questions = db.execute(_COUNTS).fetchone()
         return {"up": up, "down": down, "down_refused": refused, "questions": questions}
 
 

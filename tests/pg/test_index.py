@@ -39,13 +39,6 @@ QUERIES = [
 
 
 @pytest.fixture
-def upgraded(database_url) -> str:
-    with db.connect(database_url) as conn:
-        db.upgrade(conn)
-    return database_url
-
-
-@pytest.fixture
 def database(upgraded):
     opened = db.Database(upgraded)
     yield opened

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-import pytest
 from fastapi.testclient import TestClient
 
-from app import db
 from app.answer.assistant import Assistant
 from app.http.app import create_app
 from app.settings import Settings
 
 TOKEN = "jeton-de-la-mairie-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def upgraded(database_url) -> str:
-    with db.connect(database_url) as conn:
-        db.upgrade(conn)
-    return database_url
 
 
 def servers(n: int, tmp_path, index, embedder, scripted, **settings):

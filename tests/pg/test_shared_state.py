@@ -15,13 +15,6 @@ from app.feedback import Cited, Feedback, FeedbackStore, PostgresFeedbackStore, 
 
 
 @pytest.fixture
-def upgraded(database_url) -> str:
-    with db.connect(database_url) as conn:
-        db.upgrade(conn)
-    return database_url
-
-
-@pytest.fixture
 def server(upgraded):
     """One server's view of the database: its own pool, closed after the test."""
     opened = []
