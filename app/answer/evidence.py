@@ -30,6 +30,7 @@ from app.answer.question import (
     PLACE,
     RAPPORTEUR,
     REASON,
+    SEASON,
     VOTE,
     Phrase,
     Question,
@@ -308,8 +309,7 @@ def asked_in(question: Question, text: str) -> bool:
     if (
         question.asks == DATE
     ):  # a year alone answers "en quelle année", not "quand" ("C'est quand, en 2013 ?")
-        years_answer = "annee" in fold(question.text)
-        return any(years_answer or not YEAR.fullmatch(m.group(0)) for m in _DATE.finditer(text))
+        return any(question.year_asked or not YEAR.fullmatch(m.group(0)) for m in _DATE.finditer(text))
     if question.asks in (PERSON, RAPPORTEUR) and roll_call(text):
         return False  # the members present, the mayor's signature: names on every act, answering nothing
     pattern = _ASKED.get(question.asks)
@@ -395,9 +395,6 @@ def text_stems(text: str) -> frozenset[str]:
 _SPELT = "^"  # marks an acronym among stems: only a word the question writes in capitals is compared with it
 
 
-_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
-
-
 FULL_DATE = re.compile(
     r"\b\d{1,2}(?:er)?\s+(?:" + "|".join(MONTHS) + r")\s+(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b",
     re.IGNORECASE,
@@ -409,9 +406,8 @@ def _year_ok(question: Question, doc: Document, text: str, title: str) -> bool:
     school year ("2012/2013") must be named as such ("saison 2011/2012" is another one)."""
     if not question.years:
         return True
-    spans = {f"{a}/{b}" for a, b in _SPAN.findall(question.text)}
-    if spans:
-        return any(spans & {f"{a}/{b}" for a, b in _SPAN.findall(t)} for t in (text, title))
+    if question.seasons:
+        return any(set(question.seasons) & {f"{a}/{b}" for a, b in SEASON.findall(t)} for t in (text, title))
     if any(y in t for y in question.years for t in (text, title)):
         return True
     if not doc.seance_date:  # a règlement or a study, not of a séance: its file's name may say its year

@@ -154,11 +154,11 @@ def _vote(index: Index, affaire: StoredAffaire | None, question: Question) -> Fa
         + (f" (délibération n° {act[0]})" if act else "")
         + f", vote imprimé page {tally.vote_page}."
     )
-    if question.yes_no and "unanimit" in fold(question.text):
+    if question.yes_no and question.verdict == "unanimité":
         unanimous = tally.outcome == "unanimité" and not tally.contre and not tally.abstention
         text = ("Oui. " if unanimous else "Non. ") + text
     elif question.yes_no:  # « a-t-elle été adoptée ? »: the outcome says yes or no, the tally how
-        rejection_asked = re.search(r"\b(?:rejet|refus)", fold(question.text)) is not None
+        rejection_asked = question.verdict == "rejet"
         text = ("Oui. " if (tally.outcome == "rejeté") == rejection_asked else "Non. ") + text
     printed = tally_lines(index, tally)
     if printed is None:

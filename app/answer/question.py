@@ -179,6 +179,11 @@ class Question:
     asked_noun: str | None = None  # "Quelle entreprise …": the kind of thing that answers
     phrases: tuple[Phrase, ...] = ()
     compound: bool = False  # "quel numéro … et quel montant ?": a second question inside the first
+    seasons: tuple[
+        str, ...
+    ] = ()  # school years or seasons named ("2012/2013"): another one is not the one asked
+    year_asked: bool = False  # « en quelle année »: a year alone answers it (not « quand »)
+    verdict: str | None = None  # what a yes/no vote question asks: "unanimité", "adoption" or "rejet"
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -255,7 +260,23 @@ def analyse(
         asked_noun=asked_noun,
         phrases=phrases,
         compound=_SECOND_ASK.search(folded, 1) is not None,
+        seasons=tuple(dict.fromkeys(f"{a}/{b}" for a, b in SEASON.findall(text))),
+        year_asked="annee" in folded,
+        verdict=_verdict(folded),
     )
+
+
+# « 2012/2013 », « 2012-2013 »: a school year or a season.
+SEASON = re.compile(r"\b((?:19|20)\d{2})\s*[/-]\s*((?:19|20)\d{2})\b")
+
+
+def _verdict(folded: str) -> str | None:
+    """What a yes/no question on a vote asks of it: unanimity, adoption, or rejection."""
+    if "unanimit" in folded:
+        return "unanimité"
+    if re.search(r"\b(?:rejet|refus)", folded):
+        return "rejet"
+    return "adoption" if _DECIDED.search(folded) else None
 
 
 # How registre says it found nothing (prompts/not_found.fr.md), folded.
