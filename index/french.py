@@ -93,14 +93,14 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if (len(w) > 1 or w.isdigit()) and w not in FOLDED_STOP_WORDS}
 
 
-# A person's noun in its other gender: « la receveuse » is printed « le receveur », « la directrice » « le
-# directeur ». Snowball stems the two apart (« recev », « receveur »); each form gives the other's spelling.
+# A person's noun in its other gender: « la contrôleuse » is printed « le contrôleur », « la directrice » « le
+# directeur ». Snowball stems the two apart (« control », « controleur »); each form gives the other's spelling.
 _GENDER = (("euse", "eur"), ("rice", "eur"), ("ere", "er"), ("ienne", "ien"), ("enne", "en"))
 
 
 def other_gender(word: str) -> list[str]:
-    """The folded word in its other gender, when its ending says it may have one (« receveuse » → ["receveur"],
-    « receveur » → ["receveuse", "receveurice"]; forms no one writes are harmless: they match nothing)."""
+    """The folded word in its other gender, when its ending says it may have one (« controleuse » → ["controleur"],
+    « controleur » → ["controleuse", "controlrice"]; forms no one writes are harmless: they match nothing)."""
     forms = []
     for feminine, masculine in _GENDER:
         if word.endswith(feminine):
@@ -110,13 +110,13 @@ def other_gender(word: str) -> list[str]:
     return forms
 
 
-ACRONYM = (3, 6)  # the lengths of the acronyms read from a text's words: « PLU », « CCAS », « SDAGE »
+ACRONYM = (3, 6)  # the lengths of the acronyms read from a text's words: « CCAS », « EHPAD », « SDAGE »
 
 
 def acronyms(text: str) -> set[str]:
     """The acronyms a text's words spell, folded: the initials of each run of consecutive content words
-    (« Plan Local d'Urbanisme » → "plu", « Centre Communal d'Action Sociale » → "ccas", among others). A question
-    names « le PLU » where the act prints the words; function words are skipped, as acronyms skip them."""
+    (« Centre Communal d'Action Sociale » → "ccas", « Établissement d'Hébergement pour Personnes Âgées
+    Dépendantes » → "ehpad", among others). A question names « le CCAS » where the act prints the words; function words are skipped, as acronyms skip them."""
     initials = [w[0] for w in words(text) if w not in FOLDED_STOP_WORDS and w.isalpha()]
     low, high = ACRONYM
     return {"".join(initials[i : i + n]) for n in range(low, high + 1) for i in range(len(initials) - n + 1)}

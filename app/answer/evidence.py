@@ -382,13 +382,13 @@ def printed(term: Term, stems: Collection[str]) -> bool:
 
 @lru_cache(maxsize=4096)
 def gender_stems(word: str) -> tuple[str, ...]:
-    """The stems of the word in its other gender (« receveuse » → ("receveur",))."""
+    """The stems of the word in its other gender (« contrôleuse » → ("controleur",))."""
     return tuple(stem(w) for w in other_gender(fold(word)) if stem(w) != stem(fold(word)))
 
 
 @lru_cache(maxsize=65536)
 def text_stems(text: str) -> frozenset[str]:
-    """The stems of a text's words, and the acronyms its words spell (a question names « le PLU »)."""
+    """The stems of a text's words, and the acronyms its words spell (a question names « le CCAS »)."""
     return frozenset({stem(w) for w in WORD.findall(fold(text))} | {_SPELT + a for a in acronyms(text)})
 
 

@@ -73,7 +73,9 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     if question.council and doc.council and doc.council != question.council:
         return None  # another council's act: its vote is not the one asked
     if not _of_the_year(about, question):
-        return None  # a passage of a later séance recalls the act asked (« par délibération du … 2018 »)
+        return (
+            None  # a passage of a later séance recalls the act asked (« par délibération du 3 avril 2017 »)
+        )
     if question.asks == VOTE:
         return _vote(index, affaire, question)
     if question.asks == NUMBER:
@@ -87,7 +89,7 @@ _ACT_NUMBER = re.compile(r"\bn\s?°\s*\S+", re.IGNORECASE)  # « n° 2019-12 »:
 def _of_the_year(p: Passage, question: Question) -> bool:
     """The act of the passage is of the year asked: held that year, or its title or the passage names the year
     otherwise than in a full date or an act's number (« Budget primitif 2012 » voted in December 2011, « pour
-    2026 »); « par délibération n° 2018-04 du 15 octobre 2018 » recalls an earlier act, not this one."""
+    l'exercice 2027 »); « par délibération n° 2017-31 du 3 avril 2017 » recalls an earlier act, not this one."""
     held = p.document.seance_date or getattr(p.affaire, "date", None)
     if not question.years or not held or held[:4] in question.years:
         return True

@@ -64,7 +64,7 @@ _ASKED_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-# « Qui » asking who did something else than vote (« qui a été élu », « qui l'a remplacé »): the tally of an
+# « Qui » asking who did something else than vote (« qui a été élu », « qui lui a succédé »): the tally of an
 # act names who voted against or abstained, never who was elected or appointed.
 _WHO_NOT_VOTING = re.compile(
     r"^(?:et\s+)?qui\s+(?!(?:(?:l'|les\s+)?(?:a|ont|avait|avaient)\s+|s'est\s+|se\s+sont\s+)?"

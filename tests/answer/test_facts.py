@@ -67,11 +67,11 @@ def test_a_person_named_in_the_other_gender_is_the_same_subject():
     from app.answer.question import analyse
     from index.french import content_stems, other_gender
 
-    assert "receveur" in other_gender("receveuse") and "directeur" in other_gender("directrice")
+    assert "controleur" in other_gender("controleuse") and "directeur" in other_gender("directrice")
     assert "conseillere" in other_gender("conseiller")
-    [term] = [t for t in analyse("Quelle indemnité pour la receveuse ?").terms if t.word == "receveuse"]
-    assert printed(term, content_stems("Indemnité de conseil allouée au receveur du Trésor Public"))
-    assert not printed(term, content_stems("Indemnité allouée au trésorier"))
+    [term] = [t for t in analyse("Quelle prime pour la contrôleuse ?").terms if t.word == "contrôleuse"]
+    assert printed(term, content_stems("Prime annuelle allouée au contrôleur des travaux"))
+    assert not printed(term, content_stems("Prime annuelle allouée au conducteur des travaux"))
 
 
 def test_an_undated_document_is_of_the_year_its_file_is_named_for():
@@ -79,12 +79,12 @@ def test_an_undated_document_is_of_the_year_its_file_is_named_for():
     from app.answer.question import analyse
     from index.store import Document
 
-    rules = Document("x", "vie-pratique/reglement-cantine-2025-2026.pdf", "0", 1, "document", None, None,
+    rules = Document("x", "loisirs/reglement-piscine-2023-2024.pdf", "0", 1, "document", None, None,
                      None, None, None)  # fmt: skip
-    assert _year_ok(analyse("Quel est le prix du repas en 2025 ?"), rules, "Tarifs par repas", "")
-    assert not _year_ok(analyse("Quel est le prix du repas en 2023 ?"), rules, "Tarifs par repas", "")
-    seance = Document("y", "pv-2025.pdf", "0", 1, "procès-verbal", None, "2024-12-02", None, None, None)
-    assert not _year_ok(analyse("Quel est le prix du repas en 2025 ?"), seance, "Tarifs", "")
+    assert _year_ok(analyse("Quel est le prix d'une entrée en 2023 ?"), rules, "Tarifs des entrées", "")
+    assert not _year_ok(analyse("Quel est le prix d'une entrée en 2021 ?"), rules, "Tarifs des entrées", "")
+    seance = Document("y", "pv-2023.pdf", "0", 1, "procès-verbal", None, "2022-12-05", None, None, None)
+    assert not _year_ok(analyse("Quel est le prix d'une entrée en 2023 ?"), seance, "Tarifs", "")
 
 
 def test_act_number_and_rapporteur_come_from_the_act(facts_only):
@@ -253,3 +253,15 @@ def test_an_act_recalled_by_a_later_seance_is_not_the_act_of_that_seance():
     assert _of_the_year(
         passage, analyse("Quelle délibération a lancé la révision du schéma ?")
     )  # no year asked
+
+
+def test_an_acronym_written_in_capitals_is_printed_when_the_act_spells_its_words():
+    from app.answer.evidence import printed, text_stems
+    from app.answer.question import analyse
+
+    [term] = [t for t in analyse("Quelle subvention pour le CCAS en 2022 ?").terms if t.word == "CCAS"]
+    assert printed(term, text_stems("Subvention d'équilibre au Centre Communal d'Action Sociale"))
+    assert not printed(term, text_stems("Subvention au centre social de la commune"))
+    # Only a word written in capitals is compared with the initials: « cas » is no acronym.
+    [word] = [t for t in analyse("Dans quel cas la salle est-elle louée ?").terms if t.word == "cas"]
+    assert not printed(word, text_stems("Conseil d'Administration Scolaire"))

@@ -111,7 +111,7 @@ def test_whether_a_decision_was_taken_is_asked_by_its_vote(question):
     ("question", "asks"),
     [
         ("Qui a été élu maire, et avec combien de voix ?", PERSON),
-        ("Et qui l'a remplacée comme troisième adjointe, avec combien de voix ?", PERSON),
+        ("Et qui lui a succédé comme adjointe aux finances, avec combien de voix ?", PERSON),
         ("Qui a voté contre le budget et avec quel score ?", VOTE),
         ("Et qui s'est abstenu ?", VOTE),
         ("Qui se sont abstenus sur la motion ?", VOTE),
