@@ -163,7 +163,8 @@ OUTCOME_WORDS = {"succeeded": "réussie", "refused": "REFUSÉE", "failed": "ÉCH
 
 def cmd_status(args, settings: Settings) -> int:
     database = wiring.database(settings)
-    if database is not None:  # the version the servers read
+    if database is not None:  # the version the servers read, from a schema this registre reads
+        database.check()
         index = postgres.load(database.connection)
     else:
         index = open_index(settings.index_dir) if current(settings.index_dir) is not None else None

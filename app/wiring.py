@@ -34,8 +34,9 @@ def database(settings: Settings, pooled: bool = False) -> Database | None:
 
 def ratings(settings: Settings, db: Database | None = None) -> Ratings:
     """Where citizens' ratings are kept: the shared database's table if there is one, else the SQLite file."""
-    if db is None and settings.database_url:
-        db = database(settings)
+    if db is None and settings.database_url:  # a command: its schema checked first, as a server's is
+        db = Database(settings.database_url, pooled=False)
+        db.check()
     if db is not None:
         return PostgresFeedbackStore(db, settings.feedback_retention_days)
     return FeedbackStore(settings.feedback_path, settings.feedback_retention_days)
@@ -93,6 +94,7 @@ def open_served(
     db = db or database(settings)
     if db is None:
         return open_index(root or settings.index_dir, embedder_name)
+    db.check()  # a schema behind says « registre db upgrade », not the database's own error
     index = postgres.load(db.connection, channel)
     if index is None:
         raise IndexError_(

@@ -46,3 +46,16 @@ def test_a_database_ahead_of_this_registre_is_refused(database_url):
 def test_an_unreachable_database_is_said_in_french(tmp_path):
     with pytest.raises(db.DatabaseError, match="base PostgreSQL injoignable"):
         db.connect(f"postgresql://postgres:@/postgres?host={tmp_path}")
+
+
+@pytest.mark.parametrize("command", [["status"], ["search", "subvention"], ["feedback", "list"]])
+def test_a_command_on_a_database_behind_says_to_upgrade_it(
+    database_url, tmp_path, monkeypatch, capsys, command
+):
+    from app import cli
+
+    monkeypatch.setenv("REGISTRE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REGISTRE_DATABASE_URL", database_url)  # a fresh database: no schema yet
+    assert cli.main(command) == 2
+    said = capsys.readouterr().err
+    assert "lancez `registre db upgrade`" in said and "relation" not in said
