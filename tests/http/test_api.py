@@ -56,6 +56,7 @@ def test_bad_requests_get_clear_errors(client):
 def test_health_docs_and_chat_page(client, index):
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["documents"] == len(index.documents)
+    assert health["index_version"] == index.version  # several servers: which version each one serves
     assert client.get("/openapi.json").json()["paths"]["/api/chat"]
     assert client.get("/docs").status_code == 200
     page = client.get("/")

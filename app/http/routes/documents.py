@@ -33,6 +33,7 @@ async def health(assistant: AssistantDep, settings: SettingsDep) -> dict:
         "status": "ok",
         "documents": len(assistant.index.documents),
         "chunks": len(assistant.index.chunks),
+        "index_version": assistant.index.version,  # which published version this server answers from
         "embedder": assistant.index.embedder,
         "llm": getattr(assistant.llm, "name", None),
         "human_contact": settings.human_contact,
