@@ -110,16 +110,21 @@ def other_gender(word: str) -> list[str]:
     return forms
 
 
-ACRONYM = (3, 6)  # the lengths of the acronyms read from a text's words: « CCAS », « EHPAD », « SDAGE »
+# The lengths of the acronyms compared with a text's initials: « CCAS », « EHPAD », « SDAGE ».
+ACRONYM = (3, 6)
 
 
-def acronyms(text: str) -> set[str]:
-    """The acronyms a text's words spell, folded: the initials of each run of consecutive content words
+def initials(text: str) -> str:
+    """The initials of a text's content words, folded, in order: every run of them is an acronym the text spells
     (« Centre Communal d'Action Sociale » → "ccas", « Établissement d'Hébergement pour Personnes Âgées
-    Dépendantes » → "ehpad", among others). A question names « le CCAS » where the act prints the words; function words are skipped, as acronyms skip them."""
-    initials = [w[0] for w in words(text) if w not in FOLDED_STOP_WORDS and w.isalpha()]
+    Dépendantes » → "ehpad"). Function words are skipped, as acronyms skip them."""
+    return "".join(w[0] for w in words(text) if w not in FOLDED_STOP_WORDS and w.isalpha())
+
+
+def spells(text_initials: str, acronym: str) -> bool:
+    """The folded acronym is a run of the text's initials (see `initials`)."""
     low, high = ACRONYM
-    return {"".join(initials[i : i + n]) for n in range(low, high + 1) for i in range(len(initials) - n + 1)}
+    return low <= len(acronym) <= high and acronym in text_initials
 
 
 HALF = 3  # the shortest half of a compound: « éco » in « écoquartier »

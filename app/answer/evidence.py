@@ -39,7 +39,7 @@ from app.answer.question import (
 )
 from app.answer.ranker import FEATURES, SURE, Ranker, Raw, describe
 from index.collectivites import GENERIC_NAME
-from index.french import MONTHS, WORD, YEAR, acronyms, fold, halves, other_gender, stem
+from index.french import MONTHS, WORD, YEAR, fold, halves, initials, other_gender, spells, stem
 from index.search import Hit
 from index.store import Document, Index, StoredAffaire, StoredChunk
 from ingest.chunk import STRIDE_WORDS, WINDOW_WORDS
@@ -376,7 +376,7 @@ def printed(term: Term, stems: Collection[str]) -> bool:
         term.stem in stems
         or any(a in stems and b in stems for a, b in split_stems(term.word))
         or any(g in stems for g in gender_stems(term.word))
-        or (term.word.isupper() and _SPELT + fold(term.word) in stems)
+        or (term.word.isupper() and any(s[:1] == _SPELT and spells(s[1:], fold(term.word)) for s in stems))
     )
 
 
@@ -388,11 +388,14 @@ def gender_stems(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def text_stems(text: str) -> frozenset[str]:
-    """The stems of a text's words, and the acronyms its words spell (a question names « le CCAS »)."""
-    return frozenset({stem(w) for w in WORD.findall(fold(text))} | {_SPELT + a for a in acronyms(text)})
+    """The stems of a text's words, and the initials of its words, marked: the acronyms it spells (a question
+    names « le CCAS » where the act prints « Centre Communal d'Action Sociale »)."""
+    return frozenset({stem(w) for w in WORD.findall(fold(text))} | {_SPELT + initials(text)})
 
 
-_SPELT = "^"  # marks an acronym among stems: only a word the question writes in capitals is compared with it
+_SPELT = (
+    "^"  # marks the text's initials among its stems: only a word written in capitals is compared with them
+)
 
 
 FULL_DATE = re.compile(
@@ -717,7 +720,7 @@ def _is_heading(own: AbstractSet[str], titles: list[AbstractSet[str]]) -> bool:
     """The sentence is an act's title (and a few words more: a number, the rapporteur's name). A title
     followed by the body's first words is not: Pierrefonds' headings name the answer ("… locaux sis Rue Jean
     Lenoir, avec la Fondation …")."""
-    words = {w for w in own if len(w) > 2 and not w.isdigit()}
+    words = {w for w in own if len(w) > 2 and not w.isdigit() and w[:1] != _SPELT}
     return len(words) >= 3 and any(len(words & title) >= HEADING_SHARE * len(words) for title in titles)
 
 

@@ -73,9 +73,8 @@ def find_fact(index: Index, question: Question, passages: list[Passage]) -> Fact
     if question.council and doc.council and doc.council != question.council:
         return None  # another council's act: its vote is not the one asked
     if not _of_the_year(about, question):
-        return (
-            None  # a passage of a later séance recalls the act asked (« par délibération du 3 avril 2017 »)
-        )
+        # A passage of a later séance recalls the act asked (« par délibération du 3 avril 2017 »).
+        return None
     if question.asks == VOTE:
         return _vote(index, affaire, question)
     if question.asks == NUMBER:

@@ -179,9 +179,8 @@ class Question:
     asked_noun: str | None = None  # "Quelle entreprise …": the kind of thing that answers
     phrases: tuple[Phrase, ...] = ()
     compound: bool = False  # "quel numéro … et quel montant ?": a second question inside the first
-    seasons: tuple[
-        str, ...
-    ] = ()  # school years or seasons named ("2012/2013"): another one is not the one asked
+    # School years or seasons named ("2012/2013"): another one is not the one asked.
+    seasons: tuple[str, ...] = ()
     year_asked: bool = False  # « en quelle année »: a year alone answers it (not « quand »)
     verdict: str | None = None  # what a yes/no vote question asks: "unanimité", "adoption" or "rejet"
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
